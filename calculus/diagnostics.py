@@ -1,0 +1,86 @@
+"""Diagnostics: plain records of what is wrong with an input, rendered to text at the end.
+
+A `Diagnostic` carries file, position, a stable code, the message and an optional hint;
+`render` turns it into `FILE:LINE:COL: error[CODE]: message`, the source line and a caret.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from calculus.nodes import Span
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    code: str
+    message: str
+    hint: str | None = None
+    end_column: int | None = None
+    severity: str = "error"
+    notes: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "column": self.column,
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+
+
+class InputError(Exception):
+    """Raised with one or more diagnostics when an input cannot be checked."""
+
+    def __init__(self, diagnostics: Iterable[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("; ".join(d.message for d in self.diagnostics))
+
+
+def at(path: str, span: Span, code: str, message: str, hint: str | None = None) -> Diagnostic:
+    end = span.end_column if span.end_line == span.line else None
+    return Diagnostic(path, span.line, span.column, code, message, hint, end)
+
+
+def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
+    """A hint naming the closest declared name, if any is close."""
+    close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+_MAX_SHOWN_LINE = 200
+
+
+def render(diagnostic: Diagnostic, source: str | None) -> str:
+    """`FILE:LINE:COL: error[CODE]: message`, then the source line, a caret, and the hint."""
+    d = diagnostic
+    head = f"{d.path}:{d.line}:{d.column}: {d.severity}[{d.code}]: {d.message}"
+    lines = [head]
+    if source is not None and d.line >= 1:
+        source_lines = source.splitlines()
+        if d.line <= len(source_lines):
+            text = source_lines[d.line - 1].expandtabs(1)
+            column = max(d.column, 1)
+            start = 0
+            # A megabyte-long line is shown as a window around the column.
+            if len(text) > _MAX_SHOWN_LINE:
+                start = max(0, column - 1 - _MAX_SHOWN_LINE // 2)
+                text = ("…" if start else "") + text[start : start + _MAX_SHOWN_LINE] + "…"
+                column = column - start + (1 if start else 0)
+            printable = "".join(ch if ch.isprintable() else "?" for ch in text)
+            width = 1
+            if d.end_column is not None and d.end_column > d.column:
+                width = min(d.end_column - d.column, max(1, len(printable) - column + 1))
+            lines.append(f"  {printable}")
+            lines.append("  " + " " * (column - 1) + "^" + "~" * (width - 1))
+    if d.hint:
+        lines.append(f"  hint: {d.hint}")
+    lines.extend(f"  note: {note}" for note in d.notes)
+    return "\n".join(lines)

@@ -1,0 +1,262 @@
+"""The typed syntax tree of a `.cost` file: frozen records with source spans.
+
+`calculus.syntax` builds these from the lark tree; every later stage reads only these.
+Spans compare equal to each other, so two trees parsed from differently laid-out
+sources are equal exactly when they mean the same thing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Literal, Union
+
+
+@dataclass(frozen=True)
+class Span:
+    """A region of source text; 1-based lines and columns, end exclusive."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    # Spans ride along for diagnostics but never decide equality of trees.
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Span)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+NOWHERE = Span(0, 0, 0, 0)
+
+
+def _span() -> Span:
+    return field(default=NOWHERE, repr=False)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class Name:
+    text: str
+    span: Span = _span()
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Term:
+    """A primitive applied to arguments: `find(get_proxy_for_base_obj(env))`."""
+
+    head: Name
+    args: tuple[Term, ...] = ()
+    span: Span = _span()
+
+    def __str__(self) -> str:
+        if not self.args:
+            return self.head.text
+        return f"{self.head.text}({', '.join(str(a) for a in self.args)})"
+
+    def names(self) -> list[Name]:
+        found = [self.head]
+        for arg in self.args:
+            found.extend(arg.names())
+        return found
+
+
+# ---- expressions (numbers) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Number:
+    value: Fraction
+    text: str = field(default="", compare=False)
+    span: Span = _span()
+
+
+CostKind = Literal["c", "t"]
+
+
+@dataclass(frozen=True)
+class CostOf:
+    """`c(term)` or `t(term)`; the term may also be a lone program name."""
+
+    kind: CostKind
+    term: Term
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class GRate:
+    """The bare exchange rate `g` (linear family only)."""
+
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class GApply:
+    """`g(expr)`: the exchange function applied to a description cost."""
+
+    argument: Expr
+    span: Span = _span()
+
+
+ArithmeticOp = Literal["+", "-", "*", "/", "^"]
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    op: ArithmeticOp
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Negate:
+    operand: Expr
+    span: Span = _span()
+
+
+Expr = Union[Number, CostOf, GRate, GApply, Arithmetic, Negate]
+
+# ---- formulas (truth values) -----------------------------------------------------------
+
+CompareOp = Literal["<", "<=", ">", ">=", "=", "!="]
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: CompareOp
+    left: Expr
+    right: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Beats:
+    """`P beats Q`, `P beats Q on c`, `P beats Q on t`."""
+
+    winner: Name
+    loser: Name
+    on: CostKind | None = None
+    span: Span = _span()
+
+
+ConnectiveOp = Literal["and", "or", "->", "<->"]
+
+
+@dataclass(frozen=True)
+class Connective:
+    op: ConnectiveOp
+    left: Formula
+    right: Formula
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Not:
+    operand: Formula
+    span: Span = _span()
+
+
+Formula = Union[Compare, Beats, Connective, Not]
+
+# ---- statements ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ModelTitle:
+    title: str
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Primitive:
+    name: Name
+    flags: tuple[Name, ...] = ()
+    fixed_c: Expr | None = None
+    fixed_t: Expr | None = None
+    span: Span = _span()
+
+    @property
+    def nonneg(self) -> bool:
+        return any(flag.text == "nonneg" for flag in self.flags)
+
+
+@dataclass(frozen=True)
+class Run:
+    count: int
+    term: Term
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Program:
+    name: Name
+    extends: Name | None = None
+    stores: tuple[Term, ...] = ()
+    runs: tuple[Run, ...] = ()
+    c_formula: Expr | None = None
+    t_formula: Expr | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Exchange:
+    family: Name
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Assume:
+    label: Name | None
+    formula: Formula
+    span: Span = _span()
+
+
+ClaimKind = Literal["claim", "refute"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    kind: ClaimKind
+    label: Name | None
+    formula: Formula
+    for_some_g: bool = False
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Ranges:
+    programs: tuple[Name, ...]
+    scenario: Name | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class ScenarioValue:
+    """`c(term) = 120` (or `g = 2`) inside a scenario block."""
+
+    target: CostOf | GRate
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: Name
+    values: tuple[ScenarioValue, ...] = ()
+    default: Expr | None = None
+    span: Span = _span()
+
+
+Statement = Union[ModelTitle, Primitive, Program, Exchange, Assume, Claim, Ranges, Scenario]
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    statements: tuple[Statement, ...]
+    path: str = field(default="<input>", compare=False)
+    text: str = field(default="", compare=False, repr=False)

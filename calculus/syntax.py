@@ -1,0 +1,675 @@
+"""Source text to typed syntax tree: the lark grammar, line continuation, and diagnostics.
+
+`parse(text, path)` returns a `SourceFile` or raises `InputError` with diagnostics that
+point at the offending token. `format_source` writes a tree back as `.cost` text, so that
+`parse(format_source(tree)) == tree`.
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from lark import Lark, Token, Transformer, v_args
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+    VisitError,
+)
+
+from calculus import nodes as n
+from calculus.diagnostics import Diagnostic, InputError, at
+
+MAX_NESTING = 100
+
+# A newline right after one of these does not end the statement (DESIGN §4).
+_CONTINUES = frozenset(
+    "+ - * / ^ , = < <= > >= != -> <-> : and or not beats extends in on".split()
+)
+_OPENERS = {"(": ")", "{": "}"}
+
+KEYWORDS = (
+    "model primitive program extends stores runs exchange assume claim refute ranges in "
+    "scenario default beats on for some all not and or c t g"
+).split()
+EXCHANGE_FAMILIES = ("linear", "monotone", "subadditive", "superadditive")
+
+
+class _TooDeep(Exception):
+    def __init__(self, token: Token):
+        self.token = token
+
+
+class ContinuationPostLex:
+    """Drops newlines inside parentheses and after an operator; bounds nesting depth."""
+
+    always_accept = ("_NL",)
+
+    def process(self, stream: Iterator[Token]) -> Iterator[Token]:
+        stack: list[str] = []
+        previous: str | None = None
+        for token in stream:
+            if token.type == "_NL":
+                if (stack and stack[-1] == "(") or previous in _CONTINUES:
+                    continue
+                previous = "\n"
+                yield token
+                continue
+            value = str(token)
+            if value in _OPENERS:
+                stack.append(value)
+                if len(stack) > MAX_NESTING:
+                    raise _TooDeep(token)
+            elif value in (")", "}") and stack and _OPENERS[stack[-1]] == value:
+                stack.pop()
+            previous = value if token.type != "STRING" else "\0string"
+            yield token
+
+
+@lru_cache(maxsize=1)
+def grammar_text() -> str:
+    return importlib.resources.files("calculus.grammar").joinpath("cost.lark").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    return Lark(
+        grammar_text(),
+        parser="lalr",
+        lexer="contextual",
+        postlex=ContinuationPostLex(),
+        propagate_positions=True,
+        maybe_placeholders=False,
+        cache=True,
+    )
+
+
+def _span(meta: Any) -> n.Span:
+    if getattr(meta, "empty", False):
+        return n.NOWHERE
+    return n.Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def _token_span(token: Token) -> n.Span:
+    return n.Span(
+        token.line or 0,
+        token.column or 0,
+        token.end_line or token.line or 0,
+        token.end_column or (token.column or 0) + len(token),
+    )
+
+
+class _TypeError(Exception):
+    def __init__(self, span: n.Span, message: str, hint: str | None = None):
+        self.span, self.message, self.hint = span, message, hint
+
+
+_FORMULA_TYPES = (n.Compare, n.Beats, n.Connective, n.Not)
+_EXPR_TYPES = (n.Number, n.CostOf, n.GRate, n.GApply, n.Arithmetic, n.Negate)
+
+
+def _expect_expr(node: Any, where: str) -> n.Expr:
+    if isinstance(node, _FORMULA_TYPES):
+        raise _TypeError(node.span, f"expected a number in {where}, found a truth value")
+    return node  # type: ignore[no-any-return]
+
+
+def _expect_formula(node: Any, where: str) -> n.Formula:
+    if isinstance(node, _EXPR_TYPES):
+        raise _TypeError(
+            node.span,
+            f"expected a truth value in {where}, found a number",
+            "compare it with something, e.g. `c(x) < c(y)`",
+        )
+    return node  # type: ignore[no-any-return]
+
+
+@v_args(meta=True, inline=True)
+class _Build(Transformer[Token, Any]):
+    """lark tree -> `calculus.nodes`; method names are the grammar's rule aliases."""
+
+    def start(self, meta: Any, *statements: n.Statement) -> tuple[n.Statement, ...]:
+        return statements
+
+    # -- names and terms
+    def name(self, meta: Any, token: Token) -> n.Name:
+        return n.Name(str(token), _token_span(token))
+
+    def term(self, meta: Any, head: n.Name, *args: n.Term) -> n.Term:
+        return n.Term(head, tuple(args), _span(meta))
+
+    # -- statements
+    def model(self, meta: Any, token: Token) -> n.ModelTitle:
+        raw = str(token)[1:-1]
+        return n.ModelTitle(raw.encode("utf-8").decode("unicode_escape"), _span(meta))
+
+    def primitive(self, meta: Any, *items: n.Primitive) -> tuple[n.Primitive, ...]:
+        return items
+
+    def primitive_item(self, meta: Any, name: n.Name, *rest: Any) -> n.Primitive:
+        flags: tuple[n.Name, ...] = ()
+        fixed: dict[str, n.Expr] = {}
+        for part in rest:
+            if part[0] == "flags":
+                flags = part[1]
+            else:
+                for kind, expr, span in part[1]:
+                    if kind in fixed:
+                        raise _TypeError(span, f"'{kind}' of '{name}' is given twice")
+                    fixed[kind] = expr
+        for flag in flags:
+            if flag.text != "nonneg":
+                raise _TypeError(flag.span, f"unknown primitive flag '{flag}'", "the flag is (nonneg)")
+        return n.Primitive(name, flags, fixed.get("c"), fixed.get("t"), _span(meta))
+
+    def primitive_flags(self, meta: Any, *names: n.Name) -> tuple[str, tuple[n.Name, ...]]:
+        return ("flags", names)
+
+    def fixed_costs(self, meta: Any, *formulas: Any) -> tuple[str, tuple[Any, ...]]:
+        return ("fixed", formulas)
+
+    def c_formula(self, meta: Any, expr: Any) -> tuple[str, n.Expr, n.Span]:
+        return ("c", _expect_expr(expr, "a cost formula"), _span(meta))
+
+    def t_formula(self, meta: Any, expr: Any) -> tuple[str, n.Expr, n.Span]:
+        return ("t", _expect_expr(expr, "a cost formula"), _span(meta))
+
+    def program(self, meta: Any, name: n.Name, *items: Any) -> n.Program:
+        extends = None
+        stores: list[n.Term] = []
+        runs: list[n.Run] = []
+        formulas: dict[str, n.Expr] = {}
+        for item in items:
+            tag = item[0]
+            if tag == "extends":
+                extends = item[1]
+            elif tag == "stores":
+                stores.extend(item[1])
+            elif tag == "runs":
+                runs.extend(item[1])
+            else:
+                kind, expr, span = item
+                if kind in formulas:
+                    raise _TypeError(span, f"'{kind}' of program '{name}' is given twice")
+                formulas[kind] = expr
+        return n.Program(
+            name, extends, tuple(stores), tuple(runs), formulas.get("c"), formulas.get("t"),
+            _span(meta),
+        )
+
+    def extends(self, meta: Any, name: n.Name) -> tuple[str, n.Name]:
+        return ("extends", name)
+
+    def stores(self, meta: Any, *terms: n.Term) -> tuple[str, tuple[n.Term, ...]]:
+        return ("stores", terms)
+
+    def runs(self, meta: Any, *items: n.Run) -> tuple[str, tuple[n.Run, ...]]:
+        return ("runs", items)
+
+    def run_item(self, meta: Any, *parts: Any) -> n.Run:
+        if len(parts) == 1:
+            return n.Run(1, parts[0], _span(meta))
+        count_token, term = parts
+        count = _number(count_token)
+        if count.denominator != 1 or count < 1:
+            raise _TypeError(
+                _token_span(count_token),
+                f"a run count must be a positive whole number, not {count_token}",
+            )
+        return n.Run(int(count), term, _span(meta))
+
+    def exchange(self, meta: Any, family: n.Name) -> n.Exchange:
+        if family.text not in EXCHANGE_FAMILIES:
+            from calculus.diagnostics import did_you_mean
+
+            raise _TypeError(
+                family.span,
+                f"unknown exchange family '{family}'",
+                did_you_mean(family.text, EXCHANGE_FAMILIES)
+                or "one of: " + ", ".join(EXCHANGE_FAMILIES),
+            )
+        return n.Exchange(family, _span(meta))
+
+    def label(self, meta: Any, name: n.Name) -> tuple[str, n.Name]:
+        return ("label", name)
+
+    def for_some(self, meta: Any) -> tuple[str, bool]:
+        return ("quantifier", True)
+
+    def for_all(self, meta: Any) -> tuple[str, bool]:
+        return ("quantifier", False)
+
+    def _labelled(self, parts: tuple[Any, ...]) -> tuple[n.Name | None, Any, bool]:
+        label = None
+        some = False
+        formula = None
+        for part in parts:
+            if isinstance(part, tuple) and part[0] == "label":
+                label = part[1]
+            elif isinstance(part, tuple) and part[0] == "quantifier":
+                some = part[1]
+            else:
+                formula = part
+        return label, formula, some
+
+    def assume(self, meta: Any, *parts: Any) -> n.Assume:
+        label, formula, _ = self._labelled(parts)
+        return n.Assume(label, _expect_formula(formula, "an assumption"), _span(meta))
+
+    def claim(self, meta: Any, *parts: Any) -> n.Claim:
+        label, formula, some = self._labelled(parts)
+        return n.Claim("claim", label, _expect_formula(formula, "a claim"), some, _span(meta))
+
+    def refute(self, meta: Any, *parts: Any) -> n.Claim:
+        label, formula, some = self._labelled(parts)
+        return n.Claim("refute", label, _expect_formula(formula, "a refute"), some, _span(meta))
+
+    def ranges(self, meta: Any, *parts: Any) -> n.Ranges:
+        names = tuple(p for p in parts if isinstance(p, n.Name))
+        scenario = next((p[1] for p in parts if isinstance(p, tuple)), None)
+        return n.Ranges(names, scenario, _span(meta))
+
+    def scenario_ref(self, meta: Any, name: n.Name) -> tuple[str, n.Name]:
+        return ("in", name)
+
+    def scenario(self, meta: Any, name: n.Name, *items: Any) -> n.Scenario:
+        values: list[n.ScenarioValue] = []
+        default: n.Expr | None = None
+        for item in items:
+            if isinstance(item, tuple):
+                if default is not None:
+                    raise _TypeError(item[1], f"scenario '{name}' has two defaults")
+                default = item[0]
+            else:
+                values.append(item)
+        return n.Scenario(name, tuple(values), default, _span(meta))
+
+    def scenario_default(self, meta: Any, expr: Any) -> tuple[n.Expr, n.Span]:
+        return (_expect_expr(expr, "a scenario default"), _span(meta))
+
+    def scenario_value(self, meta: Any, formula: Any) -> n.ScenarioValue:
+        hint = "a scenario gives values as `c(x) = 3`, `t(x) = 1/2` or `default = 1`"
+        if not isinstance(formula, n.Compare) or formula.op != "=":
+            raise _TypeError(_span(meta), "expected an assignment in a scenario", hint)
+        target = formula.left
+        if not isinstance(target, (n.CostOf, n.GRate)):
+            raise _TypeError(formula.left.span, "the left side must be a cost atom", hint)
+        return n.ScenarioValue(target, formula.right, _span(meta))
+
+    # -- formulas
+    def _connective(self, op: n.ConnectiveOp, meta: Any, left: Any, right: Any) -> n.Connective:
+        where = f"`{op}`"
+        return n.Connective(
+            op, _expect_formula(left, where), _expect_formula(right, where), _span(meta)
+        )
+
+    def implies(self, meta: Any, left: Any, right: Any) -> n.Connective:
+        return self._connective("->", meta, left, right)
+
+    def iff(self, meta: Any, left: Any, right: Any) -> n.Connective:
+        return self._connective("<->", meta, left, right)
+
+    def or_(self, meta: Any, left: Any, right: Any) -> n.Connective:
+        return self._connective("or", meta, left, right)
+
+    def and_(self, meta: Any, left: Any, right: Any) -> n.Connective:
+        return self._connective("and", meta, left, right)
+
+    def not_(self, meta: Any, operand: Any) -> n.Not:
+        return n.Not(_expect_formula(operand, "`not`"), _span(meta))
+
+    def _compare(self, op: n.CompareOp, meta: Any, left: Any, right: Any) -> n.Compare:
+        where = f"a comparison `{op}`"
+        return n.Compare(op, _expect_expr(left, where), _expect_expr(right, where), _span(meta))
+
+    def lt(self, meta: Any, a: Any, b: Any) -> n.Compare:
+        return self._compare("<", meta, a, b)
+
+    def le(self, meta: Any, a: Any, b: Any) -> n.Compare:
+        return self._compare("<=", meta, a, b)
+
+    def gt(self, meta: Any, a: Any, b: Any) -> n.Compare:
+        return self._compare(">", meta, a, b)
+
+    def ge(self, meta: Any, a: Any, b: Any) -> n.Compare:
+        return self._compare(">=", meta, a, b)
+
+    def eq(self, meta: Any, a: Any, b: Any) -> n.Compare:
+        return self._compare("=", meta, a, b)
+
+    def ne(self, meta: Any, a: Any, b: Any) -> n.Compare:
+        return self._compare("!=", meta, a, b)
+
+    def beats(self, meta: Any, winner: n.Name, loser: n.Name, *on: Any) -> n.Beats:
+        return n.Beats(winner, loser, on[0] if on else None, _span(meta))
+
+    def on_c(self, meta: Any) -> str:
+        return "c"
+
+    def on_t(self, meta: Any) -> str:
+        return "t"
+
+    # -- arithmetic
+    def _arith(self, op: n.ArithmeticOp, meta: Any, left: Any, right: Any) -> n.Arithmetic:
+        where = f"`{op}`"
+        return n.Arithmetic(op, _expect_expr(left, where), _expect_expr(right, where), _span(meta))
+
+    def add(self, meta: Any, a: Any, b: Any) -> n.Arithmetic:
+        return self._arith("+", meta, a, b)
+
+    def sub(self, meta: Any, a: Any, b: Any) -> n.Arithmetic:
+        return self._arith("-", meta, a, b)
+
+    def mul(self, meta: Any, a: Any, b: Any) -> n.Arithmetic:
+        return self._arith("*", meta, a, b)
+
+    def div(self, meta: Any, a: Any, b: Any) -> n.Arithmetic:
+        return self._arith("/", meta, a, b)
+
+    def pow(self, meta: Any, base: Any, exponent: Any) -> n.Arithmetic:
+        if not _is_constant(exponent):
+            raise _TypeError(exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`")
+        return self._arith("^", meta, base, exponent)
+
+    def neg(self, meta: Any, operand: Any) -> n.Negate:
+        return n.Negate(_expect_expr(operand, "`-`"), _span(meta))
+
+    def number(self, meta: Any, token: Token) -> n.Number:
+        return n.Number(_number(token), str(token), _token_span(token))
+
+    def c_of(self, meta: Any, term: n.Term) -> n.CostOf:
+        return n.CostOf("c", term, _span(meta))
+
+    def t_of(self, meta: Any, term: n.Term) -> n.CostOf:
+        return n.CostOf("t", term, _span(meta))
+
+    def g_of(self, meta: Any, argument: Any) -> n.GApply:
+        return n.GApply(_expect_expr(argument, "g(...)"), _span(meta))
+
+    def g_rate(self, meta: Any) -> n.GRate:
+        return n.GRate(_span(meta))
+
+
+def _is_constant(expr: Any) -> bool:
+    if isinstance(expr, n.Number):
+        return True
+    if isinstance(expr, n.Negate):
+        return _is_constant(expr.operand)
+    if isinstance(expr, n.Arithmetic):
+        return _is_constant(expr.left) and _is_constant(expr.right)
+    return False
+
+
+def _number(token: Token) -> Fraction:
+    try:
+        return Fraction(Decimal(str(token)))
+    except (InvalidOperation, ValueError) as error:  # pragma: no cover - the lexer admits only numbers
+        raise _TypeError(_token_span(token), f"bad number {token}") from error
+
+
+_TOKEN_WORDS = {
+    "_NL": "end of line",
+    "$END": "end of file",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "STRING": "a string",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "COMMA": "','",
+    "COLON": "':'",
+    "SEMICOLON": "';'",
+    "EQUAL": "'='",
+}
+
+
+def _describe_expected(expected: set[str]) -> str:
+    words = []
+    for terminal in sorted(expected):
+        word = _TOKEN_WORDS.get(terminal)
+        if word is None:
+            pattern = _terminal_literal(terminal)
+            word = f"'{pattern}'" if pattern else terminal.lower()
+        words.append(word)
+    unique = sorted(set(words))
+    if len(unique) > 8:
+        unique = unique[:8] + ["…"]
+    return ", ".join(unique)
+
+
+@lru_cache(maxsize=None)
+def _terminal_literal(terminal: str) -> str | None:
+    for definition in _parser().terminals:
+        if definition.name == terminal and definition.pattern.type == "str":
+            return str(definition.pattern.value)
+    return None
+
+
+def _describe_token(token: Token) -> str:
+    if token.type == "_NL":
+        return "end of line"
+    if token.type == "$END":
+        return "end of file"
+    text = str(token)
+    if token.type == "NAME":
+        return f"name '{text}'"
+    return f"'{text[:20]}'"
+
+
+def _syntax_hint(token: Token | None, expected: set[str]) -> str | None:
+    if token is not None and token.type == "NAME" and str(token) in KEYWORDS:
+        return f"'{token}' is a keyword"
+    if token is not None and str(token) in KEYWORDS and "NAME" in expected:
+        return f"'{token}' is a keyword and cannot be used as a name"
+    if token is not None and token.type == "_NL" and expected & {"RPAR"}:
+        return "a ')' is missing"
+    if token is not None and token.type == "$END" and "RBRACE" in expected:
+        return "a '}' is missing"
+    if expected and expected <= {"_NL", "SEMICOLON", "$END"}:
+        return "one statement per line; separate items with ';' or a new line"
+    return None
+
+
+def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
+    line, column = error.line, error.column
+    if isinstance(error, UnexpectedToken):
+        token = error.token
+        expected = set(error.accepts or error.expected)
+        if token.type == "$END":
+            lines = text.splitlines() or [""]
+            line, column = len(lines), len(lines[-1]) + 1
+        message = f"unexpected {_describe_token(token)}"
+        if expected:
+            message += f", expected {_describe_expected(expected)}"
+        hint = _syntax_hint(token, expected)
+        end = column + max(1, len(str(token))) if token.type not in ("_NL", "$END") else None
+        return Diagnostic(path, line, column, "syntax", message, hint, end)
+    if isinstance(error, UnexpectedCharacters):
+        char = text[error.pos_in_stream] if 0 <= error.pos_in_stream < len(text) else "?"
+        shown = repr(char) if not char.isprintable() or char == "'" else f"'{char}'"
+        hint = None
+        if char == '"':
+            hint = "strings may only follow `model`, and end on the same line"
+        elif char in "&|!":
+            hint = "the connectives are `and`, `or`, `not`, `->`, `<->`"
+        elif char == "=":
+            hint = "comparisons are `<`, `<=`, `=`, `!=`, `>=`, `>`"
+        return Diagnostic(path, line, column, "syntax", f"unexpected character {shown}", hint)
+    if isinstance(error, UnexpectedEOF):
+        lines = text.splitlines() or [""]
+        return Diagnostic(path, len(lines), len(lines[-1]) + 1, "syntax", "unexpected end of file")
+    return Diagnostic(path, line or 1, column or 1, "syntax", str(error).splitlines()[0])
+
+
+def decode(data: bytes, path: str) -> str:
+    """Bytes to text, with a diagnostic (not a traceback) for binary or mis-encoded input."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        before = data[: error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise InputError(
+            [Diagnostic(path, line, column, "encoding", "the file is not UTF-8 text",
+                        "a .cost file is plain UTF-8 text")]
+        ) from None
+    if "\0" in text:
+        index = text.index("\0")
+        line = text.count("\n", 0, index) + 1
+        column = index - (text.rfind("\n", 0, index) + 1) + 1
+        raise InputError(
+            [Diagnostic(path, line, column, "encoding", "the file contains a NUL byte",
+                        "a .cost file is plain text, not binary")]
+        )
+    return text
+
+
+def parse(text: str, path: str = "<input>") -> n.SourceFile:
+    """Parse `.cost` source; raises `InputError` with a positioned diagnostic."""
+    try:
+        tree = _parser().parse(text)
+        built = _Build().transform(tree)
+    except UnexpectedInput as error:
+        raise InputError([_syntax_error(error, path, text)]) from None
+    except _TooDeep as error:
+        raise InputError(
+            [at(path, _token_span(error.token), "too-deep",
+                f"brackets nested more than {MAX_NESTING} deep", "split the formula up")]
+        ) from None
+    except VisitError as error:
+        original = error.orig_exc
+        if isinstance(original, _TypeError):
+            raise InputError([at(path, original.span, "type", original.message, original.hint)]) from None
+        if isinstance(original, RecursionError):
+            raise InputError([Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]) from None
+        raise
+    except RecursionError:
+        raise InputError([Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]) from None
+    statements: list[n.Statement] = []
+    for item in built:
+        if isinstance(item, tuple):
+            statements.extend(item)
+        else:
+            statements.append(item)
+    return n.SourceFile(tuple(statements), path, text)
+
+
+# ---- writing trees back as source -----------------------------------------------------
+
+_PRECEDENCE = {"<->": 1, "->": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "+": 6, "-": 6, "*": 7, "/": 7, "neg": 8, "^": 9}
+
+
+def format_number(value: Fraction) -> str:
+    """Exact source text of a number: an integer, a finite decimal, or `p/q`."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    denominator = value.denominator
+    for factor in (2, 5):
+        while denominator % factor == 0:
+            denominator //= factor
+    if denominator == 1:
+        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
+    return f"{value.numerator}/{value.denominator}"
+
+
+def format_expr(expr: n.Expr | n.Formula, parent: int = 0) -> str:
+    """Source text of an expression or formula, parenthesised only where needed."""
+    text, level = _format(expr)
+    return f"({text})" if level < parent else text
+
+
+def _format(node: Any) -> tuple[str, int]:
+    if isinstance(node, n.Number):
+        text = node.text or format_number(node.value)
+        # A rational literal is a division; parenthesise it like one.
+        return text, (7 if "/" in text else 10)
+    if isinstance(node, n.CostOf):
+        return f"{node.kind}({node.term})", 10
+    if isinstance(node, n.GRate):
+        return "g", 10
+    if isinstance(node, n.GApply):
+        return f"g({format_expr(node.argument)})", 10
+    if isinstance(node, n.Negate):
+        return f"-{format_expr(node.operand, 9)}", 8
+    if isinstance(node, n.Arithmetic):
+        level = _PRECEDENCE[node.op]
+        if node.op == "^":
+            return f"{format_expr(node.left, 10)}^{format_expr(node.right, 8)}", level
+        right_level = level + 1  # left-associative: a - (b - c) keeps its parentheses
+        return f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, right_level)}", level
+    if isinstance(node, n.Compare):
+        return f"{format_expr(node.left, 6)} {node.op} {format_expr(node.right, 6)}", 5
+    if isinstance(node, n.Beats):
+        suffix = f" on {node.on}" if node.on else ""
+        return f"{node.winner} beats {node.loser}{suffix}", 5
+    if isinstance(node, n.Not):
+        return f"not {format_expr(node.operand, 4)}", 4
+    if isinstance(node, n.Connective):
+        level = _PRECEDENCE[node.op]
+        if node.op == "->":
+            return f"{format_expr(node.left, 2)} -> {format_expr(node.right, 1)}", 1
+        if node.op == "<->":
+            return f"{format_expr(node.left, 2)} <-> {format_expr(node.right, 2)}", 1
+        return f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, level + 1)}", level
+    raise TypeError(f"cannot format {node!r}")
+
+
+def format_statement(statement: n.Statement) -> str:
+    s = statement
+    if isinstance(s, n.ModelTitle):
+        escaped = s.title.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'model "{escaped}"'
+    if isinstance(s, n.Primitive):
+        text = f"primitive {s.name}"
+        if s.flags:
+            text += " (" + ", ".join(f.text for f in s.flags) + ")"
+        fixed = []
+        if s.fixed_c is not None:
+            fixed.append(f"c = {format_expr(s.fixed_c)}")
+        if s.fixed_t is not None:
+            fixed.append(f"t = {format_expr(s.fixed_t)}")
+        if fixed:
+            text += " { " + "; ".join(fixed) + " }"
+        return text
+    if isinstance(s, n.Program):
+        head = f"program {s.name}" + (f" extends {s.extends}" if s.extends else "")
+        body = []
+        if s.stores:
+            body.append("  stores " + ", ".join(str(t) for t in s.stores))
+        if s.runs:
+            body.append("  runs " + ", ".join(
+                (f"{r.count} * {r.term}" if r.count != 1 else str(r.term)) for r in s.runs))
+        if s.c_formula is not None:
+            body.append(f"  c = {format_expr(s.c_formula)}")
+        if s.t_formula is not None:
+            body.append(f"  t = {format_expr(s.t_formula)}")
+        return head + " {\n" + "\n".join(body) + ("\n" if body else "") + "}"
+    if isinstance(s, n.Exchange):
+        return f"exchange {s.family}"
+    if isinstance(s, n.Assume):
+        label = f"{s.label}: " if s.label else ""
+        return f"assume {label}{format_expr(s.formula)}"
+    if isinstance(s, n.Claim):
+        label = f"{s.label}: " if s.label else ""
+        suffix = " for some g" if s.for_some_g else ""
+        return f"{s.kind} {label}{format_expr(s.formula)}{suffix}"
+    if isinstance(s, n.Ranges):
+        text = "ranges " + ", ".join(p.text for p in s.programs)
+        return text + (f" in {s.scenario}" if s.scenario else "")
+    if isinstance(s, n.Scenario):
+        body = [f"  {format_expr(v.target)} = {format_expr(v.value)}" for v in s.values]
+        if s.default is not None:
+            body.append(f"  default = {format_expr(s.default)}")
+        return f"scenario {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
+    raise TypeError(f"cannot format {s!r}")
+
+
+def format_source(source: n.SourceFile) -> str:
+    return "".join(format_statement(s) + "\n" for s in source.statements)
