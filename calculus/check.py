@@ -1,0 +1,223 @@
+"""Checking a file: parse, resolve, derive costs, decide every claim, compute every range.
+
+`check_source` is the one entry point the CLI, the report and the REPL share; it returns
+plain records (`FileResult`) and leaves rendering to `calculus.output`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import sympy
+
+from calculus import nodes as n
+from calculus.costs import G, CostModel, LogicFormula, atom, derive_costs, rational
+from calculus.diagnostics import Diagnostic, InputError, at
+from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide
+from calculus.model import Model, build_model
+from calculus.syntax import decode, format_expr, parse
+
+DEFAULT_TIMEOUT = 10.0
+
+
+@dataclass(frozen=True)
+class ClaimResult:
+    name: str
+    kind: str  # "claim" | "refute"
+    statement: str
+    verdict: Verdict
+    span: n.Span
+    for_some_g: bool = False
+    difference: sympy.Expr | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        wanted = "proved" if self.kind == "claim" else "refuted"
+        return self.verdict.status == wanted
+
+
+@dataclass(frozen=True)
+class FileResult:
+    path: str
+    source: str
+    title: str | None = None
+    claims: tuple[ClaimResult, ...] = ()
+    ranges: tuple[Any, ...] = ()  # calculus.dominance.RangesResult
+    reductions: tuple[Any, ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    model: Model | None = field(default=None, repr=False, compare=False)
+    costs: CostModel | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def input_error(self) -> bool:
+        return bool(self.diagnostics)
+
+    @property
+    def ok(self) -> bool:
+        ranges_ok = all(getattr(r, "status", "exact") == "exact" for r in self.ranges)
+        reductions_ok = all(getattr(r, "passed", True) for r in self.reductions)
+        return (not self.diagnostics and all(c.passed for c in self.claims)
+                and ranges_ok and reductions_ok)
+
+
+def hypotheses(costs: CostModel) -> list[Hypothesis]:
+    """The named assumptions of the model, and the default bounds as `positivity`."""
+    found = [Hypothesis(a.name, costs.formula(a.node.formula)) for a in costs.model.assumptions]
+    found.append(Hypothesis(POSITIVITY, bounds=tuple(costs.bounds.items())))
+    return found
+
+
+def claim_difference(formula: LogicFormula) -> sympy.Expr | None:
+    """For a single comparison `lhs < rhs`: rhs − lhs, expanded (what must be positive)."""
+    from calculus.costs import Atomic
+
+    if isinstance(formula, Atomic):
+        return sympy.expand(formula.rhs - formula.lhs)
+    return None
+
+
+def decide_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float,
+                 extra: list[Hypothesis] | None = None) -> ClaimResult:
+    formula = costs.formula(claim.formula)
+    found = hypotheses(costs) + (extra or [])
+    started = time.perf_counter()
+    verdict = decide(Problem(formula, found, claim.for_some_g, costs.family, timeout))
+    statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
+    return ClaimResult(
+        name=name,
+        kind=claim.kind,
+        statement=statement,
+        verdict=verdict,
+        span=claim.span,
+        for_some_g=claim.for_some_g,
+        difference=claim_difference(formula),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def scenario_values(costs: CostModel, scenario: n.Scenario, atoms: set[sympy.Symbol],
+                    where: n.Span) -> dict[sympy.Symbol, sympy.Expr]:
+    """Numbers for every atom in `atoms`, from the scenario or its default."""
+    given: dict[sympy.Symbol, sympy.Expr] = {}
+    for value in scenario.values:
+        if isinstance(value.target, n.CostOf):
+            given[atom(value.target.kind, str(value.target.term))] = costs.expr(value.value)
+    missing = sorted((s for s in atoms if s not in given), key=lambda s: s.name)
+    if missing and scenario.default is None:
+        raise InputError([at(costs.model.path, where, "scenario",
+                             f"scenario '{scenario.name}' gives no value to {missing[0].name}",
+                             "give it a value, or add `default = 1` to the scenario")])
+    default = costs.expr(scenario.default) if scenario.default is not None else sympy.Integer(0)
+    values = {s: given.get(s, default) for s in atoms}
+    for symbol, value in values.items():
+        kind = costs.bounds.get(symbol, "positive")
+        if value < 0 or (kind == "positive" and value == 0):
+            raise InputError([at(costs.model.path, scenario.span, "scenario",
+                                 f"scenario '{scenario.name}' sets {symbol.name} = {value}, "
+                                 f"but cost atoms are {'>= 0' if kind == 'nonneg' else '> 0'}")])
+    return values
+
+
+def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any:
+    from calculus import dominance
+
+    names = [p.text for p in statement.programs]
+    if statement.scenario is not None:
+        scenario = costs.model.scenarios[statement.scenario.text]
+        atoms: set[sympy.Symbol] = set()
+        for name in names:
+            program = costs.program(name)
+            atoms |= program.c.free_symbols | program.t.free_symbols
+        values = scenario_values(costs, scenario, atoms, statement.span)
+        lines: dict[str, tuple[Fraction, Fraction]] = {}
+        for name in names:
+            program = costs.program(name)
+            c = sympy.nsimplify(program.c.xreplace(values))
+            t = sympy.nsimplify(program.t.xreplace(values))
+            lines[name] = (Fraction(int(c.p), int(c.q)), Fraction(int(t.p), int(t.q)))
+        return dominance.scenario_ranges(lines, scenario.name.text)
+    if costs.family != "linear":
+        raise InputError([at(costs.model.path, statement.span, "unsupported",
+                             "symbolic ranges are computed for the linear exchange family",
+                             "use `exchange linear`, or a scenario: `ranges ... in S`")])
+    program_costs = {name: (costs.program(name).c, costs.program(name).t) for name in names}
+    assumptions = [to_sympy_boolean(costs.formula(a.node.formula)) for a in costs.model.assumptions]
+    return dominance.symbolic_ranges(program_costs, assumptions, dict(costs.bounds), timeout)
+
+
+def to_sympy_boolean(f: LogicFormula) -> Any:
+    from calculus.costs import Atomic, Negation
+
+    if isinstance(f, Atomic):
+        return {
+            "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge,
+            "=": sympy.Eq, "!=": sympy.Ne,
+        }[f.op](f.lhs, f.rhs, evaluate=False)
+    if isinstance(f, Negation):
+        return sympy.Not(to_sympy_boolean(f.operand))
+    left, right = to_sympy_boolean(f.left), to_sympy_boolean(f.right)
+    if f.op == "and":
+        return sympy.And(left, right)
+    if f.op == "or":
+        return sympy.Or(left, right)
+    if f.op == "->":
+        return sympy.Implies(left, right)
+    return sympy.Equivalent(left, right)
+
+
+def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
+    costs = derive_costs(model)
+    # Translate everything first so that `positivity` covers every atom in play.
+    for assumption in model.assumptions:
+        costs.formula(assumption.node.formula)
+    for claim in model.claims:
+        costs.formula(claim.node.formula)
+    claims = tuple(decide_claim(costs, c.node, c.name, timeout) for c in model.claims)
+    ranges = tuple(compute_ranges(costs, r, timeout) for r in model.ranges)
+    reductions: tuple[Any, ...] = ()
+    return FileResult(model.path, model.text, model.title, claims, ranges, reductions,
+                      (), model, costs)
+
+
+def check_source(text: str, path: str = "<input>", timeout: float = DEFAULT_TIMEOUT) -> FileResult:
+    """Check `.cost` source text; input errors come back as diagnostics, not exceptions."""
+    try:
+        model = build_model(parse(text, path))
+        return check_model(model, timeout)
+    except InputError as error:
+        return FileResult(path, text, diagnostics=error.diagnostics)
+
+
+def check_file(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
+    shown = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        return FileResult(shown, "", diagnostics=(
+            Diagnostic(shown, 0, 0, "file", f"cannot read file: {error.strerror}"),))
+    try:
+        text = decode(data, shown)
+    except InputError as error:
+        return FileResult(shown, "", diagnostics=error.diagnostics)
+    return check_source(text, shown, timeout)
+
+
+def gather_files(arguments: list[str]) -> list[Path]:
+    """Files named, and every `*.cost` file under directories named, in a stable order."""
+    found: list[Path] = []
+    for argument in arguments:
+        path = Path(argument)
+        if path.is_dir():
+            found.extend(sorted(path.rglob("*.cost")))
+        else:
+            found.append(path)
+    return found
+
+
+__all__ = ["ClaimResult", "FileResult", "check_file", "check_source", "check_model", "G",
+           "gather_files", "rational"]

@@ -1,0 +1,110 @@
+"""The `cost` command: check, report, repl and synth.
+
+Exit codes (DESIGN §5): 0 when every claim and refute passes, 1 when any fails or is
+unknown, 2 on an input error. Python tracebacks never reach the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(EXIT_INPUT)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be positive")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="cost", description="Machine-checked arguments about simplicity and speed priors.")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser)
+    check = commands.add_parser("check", help="decide every claim and compute every range")
+    check.add_argument("paths", nargs="+", metavar="FILE|DIR")
+    check.add_argument("--format", choices=("text", "json"), default="text")
+    check.add_argument("--timeout", type=_positive, default=10.0, metavar="S",
+                       help="seconds per solver obligation (default 10)")
+    report = commands.add_parser("report", help="write a proof report (HTML or Markdown)")
+    report.add_argument("path", metavar="FILE")
+    report.add_argument("-o", "--output", required=True, metavar="OUT.html|OUT.md")
+    report.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
+    repl = commands.add_parser("repl", help="explore a model interactively")
+    repl.add_argument("path", nargs="?", metavar="FILE")
+    repl.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
+    commands.add_parser("synth", help="exact minimal circuit for a truth table", add_help=False)
+    return parser
+
+
+def check_command(paths: list[str], output_format: str, timeout: float) -> int:
+    from calculus.check import check_file, gather_files
+    from calculus.output import file_json, file_lines, print_diagnostics, print_lines, summary_line
+
+    files = gather_files(paths)
+    if not files:
+        sys.stderr.write("cost: error: no .cost files found in " + ", ".join(paths) + "\n")
+        return EXIT_INPUT
+    results = []
+    for path in files:
+        result = check_file(path, timeout)
+        results.append(result)
+        print_diagnostics(result)
+        if output_format == "text" and not result.input_error:
+            print_lines(file_lines(result))
+    if output_format == "json":
+        documents = [file_json(r) for r in results]
+        payload = documents[0] if len(documents) == 1 else documents
+        sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+    else:
+        print_lines([summary_line(results)])
+    if any(r.input_error for r in results):
+        return EXIT_INPUT
+    return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if arguments[:1] == ["synth"]:
+            from calculus.circuits.cli import synth_main
+
+            return synth_main(arguments[1:])
+        parser = build_parser()
+        options = parser.parse_args(arguments)
+        if options.command == "check":
+            return check_command(options.paths, options.format, options.timeout)
+        if options.command == "report":
+            from calculus.report import report_command
+
+            return report_command(options.path, options.output, options.timeout)
+        if options.command == "repl":
+            from calculus.repl import repl_command
+
+            return repl_command(options.path, options.timeout)
+        parser.print_help()
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        sys.stderr.write("cost: interrupted\n")
+        return 130
+    except SystemExit as exit_:
+        return int(exit_.code) if isinstance(exit_.code, int) else EXIT_INPUT
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def run() -> None:
+    sys.exit(main())

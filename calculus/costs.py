@@ -1,0 +1,250 @@
+"""Costs: every program's description cost c(P) and run time t(P) as sympy expressions.
+
+Cost atoms `c(x)`, `t(x)` (and those of compound terms such as `t(find(env))`) are real
+sympy symbols; their default bounds (> 0, or >= 0 for `(nonneg)` primitives) are kept
+in `CostModel.bounds` for the solver. Claims and assumptions become `Atomic`/`Junction`/
+`Negation` trees whose leaves compare sympy expressions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import lru_cache
+
+import sympy
+
+from calculus import nodes as n
+from calculus.model import Model
+
+G = sympy.Symbol("g", positive=True)
+EXCHANGE = sympy.Function("g")
+
+
+@lru_cache(maxsize=None)
+def atom(kind: str, term: str) -> sympy.Symbol:
+    """The cost atom `c(term)` or `t(term)`."""
+    return sympy.Symbol(f"{kind}({term})", real=True)
+
+
+def rational(value: Fraction) -> sympy.Rational:
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+# ---- logic trees over sympy leaves -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Atomic:
+    """`lhs op rhs` with op in < <= > >= = !=."""
+
+    op: str
+    lhs: sympy.Expr
+    rhs: sympy.Expr
+
+
+@dataclass(frozen=True)
+class Junction:
+    """`left op right` with op in and, or, ->, <->."""
+
+    op: str
+    left: LogicFormula
+    right: LogicFormula
+
+
+@dataclass(frozen=True)
+class Negation:
+    operand: LogicFormula
+
+
+LogicFormula = Atomic | Junction | Negation
+
+
+def atomics(formula: LogicFormula) -> list[Atomic]:
+    if isinstance(formula, Atomic):
+        return [formula]
+    if isinstance(formula, Negation):
+        return atomics(formula.operand)
+    return atomics(formula.left) + atomics(formula.right)
+
+
+# ---- programs --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProgramCosts:
+    """A program's derived costs and how they were derived."""
+
+    name: str
+    c: sympy.Expr
+    t: sympy.Expr
+    stores: tuple[str, ...] = ()
+    runs: tuple[tuple[int, str], ...] = ()
+    c_from_formula: bool = False
+    t_from_formula: bool = False
+    extends: str | None = None
+
+    def derivation(self, kind: str) -> str:
+        """`c(Hfd) = c(Hfh) ∪ {…}`-style account of where a cost came from."""
+        if kind == "c":
+            if self.c_from_formula:
+                return f"c({self.name}) is given by a formula"
+            parts = [f"c({term})" for term in self.stores]
+            via = f" (extends {self.extends}; stores are a set)" if self.extends else " (stores)"
+            return f"c({self.name}) = " + (" + ".join(parts) or "0") + via
+        if self.t_from_formula:
+            return f"t({self.name}) is given by a formula"
+        parts = [(f"{count}·t({term})" if count != 1 else f"t({term})") for count, term in self.runs]
+        via = f" (extends {self.extends}; runs are a multiset)" if self.extends else " (runs)"
+        return f"t({self.name}) = " + (" + ".join(parts) or "0") + via
+
+
+@dataclass
+class CostModel:
+    """sympy view of a `Model`: program costs, atom bounds and formula translation."""
+
+    model: Model
+    programs: dict[str, ProgramCosts] = field(default_factory=dict)
+    bounds: dict[sympy.Symbol, str] = field(default_factory=dict)
+
+    @property
+    def family(self) -> str:
+        return self.model.family
+
+    # -- atoms
+    def atom(self, kind: str, term: n.Term) -> sympy.Expr:
+        head = self.model.primitives.get(term.head.text)
+        if head is not None and not term.args:
+            fixed = head.fixed_c if kind == "c" else head.fixed_t
+            if fixed is not None:
+                return self.expr(fixed)
+        symbol = atom(kind, str(term))
+        if symbol not in self.bounds:
+            nonneg = head is not None and head.nonneg and not term.args
+            self.bounds[symbol] = "nonneg" if nonneg else "positive"
+        return symbol
+
+    def expr(self, node: n.Expr) -> sympy.Expr:
+        if isinstance(node, n.Number):
+            return rational(node.value)
+        if isinstance(node, n.CostOf):
+            if not node.term.args and node.term.head.text in self.model.programs:
+                costs = self.program(node.term.head.text)
+                return costs.c if node.kind == "c" else costs.t
+            return self.atom(node.kind, node.term)
+        if isinstance(node, n.GRate):
+            return G
+        if isinstance(node, n.GApply):
+            return self.exchange(self.expr(node.argument))
+        if isinstance(node, n.Negate):
+            return -self.expr(node.operand)
+        left, right = self.expr(node.left), self.expr(node.right)
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op == "*":
+            return left * right
+        if node.op == "/":
+            return left / right
+        return left**right
+
+    def exchange(self, argument: sympy.Expr) -> sympy.Expr:
+        """g applied to a description cost: g·x in the linear family, g(x) otherwise."""
+        if self.family == "linear":
+            return G * argument
+        return EXCHANGE(argument)
+
+    def score(self, program: str) -> sympy.Expr:
+        costs = self.program(program)
+        return self.exchange(costs.c) + costs.t
+
+    def formula(self, node: n.Formula) -> LogicFormula:
+        if isinstance(node, n.Compare):
+            return Atomic(node.op, self.expr(node.left), self.expr(node.right))
+        if isinstance(node, n.Beats):
+            winner, loser = node.winner.text, node.loser.text
+            if node.on == "c":
+                return Atomic("<", self.program(winner).c, self.program(loser).c)
+            if node.on == "t":
+                return Atomic("<", self.program(winner).t, self.program(loser).t)
+            return Atomic("<", self.score(winner), self.score(loser))
+        if isinstance(node, n.Not):
+            return Negation(self.formula(node.operand))
+        return Junction(node.op, self.formula(node.left), self.formula(node.right))
+
+    # -- programs
+    def program(self, name: str) -> ProgramCosts:
+        if name not in self.programs:
+            self.programs[name] = self._derive(self.model.programs[name])
+        return self.programs[name]
+
+    def _derive(self, program: n.Program) -> ProgramCosts:
+        stores: dict[str, sympy.Expr] = {}
+        runs: dict[str, tuple[int, sympy.Expr]] = {}
+        base_c: sympy.Expr = sympy.Integer(0)
+        base_t: sympy.Expr = sympy.Integer(0)
+        parent: ProgramCosts | None = None
+        if program.extends is not None:
+            parent = self.program(program.extends.text)
+            if parent.c_from_formula:
+                base_c = parent.c
+            else:
+                for term in parent.stores:
+                    stores[term] = sympy.Integer(0)  # placeholder, refilled below
+            if parent.t_from_formula:
+                base_t = parent.t
+            else:
+                for count, term in parent.runs:
+                    runs[term] = (count, sympy.Integer(0))
+        # Re-derive inherited atoms from the parent's terms (stored as text).
+        parent_node = self.model.programs[program.extends.text] if program.extends else None
+        inherited_terms = _all_terms(parent_node, self.model) if parent_node else {}
+        for text in list(stores):
+            stores[text] = self.atom("c", inherited_terms[text])
+        for text, (count, _) in list(runs.items()):
+            runs[text] = (count, self.atom("t", inherited_terms[text]))
+        for term in program.stores:
+            stores.setdefault(str(term), self.atom("c", term))
+        for run in program.runs:
+            previous = runs.get(str(run.term), (0, sympy.Integer(0)))[0]
+            runs[str(run.term)] = (previous + run.count, self.atom("t", run.term))
+        if program.c_formula is not None:
+            c = self.expr(program.c_formula)
+        else:
+            c = base_c + sympy.Add(*stores.values())
+        if program.t_formula is not None:
+            t = self.expr(program.t_formula)
+        else:
+            t = base_t + sympy.Add(*(count * symbol for count, symbol in runs.values()))
+        return ProgramCosts(
+            name=program.name.text,
+            c=c,
+            t=t,
+            stores=tuple(stores),
+            runs=tuple((count, text) for text, (count, _) in runs.items()),
+            c_from_formula=program.c_formula is not None,
+            t_from_formula=program.t_formula is not None,
+            extends=program.extends.text if program.extends else None,
+        )
+
+
+def _all_terms(program: n.Program, model: Model) -> dict[str, n.Term]:
+    """Every stored or run term of a program and its ancestors, by text."""
+    terms: dict[str, n.Term] = {}
+    while True:
+        for term in program.stores:
+            terms.setdefault(str(term), term)
+        for run in program.runs:
+            terms.setdefault(str(run.term), run.term)
+        if program.extends is None:
+            return terms
+        program = model.programs[program.extends.text]
+
+
+def derive_costs(model: Model) -> CostModel:
+    """Derive c and t of every program, and register every atom a formula mentions."""
+    costs = CostModel(model)
+    for name in model.programs:
+        costs.program(name)
+    return costs

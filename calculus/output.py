@@ -1,0 +1,198 @@
+"""Rendering check results: plain text (the source of truth), rich colours, and JSON.
+
+The text renderer makes lines from the records in `calculus.check`; rich only restyles
+those same lines (and is skipped when `NO_COLOR` is set or the output is not a terminal).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+from fractions import Fraction
+from typing import Any, TextIO
+
+from calculus.check import ClaimResult, FileResult
+from calculus.diagnostics import render
+from calculus.syntax import format_number
+
+MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
+
+
+def fraction_text(value: Fraction) -> str:
+    return format_number(value) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def interval_json(interval: Any) -> list[str]:
+    return [fraction_text(interval.lo), "oo" if interval.hi is None else fraction_text(interval.hi)]
+
+
+def _intervals(intervals: Iterable[Any]) -> tuple[list[list[str]], list[list[bool]]]:
+    ends, closed = [], []
+    for interval in intervals:
+        ends.append(interval_json(interval))
+        closed.append([bool(interval.lo_closed), bool(interval.hi_closed)])
+    return ends, closed
+
+
+def claim_json(claim: ClaimResult) -> dict[str, Any]:
+    verdict = claim.verdict
+    counterexample = None
+    if verdict.counterexample is not None:
+        counterexample = {name: fraction_text(value) for name, value in verdict.counterexample}
+    return {
+        "name": claim.name,
+        "kind": claim.kind,
+        "verdict": verdict.status,
+        "passed": claim.passed,
+        "uses": list(verdict.uses),
+        "counterexample": counterexample,
+        "reason": verdict.reason,
+        "statement": claim.statement,
+        "line": claim.span.line,
+    }
+
+
+def ranges_json(result: Any) -> dict[str, Any]:
+    rows = []
+    for row in result.rows:
+        robust, robust_closed = _intervals(row.robust)
+        possible, possible_closed = _intervals(row.possible)
+        rows.append({
+            "program": row.program,
+            "robust": robust,
+            "possible": possible,
+            "robust_closed": robust_closed,
+            "possible_closed": possible_closed,
+            "thresholds": [t.text for t in getattr(row, "thresholds", ())],
+        })
+    return {
+        "programs": list(result.programs),
+        "scenario": result.scenario,
+        "status": result.status,
+        "reason": result.reason,
+        "rows": rows,
+    }
+
+
+def file_json(result: FileResult) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "file": result.path,
+        "ok": result.ok,
+        "claims": [claim_json(c) for c in result.claims],
+        "ranges": [ranges_json(r) for r in result.ranges],
+        "reductions": [r.as_json() if hasattr(r, "as_json") else r for r in result.reductions],
+    }
+    if result.diagnostics:
+        data["errors"] = [d.as_json() for d in result.diagnostics]
+    return data
+
+
+# ---- text ---------------------------------------------------------------------------------
+
+
+def counterexample_text(claim: ClaimResult) -> str:
+    pairs = claim.verdict.counterexample or ()
+    return ", ".join(f"{name} = {fraction_text(value)}" for name, value in pairs)
+
+
+def claim_lines(claim: ClaimResult) -> list[str]:
+    verdict = claim.verdict
+    status = "pass" if claim.passed else "FAIL"
+    head = f"{MARK[verdict.status]} {verdict.status:<8} {claim.kind:<6} {claim.name}: {claim.statement}"
+    lines = [f"{head}   [{status}]"]
+    if verdict.status == "proved":
+        lines.append("    uses: " + (", ".join(verdict.uses) if verdict.uses else "nothing (valid outright)"))
+    elif verdict.status == "refuted":
+        text = counterexample_text(claim)
+        lines.append("    counterexample: " + (text or "any admissible values"))
+    else:
+        lines.append(f"    why: {verdict.reason}")
+    lines.extend(f"    note: {note}" for note in verdict.notes)
+    return lines
+
+
+def ranges_lines(result: Any) -> list[str]:
+    from calculus.dominance import format_intervals
+
+    where = f" in scenario {result.scenario}" if result.scenario else ""
+    lines = [f"ranges of g ({', '.join(result.programs)}){where}:"]
+    if result.status != "exact":
+        lines.append(f"    unknown: {result.reason}")
+        return lines
+    width = max(len(row.program) for row in result.rows) if result.rows else 0
+    for row in result.rows:
+        robust = format_intervals(row.robust)
+        possible = format_intervals(row.possible)
+        if result.scenario:
+            lines.append(f"    {row.program:<{width}}  wins for g in {robust}")
+        else:
+            lines.append(f"    {row.program:<{width}}  robust {robust:<24} possible {possible}")
+        for threshold in getattr(row, "thresholds", ()):
+            lines.append(f"    {'':<{width}}    {threshold.text}")
+    return lines
+
+
+def summary_line(results: list[FileResult]) -> str:
+    claims = [c for r in results for c in r.claims]
+    counts = {s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")}
+    failed = sum(1 for c in claims if not c.passed)
+    errors = sum(1 for r in results if r.input_error)
+    noun = "claim" if len(claims) == 1 else "claims"
+    text = (f"{len(claims)} {noun}: {counts['proved']} proved, {counts['refuted']} refuted, "
+            f"{counts['unknown']} unknown")
+    text += f"; {failed} failed" if failed else "; all passed"
+    if errors:
+        text += f"; {errors} file{'s' if errors != 1 else ''} with input errors"
+    return text
+
+
+def file_lines(result: FileResult) -> list[str]:
+    title = f" — {result.title}" if result.title else ""
+    lines = [f"{result.path}{title}"]
+    for claim in result.claims:
+        lines.extend("  " + line for line in claim_lines(claim))
+    for ranges in result.ranges:
+        lines.extend("  " + line for line in ranges_lines(ranges))
+    for reduction in result.reductions:
+        if hasattr(reduction, "text_lines"):
+            lines.extend("  " + line for line in reduction.text_lines())
+    return lines
+
+
+def use_colour(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return hasattr(stream, "isatty") and stream.isatty()
+
+
+_STYLES = {"✓": "green", "✗": "red", "?": "yellow"}
+
+
+def print_lines(lines: list[str], stream: TextIO | None = None) -> None:
+    """Print plain lines; on a colour terminal rich restyles the verdict marks."""
+    stream = stream or sys.stdout
+    if not use_colour(stream):
+        stream.write("\n".join(lines) + "\n")
+        return
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(file=stream, highlight=False, soft_wrap=True)
+    for line in lines:
+        text = Text(line)
+        stripped = line.lstrip()
+        if stripped[:1] in _STYLES:
+            start = len(line) - len(stripped)
+            text.stylize(f"bold {_STYLES[stripped[0]]}", start, start + 10)
+        if line.endswith("[FAIL]"):
+            text.stylize("bold red", len(line) - 6)
+        console.print(text)
+
+
+def print_diagnostics(result: FileResult, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stderr
+    for diagnostic in result.diagnostics:
+        stream.write(render(diagnostic, result.source or None) + "\n")
