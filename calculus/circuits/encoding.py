@@ -1,0 +1,305 @@
+"""The selection-variable CNF for "a circuit of exactly r normal gates meets the specification".
+
+Gate i (node n+i) has selection variables ``s[i][(j, k)]`` choosing fanins j < k among
+earlier nodes, three operator variables for the values on (1,0), (0,1), (1,1) — gates are
+*normal*, value 0 on (0,0), with inversion left to the outputs, which is free — and one
+value variable per simulated input assignment (Knuth, TAOCP 7.2.2.2, exact synthesis;
+Kojevnikov, Kulikov and Yaroslavtsev, SAT 2009; Haaswinkel, MSc thesis 2014).  Assignment
+0 is never simulated: every node of a normal circuit is 0 there.
+
+Symmetry breaks, each keeping at least one circuit of every function reachable at size r:
+non-trivial operators; every gate used; no re-application (a gate does not combine a gate
+with one of that gate's own fanins); co-lexicographic order of consecutive gates when the
+later one does not read the earlier; and, for inputs a < b whose exchange leaves the
+specification unchanged, x_b is not read before x_a is.  The lexicographically least
+labelling of a circuit satisfies the last two together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from fractions import Fraction
+from math import lcm
+from typing import Literal as TypingLiteral
+
+from .circuit import Circuit, Gate, Output
+from .cnf import ClauseBuilder, Lit, SolveOutcome, negate, xor_constant
+from .specification import RewardSpecification, Specification, SpecificationError
+
+Basis = TypingLiteral["b2", "aig"]
+
+#: Limit on the nodes of the reward-sum decision diagram before we give up.
+MAX_REWARD_NODES = 200_000
+
+
+class CircuitEncoding:
+    """Clauses for a circuit of ``gates`` gates meeting ``spec`` (and a depth bound, if any)."""
+
+    def __init__(
+        self,
+        spec: Specification,
+        gates: int,
+        basis: Basis = "b2",
+        depth_bound: int | None = None,
+        symmetric: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        self.spec = spec
+        self.n = spec.inputs
+        self.r = gates
+        self.m = spec.outputs
+        self.basis = basis
+        self.builder = ClauseBuilder()
+        if isinstance(spec, RewardSpecification):
+            self.rows = list(range(1, 1 << self.n))
+        else:
+            care_any = 0
+            for mask in spec.care:
+                care_any |= mask
+            self.rows = [t for t in range(1, 1 << self.n) if (care_any >> t) & 1]
+        self._row_set = set(self.rows)
+        add = self.builder.add
+        new = self.builder.new_variable
+
+        # Fanin selection, operators and values of every gate.
+        self.pairs: list[list[tuple[int, int]]] = []
+        self.select: list[dict[tuple[int, int], int]] = []
+        self.operator: list[tuple[int, int, int]] = []
+        self.values: list[dict[int, int]] = []
+        for i in range(gates):
+            node = self.n + i
+            pairs = [(j, k) for k in range(node) for j in range(k)]
+            self.pairs.append(pairs)
+            self.select.append({pair: new() for pair in pairs})
+            self.operator.append((new(), new(), new()))
+            self.values.append({t: new() for t in self.rows})
+        for i in range(gates):
+            self._gate_clauses(i)
+
+        # Outputs: which node (None = constant 0) and whether inverted.
+        self.output_nodes: list[int | None] = [None, *range(self.n + gates)]
+        self.output_select: list[dict[int | None, int]] = []
+        self.polarity: list[Lit] = []
+        for _h in range(self.m):
+            choice = {node: new() for node in self.output_nodes}
+            self.output_select.append(choice)
+            add(*choice.values())
+        self._output_values: dict[tuple[int, int], Lit] = {}
+        if isinstance(spec, RewardSpecification):
+            self.polarity = [new() for _ in range(self.m)]
+            self._reward_clauses(spec)
+        else:
+            for h in range(self.m):
+                care, table = spec.care[h], spec.tables[h]
+                polarity: Lit = bool(table & 1) if care & 1 else new()
+                self.polarity.append(polarity)
+                for node, chosen in self.output_select[h].items():
+                    for t in self.rows:
+                        if (care >> t) & 1:
+                            target = xor_constant(polarity, (table >> t) & 1)
+                            self.builder.add_equal(self.node_value(node, t), target, -chosen)
+
+        self._symmetry_breaks(symmetric)
+        if depth_bound is not None and depth_bound < gates:
+            if depth_bound < 1:
+                self.builder.add()  # gates need depth at least 1
+            else:
+                self._depth_clauses(depth_bound)
+
+    # -- values -----------------------------------------------------------------------
+
+    def node_value(self, node: int | None, row: int) -> Lit:
+        """Literal for the value of ``node`` (None = constant 0) on assignment ``row``."""
+        if node is None or row == 0:
+            return False
+        if node < self.n:
+            return bool((row >> node) & 1)
+        return self.values[node - self.n][row]
+
+    def output_value(self, h: int, row: int) -> Lit:
+        """Literal for output ``h`` on assignment ``row`` (after its free inversion)."""
+        key = (h, row)
+        if key in self._output_values:
+            return self._output_values[key]
+        spec = self.spec
+        if not isinstance(spec, RewardSpecification):
+            if (spec.care[h] >> row) & 1:
+                return bool((spec.tables[h] >> row) & 1)
+            raise SpecificationError("output values on don't-care rows are not encoded")
+        selected = self.builder.new_variable()
+        for node, chosen in self.output_select[h].items():
+            self.builder.add_equal(selected, self.node_value(node, row), -chosen)
+        value = self.builder.new_variable()
+        # value == selected XOR polarity
+        polarity = self.polarity[h]
+        add = self.builder.add
+        add(negate(value), selected, polarity)
+        add(negate(value), negate(selected), negate(polarity))
+        add(value, negate(selected), polarity)
+        add(value, selected, negate(polarity))
+        self._output_values[key] = value
+        return value
+
+    def differs_from(self, row: int, action: int) -> list[Lit]:
+        """Literals whose disjunction says the action on ``row`` is not ``action``."""
+        return [xor_constant(self.output_value(h, row), (action >> h) & 1) for h in range(self.m)]
+
+    # -- clause groups ----------------------------------------------------------------
+
+    def _gate_clauses(self, i: int) -> None:
+        add = self.builder.add
+        g1, g2, g3 = self.operator[i]
+        op_var = {1: g1, 2: g2, 3: g3}
+        # Non-trivial operators: not constant 0, not the first fanin, not the second.
+        add(g1, g2, g3)
+        add(-g1, g2, -g3)
+        add(g1, -g2, -g3)
+        if self.basis == "aig":
+            add(-g1, -g2, g3)  # no XOR: AND with inverted inputs/outputs only
+        add(*self.select[i].values())
+        x = self.values[i]
+        for (j, k), s in self.select[i].items():
+            for t in self.rows:
+                vj, vk = self.node_value(j, t), self.node_value(k, t)
+                for a in (0, 1):
+                    for b in (0, 1):
+                        not_a = xor_constant(vj, a)  # false exactly when value of j is a
+                        not_b = xor_constant(vk, b)
+                        if not_a is True or not_b is True:
+                            continue
+                        if a == 0 and b == 0:
+                            add(-s, not_a, not_b, -x[t])
+                        else:
+                            g = op_var[a + 2 * b]
+                            add(-s, not_a, not_b, -x[t], g)
+                            add(-s, not_a, not_b, x[t], -g)
+
+    def _symmetry_breaks(self, symmetric: tuple[tuple[int, int], ...]) -> None:
+        add = self.builder.add
+        n, r = self.n, self.r
+        # Every gate is read by a later gate or an output.
+        for i in range(r):
+            node = n + i
+            readers = [choice[node] for choice in self.output_select]
+            for later in range(i + 1, r):
+                readers.extend(s for (j, k), s in self.select[later].items() if node in (j, k))
+            add(*readers)
+        # No re-application: gate i' does not read gate i together with one of i's fanins.
+        for i in range(r):
+            node = n + i
+            for (j, k), s in self.select[i].items():
+                for later in range(i + 1, r):
+                    choice = self.select[later]
+                    add(-s, -choice[(j, node)])
+                    add(-s, -choice[(k, node)])
+        # Co-lexicographic order of consecutive gates that are independent.
+        for i in range(r - 1):
+            node = n + i
+            later_pairs = [
+                (pair, s) for pair, s in self.select[i + 1].items() if pair[1] != node
+            ]
+            for (j, k), s in self.select[i].items():
+                for (j2, k2), s2 in later_pairs:
+                    if (k2, j2) < (k, j):
+                        add(-s, -s2)
+        # Symmetric inputs a < b: x_b is not read before x_a has been read.
+        for a, b in symmetric:
+            used_before: Lit = False  # "some gate before i reads x_a"
+            for i in range(r):
+                for (j, k), s in self.select[i].items():
+                    if b in (j, k) and a not in (j, k):
+                        add(-s, used_before)
+                if i < r - 1:
+                    used = self.builder.new_variable()
+                    readers_of_a = [s for (j, k), s in self.select[i].items() if a in (j, k)]
+                    add(-used, used_before, *readers_of_a)
+                    used_before = used
+
+    def _depth_clauses(self, bound: int) -> None:
+        """Every gate at depth at most ``bound`` (all gates feed an output, so this bounds depth)."""
+        add = self.builder.add
+        new = self.builder.new_variable
+        n = self.n
+        # within[i][e]: gate i has depth at most e (e = 0 .. bound); gates never have depth 0.
+        within: list[list[Lit]] = []
+        for _i in range(self.r):
+            row: list[Lit] = [False] + [new() for _ in range(bound - 1)] + [True]
+            within.append(row)
+            for e in range(1, bound):
+                add(negate(row[e]), row[e + 1])
+        for i in range(self.r):
+            for (j, k), s in self.select[i].items():
+                for fanin in (j, k):
+                    if fanin < n:
+                        continue
+                    inner = within[fanin - n]
+                    for e in range(1, bound + 1):
+                        add(-s, negate(within[i][e]), inner[e - 1])
+
+    def _reward_clauses(self, spec: RewardSpecification) -> None:
+        """Expected reward >= threshold, as a decision diagram over partial sums."""
+        rewards = dict(spec.rewards)
+        rows: list[tuple[int, list[Fraction]]] = []
+        need = spec.threshold
+        for t, weight in spec.weights:
+            contributions = [weight * value for value in rewards[t]]
+            base = min(contributions)
+            need -= base
+            extra = [c - base for c in contributions]
+            if max(extra) > 0:
+                rows.append((t, extra))
+        if need <= 0:
+            return
+        scale = lcm(need.denominator, *(c.denominator for _, extra in rows for c in extra))
+        scaled_rows = [(t, [int(c * scale) for c in extra]) for t, extra in rows]
+        scaled_rows.sort(key=lambda item: -max(item[1]))
+        target = int(need * scale)
+        remaining = [0] * (len(scaled_rows) + 1)
+        for index in range(len(scaled_rows) - 1, -1, -1):
+            remaining[index] = remaining[index + 1] + max(scaled_rows[index][1])
+        if remaining[0] < target:
+            self.builder.add()  # unreachable threshold
+            return
+        nodes: dict[tuple[int, int], int] = {}
+        pending: list[tuple[int, int]] = []
+
+        def node(index: int, total: int) -> Lit:
+            if total >= target:
+                return True
+            if total + remaining[index] < target:
+                return False
+            key = (index, total)
+            if key not in nodes:
+                if len(nodes) >= MAX_REWARD_NODES:
+                    raise SpecificationError("reward threshold needs too large an encoding")
+                nodes[key] = self.builder.new_variable()
+                pending.append(key)
+            return nodes[key]
+
+        root = node(0, 0)
+        self.builder.add(root)
+        while pending:
+            index, total = pending.pop()
+            here = nodes[(index, total)]
+            t, extra = scaled_rows[index]
+            for action, gain in enumerate(extra):
+                self.builder.add(
+                    -here, *self.differs_from(t, action), node(index + 1, total + gain)
+                )
+
+    # -- decoding ---------------------------------------------------------------------
+
+    def decode(self, outcome: SolveOutcome) -> Circuit:
+        gates = []
+        for i in range(self.r):
+            pair = next(p for p, s in self.select[i].items() if outcome.value(s))
+            g1, g2, g3 = self.operator[i]
+            op = 2 * outcome.value(g1) + 4 * outcome.value(g2) + 8 * outcome.value(g3)
+            gates.append(Gate(op, pair[0], pair[1]))
+        outputs = []
+        for h in range(self.m):
+            node = next(v for v, s in self.output_select[h].items() if outcome.value(s))
+            outputs.append(Output(node, outcome.value(self.polarity[h])))
+        return Circuit(self.n, tuple(gates), tuple(outputs))
+
+
+ExtraConstraint = Callable[[CircuitEncoding], None]
