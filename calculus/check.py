@@ -15,7 +15,7 @@ from typing import Any
 import sympy
 
 from calculus import nodes as n
-from calculus.costs import G, CostModel, LogicFormula, atom, derive_costs, rational
+from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, rational
 from calculus.diagnostics import Diagnostic, InputError, at
 from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide
 from calculus.model import Model, build_model
@@ -170,6 +170,33 @@ def to_sympy_boolean(f: LogicFormula) -> Any:
     return sympy.Equivalent(left, right)
 
 
+def _guarded_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float) -> ClaimResult:
+    """A failure inside the tool is an `unknown` for that claim, never a traceback."""
+    try:
+        return decide_claim(costs, claim, name, timeout)
+    except (InputError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - reported as the verdict's reason
+        statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
+        verdict = Verdict("unknown", reason=f"internal error: {type(error).__name__}: {error}")
+        return ClaimResult(name, claim.kind, statement, verdict, claim.span, claim.for_some_g)
+
+
+def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any:
+    try:
+        return compute_ranges(costs, statement, timeout)
+    except (InputError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - reported as the result's reason
+        from calculus.dominance import RangesResult
+
+        return RangesResult(
+            tuple(p.text for p in statement.programs),
+            statement.scenario.text if statement.scenario else None,
+            (), "unknown", f"internal error: {type(error).__name__}: {error}",
+        )
+
+
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     costs = derive_costs(model)
     # Translate everything first so that `positivity` covers every atom in play.
@@ -177,8 +204,8 @@ def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
         costs.formula(assumption.node.formula)
     for claim in model.claims:
         costs.formula(claim.node.formula)
-    claims = tuple(decide_claim(costs, c.node, c.name, timeout) for c in model.claims)
-    ranges = tuple(compute_ranges(costs, r, timeout) for r in model.ranges)
+    claims = tuple(_guarded_claim(costs, c.node, c.name, timeout) for c in model.claims)
+    ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
     reductions: tuple[Any, ...] = ()
     return FileResult(model.path, model.text, model.title, claims, ranges, reductions,
                       (), model, costs)

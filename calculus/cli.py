@@ -104,6 +104,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_INPUT
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as error:  # noqa: BLE001 - the last line of defence against tracebacks
+        sys.stderr.write(f"cost: internal error: {type(error).__name__}: {error}\n")
+        return EXIT_FAILED
 
 
 def run() -> None:

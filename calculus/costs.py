@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 import sympy
 
@@ -21,7 +21,7 @@ G = sympy.Symbol("g", positive=True)
 EXCHANGE = sympy.Function("g")
 
 
-@lru_cache(maxsize=None)
+@cache
 def atom(kind: str, term: str) -> sympy.Symbol:
     """The cost atom `c(term)` or `t(term)`."""
     return sympy.Symbol(f"{kind}({term})", real=True)
@@ -83,6 +83,8 @@ class ProgramCosts:
     c_from_formula: bool = False
     t_from_formula: bool = False
     extends: str | None = None
+    store_atoms: tuple[tuple[str, sympy.Expr], ...] = ()
+    run_atoms: tuple[tuple[str, int, sympy.Expr], ...] = ()
 
     def derivation(self, kind: str) -> str:
         """`c(Hfd) = c(Hfh) ∪ {…}`-style account of where a cost came from."""
@@ -180,30 +182,21 @@ class CostModel:
         return self.programs[name]
 
     def _derive(self, program: n.Program) -> ProgramCosts:
+        # Stores form a set and runs a multiset, both keyed by the term's text.
         stores: dict[str, sympy.Expr] = {}
         runs: dict[str, tuple[int, sympy.Expr]] = {}
         base_c: sympy.Expr = sympy.Integer(0)
         base_t: sympy.Expr = sympy.Integer(0)
-        parent: ProgramCosts | None = None
         if program.extends is not None:
             parent = self.program(program.extends.text)
             if parent.c_from_formula:
                 base_c = parent.c
             else:
-                for term in parent.stores:
-                    stores[term] = sympy.Integer(0)  # placeholder, refilled below
+                stores.update(parent.store_atoms)
             if parent.t_from_formula:
                 base_t = parent.t
             else:
-                for count, term in parent.runs:
-                    runs[term] = (count, sympy.Integer(0))
-        # Re-derive inherited atoms from the parent's terms (stored as text).
-        parent_node = self.model.programs[program.extends.text] if program.extends else None
-        inherited_terms = _all_terms(parent_node, self.model) if parent_node else {}
-        for text in list(stores):
-            stores[text] = self.atom("c", inherited_terms[text])
-        for text, (count, _) in list(runs.items()):
-            runs[text] = (count, self.atom("t", inherited_terms[text]))
+                runs.update({text: (count, symbol) for text, count, symbol in parent.run_atoms})
         for term in program.stores:
             stores.setdefault(str(term), self.atom("c", term))
         for run in program.runs:
@@ -226,20 +219,9 @@ class CostModel:
             c_from_formula=program.c_formula is not None,
             t_from_formula=program.t_formula is not None,
             extends=program.extends.text if program.extends else None,
+            store_atoms=tuple(stores.items()),
+            run_atoms=tuple((text, count, symbol) for text, (count, symbol) in runs.items()),
         )
-
-
-def _all_terms(program: n.Program, model: Model) -> dict[str, n.Term]:
-    """Every stored or run term of a program and its ancestors, by text."""
-    terms: dict[str, n.Term] = {}
-    while True:
-        for term in program.stores:
-            terms.setdefault(str(term), term)
-        for run in program.runs:
-            terms.setdefault(str(run.term), run.term)
-        if program.extends is None:
-            return terms
-        program = model.programs[program.extends.text]
 
 
 def derive_costs(model: Model) -> CostModel:

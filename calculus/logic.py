@@ -27,7 +27,7 @@ from fractions import Fraction
 import sympy
 import z3
 
-from calculus.costs import EXCHANGE, G, Atomic, Junction, LogicFormula, Negation, atomics
+from calculus.costs import EXCHANGE, Atomic, G, LogicFormula, Negation, atomics
 
 POSITIVITY = "positivity"
 
@@ -248,9 +248,15 @@ def eliminate_exists_g(f: LogicFormula, encoder: Encoder) -> z3.BoolRef:
             slope_i, offset_i = encoded[id(a)]
             return slope_r * (offset_i * slope_r - slope_i * offset_r)
 
+        def test_at(a: Atomic, value_at: Callable[[Atomic], z3.ArithRef] = value_at) -> z3.BoolRef:
+            return _sign_test(a.op, value_at(a), encoded[id(a)][0], False)
+
+        def test_right_of(a: Atomic, value_at: Callable[[Atomic], z3.ArithRef] = value_at) -> z3.BoolRef:
+            return _sign_test(a.op, value_at(a), encoded[id(a)][0], True)
+
         sign_of_root = -offset_r * slope_r  # same sign as e
-        at_root = substitute(lambda a, v=value_at: _sign_test(a.op, v(a), encoded[id(a)][0], False))
-        right_of_root = substitute(lambda a, v=value_at: _sign_test(a.op, v(a), encoded[id(a)][0], True))
+        at_root = substitute(test_at)
+        right_of_root = substitute(test_right_of)
         cases.append(z3.And(slope_r != 0, sign_of_root > 0, at_root))
         cases.append(z3.And(slope_r != 0, sign_of_root >= 0, right_of_root))
     return z3.Or(cases)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal, Union
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -119,7 +119,7 @@ class Negate:
     span: Span = _span()
 
 
-Expr = Union[Number, CostOf, GRate, GApply, Arithmetic, Negate]
+Expr = Number | CostOf | GRate | GApply | Arithmetic | Negate
 
 # ---- formulas (truth values) -----------------------------------------------------------
 
@@ -161,7 +161,7 @@ class Not:
     span: Span = _span()
 
 
-Formula = Union[Compare, Beats, Connective, Not]
+Formula = Compare | Beats | Connective | Not
 
 # ---- statements ------------------------------------------------------------------------
 
@@ -252,7 +252,7 @@ class Scenario:
     span: Span = _span()
 
 
-Statement = Union[ModelTitle, Primitive, Program, Exchange, Assume, Claim, Ranges, Scenario]
+Statement = ModelTitle | Primitive | Program | Exchange | Assume | Claim | Ranges | Scenario
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,10 @@ def summary_line(results: list[FileResult]) -> str:
     noun = "claim" if len(claims) == 1 else "claims"
     text = (f"{len(claims)} {noun}: {counts['proved']} proved, {counts['refuted']} refuted, "
             f"{counts['unknown']} unknown")
-    text += f"; {failed} failed" if failed else "; all passed"
+    if failed:
+        text += f"; {failed} failed"
+    elif not errors:
+        text += "; all passed"
     if errors:
         text += f"; {errors} file{'s' if errors != 1 else ''} with input errors"
     return text

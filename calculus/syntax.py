@@ -11,7 +11,7 @@ import importlib.resources
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from lark import Lark, Token, Transformer, v_args
@@ -444,7 +444,7 @@ def _describe_expected(expected: set[str]) -> str:
     return ", ".join(unique)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _terminal_literal(terminal: str) -> str | None:
     for definition in _parser().terminals:
         if definition.name == terminal and definition.pattern.type == "str":
@@ -492,7 +492,8 @@ def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
         end = column + max(1, len(str(token))) if token.type not in ("_NL", "$END") else None
         return Diagnostic(path, line, column, "syntax", message, hint, end)
     if isinstance(error, UnexpectedCharacters):
-        char = text[error.pos_in_stream] if 0 <= error.pos_in_stream < len(text) else "?"
+        position = error.pos_in_stream or 0
+        char = text[position] if 0 <= position < len(text) else "?"
         shown = repr(char) if not char.isprintable() or char == "'" else f"'{char}'"
         hint = None
         if char == '"':
