@@ -38,6 +38,7 @@ KEYWORDS = (
     "model primitive program extends stores runs exchange assume claim refute ranges in "
     "scenario default beats on for some all not and or c t g"
 ).split()
+_RESERVED = frozenset(KEYWORDS)
 EXCHANGE_FAMILIES = ("linear", "monotone", "subadditive", "superadditive")
 
 
@@ -106,8 +107,8 @@ def _token_span(token: Token) -> n.Span:
 
 
 class _TypeError(Exception):
-    def __init__(self, span: n.Span, message: str, hint: str | None = None):
-        self.span, self.message, self.hint = span, message, hint
+    def __init__(self, span: n.Span, message: str, hint: str | None = None, code: str = "type"):
+        self.span, self.message, self.hint, self.code = span, message, hint, code
 
 
 _FORMULA_TYPES = (n.Compare, n.Beats, n.Connective, n.Not)
@@ -139,6 +140,9 @@ class _Build(Transformer[Token, Any]):
 
     # -- names and terms
     def name(self, meta: Any, token: Token) -> n.Name:
+        if str(token) in _RESERVED:
+            raise _TypeError(_token_span(token), f"'{token}' is a keyword and cannot be a name",
+                             f"rename it, e.g. '{token}_'", code="reserved")
         return n.Name(str(token), _token_span(token))
 
     def term(self, meta: Any, head: n.Name, *args: n.Term) -> n.Term:
@@ -547,7 +551,9 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
     except VisitError as error:
         original = error.orig_exc
         if isinstance(original, _TypeError):
-            raise InputError([at(path, original.span, "type", original.message, original.hint)]) from None
+            raise InputError(
+                [at(path, original.span, original.code, original.message, original.hint)]
+            ) from None
         if isinstance(original, RecursionError):
             raise InputError([Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]) from None
         raise

@@ -1,0 +1,281 @@
+"""Symbolic dominance ranges: hand-derived cases and an exact z3 oracle at rational g."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+import sympy
+import z3
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from calculus.dominance import Interval, RangesResult, format_intervals, symbolic_ranges
+
+F = Fraction
+
+
+def c(name: str) -> sympy.Symbol:
+    return sympy.Symbol(f"c({name})", real=True)
+
+
+def t(name: str) -> sympy.Symbol:
+    return sympy.Symbol(f"t({name})", real=True)
+
+
+FIND = "find(get_proxy_for_base_obj(env))"
+
+ESSAY = {
+    "Hfh": (
+        c("get_base_obj") + c("mesaoptimize") + c("useful_knowledge"),
+        t("get_proxy_for_base_obj") + t("mesaoptimize_env"),
+    ),
+    "Hsd": (
+        c("simplest_obj") + c("combine") + c("mesaoptimize") + c("useful_knowledge"),
+        t("combine") + t(FIND) + t("mesaoptimize_env") + t("mesaoptimize_outer_world_env"),
+    ),
+    "Hfd": (
+        c("get_base_obj") + c("simplest_obj") + c("is_deployed_in_world") + c("mesaoptimize")
+        + c("useful_knowledge"),
+        t("is_deployed_in_world") + t("get_proxy_for_base_obj") + t("mesaoptimize_env"),
+    ),
+}
+ESSAY_BOUNDS = {atom: "positive" for pair in ESSAY.values() for e in pair for atom in e.free_symbols}
+
+# Stated so that every difference is pinned between known bounds:
+#   c(Hsd) - c(Hfh) = c(simplest_obj) + c(combine) - c(get_base_obj)  lies in [-80, 0)
+#   t(Hsd) - t(Hfh) = t(combine) + t(find) + t(outer) - t(get_proxy)  lies in (990, oo)
+ESSAY_ASSUMPTIONS = [
+    c("get_base_obj") > c("simplest_obj") + c("combine"),
+    c("get_base_obj") <= 100,
+    c("simplest_obj") + c("combine") >= 20,
+    t(FIND) >= 1000,
+    t("get_proxy_for_base_obj") <= 10,
+]
+
+
+def ranges_text(result: RangesResult) -> dict[str, tuple[str, str]]:
+    return {row.program: (format_intervals(row.robust), format_intervals(row.possible)) for row in result.rows}
+
+
+def test_essay_with_positivity_only():
+    result = symbolic_ranges(ESSAY, [], ESSAY_BOUNDS)
+    assert result.status == "exact"
+    # Nothing is forced: Hfh and Hsd can each win anywhere, Hfd loses to Hfh on both axes.
+    assert ranges_text(result) == {
+        "Hfh": ("∅", "(0, oo)"),
+        "Hsd": ("∅", "(0, oo)"),
+        "Hfd": ("∅", "∅"),
+    }
+
+
+def test_essay_with_bounded_differences():
+    result = symbolic_ranges(ESSAY, ESSAY_ASSUMPTIONS, ESSAY_BOUNDS)
+    assert result.status == "exact"
+    # Hfh beats Hsd for all admissible costs iff g*Δc + Δt > 0 for Δc in [-80, 0), Δt in
+    # (990, oo): the worst case is Δc = -80 (attained) and Δt -> 990 (not attained), so
+    # -80 g + 990 >= 0, a closed end at g = 99/8. Hsd can win exactly when 80 g > 990:
+    # an open end at the same place.
+    assert ranges_text(result) == {
+        "Hfh": ("(0, 99/8]", "(0, oo)"),
+        "Hsd": ("∅", "(99/8, oo)"),
+        "Hfd": ("∅", "∅"),
+    }
+    hfh = result.rows[0]
+    assert hfh.robust == (Interval(F(0), F(99, 8), False, True),)
+    sd_over_fh = next(th for th in result.rows[1].thresholds if th.loser == "Hfh")
+    # The assumptions force c(Hsd) < c(Hfh), so only the "g >" case is written.
+    assert sd_over_fh.text.startswith("Hsd beats Hfh <=> g > ")
+    assert " when " not in sd_over_fh.text
+    assert sympy.expand(sd_over_fh.delta_c - (c("simplest_obj") + c("combine") - c("get_base_obj"))) == 0
+
+
+def test_robust_end_open_when_bound_is_attained():
+    x, y = sympy.symbols("x y", real=True)
+    # A beats B  <=>  g*(c(B)-c(A)) + t(B)-t(A) > 0  with  c(B)-c(A) = -1, t(B)-t(A) = y.
+    costs = {"A": (sympy.Integer(1), sympy.Integer(0)), "B": (sympy.Integer(0), y)}
+    # y >= 3 (attained): need 3 - g > 0, open at 3; y > 3: need 3 - g >= 0, closed at 3.
+    attained = symbolic_ranges(costs, [y >= 3], {y: "positive"})
+    assert ranges_text(attained)["A"] == ("(0, 3)", "(0, oo)")
+    strict = symbolic_ranges(costs, [y > 3], {y: "positive"})
+    assert ranges_text(strict)["A"] == ("(0, 3]", "(0, oo)")
+    assert ranges_text(strict)["B"] == ("∅", "(3, oo)")
+
+
+def test_possible_range_in_two_pieces():
+    s = sympy.Symbol("s", real=True)
+    # The rival's differences run along the segment from (1, -3) to (-1, 1) as s goes 0..1:
+    # at every point g*Δc + Δt > 0 needs g > 3 (s near 0) or g < 1 (s near 1).
+    costs = {"P": (sympy.Integer(0), sympy.Integer(0)), "Q": (1 - 2 * s, -3 + 4 * s)}
+    result = symbolic_ranges(costs, [s <= 1], {s: "nonneg"})
+    assert ranges_text(result)["P"] == ("∅", "(0, 1) ∪ (3, oo)")
+
+
+def test_irrational_end_is_reported_not_rounded():
+    s = sympy.Symbol("s", real=True)
+    costs = {
+        "P": (sympy.Integer(0), sympy.Integer(0)),
+        "Q1": (s, sympy.Integer(-1)),
+        "Q2": (sympy.Integer(-1), 3 - s),
+    }
+    result = symbolic_ranges(costs, [], {s: "positive"})
+    # P wins for some costs exactly when g^2 - 3g + 1 < 0: irrational ends.
+    assert result.status == "unknown"
+    assert "g**2 - 3*g + 1" in (result.reason or "")
+
+
+def test_unsatisfiable_assumptions_are_flagged():
+    x = sympy.Symbol("x", real=True)
+    result = symbolic_ranges({"A": (x, sympy.Integer(0)), "B": (sympy.Integer(0), x)}, [x < 0], {x: "positive"})
+    assert result.status == "exact"
+    assert "unsatisfiable" in (result.reason or "")
+
+
+def test_disjunctive_and_negated_assumptions():
+    x = sympy.Symbol("x", real=True)
+    costs = {"A": (sympy.Integer(1), sympy.Integer(0)), "B": (sympy.Integer(0), x)}
+    # x in (0, 1] or x >= 5, but not x = 5 exactly
+    assumptions = [sympy.Or(x <= 1, x >= 5), sympy.Not(sympy.Eq(x, 5))]
+    result = symbolic_ranges(costs, assumptions, {x: "positive"})
+    assert ranges_text(result)["A"] == ("∅", "(0, oo)")
+    assert ranges_text(result)["B"] == ("(1, oo)", "(0, oo)")
+
+
+# ---------------------------------------------------------------------------
+# An independent oracle: z3 decides membership of one rational g exactly.
+
+
+def z3_membership(costs, assumptions, bounds, program, g):
+    symbols = sorted({s for pair in costs.values() for e in pair for s in e.free_symbols}
+                     | {s for a in assumptions for s in a.free_symbols} | set(bounds), key=str)
+    env = {s: z3.Real(s.name) for s in symbols}
+
+    def to_z3(expression):
+        return eval(sympy.pycode(expression).replace("math.", ""), {}, {s.name: v for s, v in env.items()}) \
+            if False else _convert(expression, env)
+
+    admissible = [to_z3(a) for a in assumptions]
+    for s, kind in bounds.items():
+        admissible.append(env[s] > 0 if kind == "positive" else env[s] >= 0)
+    gz = z3.RealVal(f"{g.numerator}/{g.denominator}")
+    c0, t0 = costs[program]
+    wins = [gz * to_z3(c0) + to_z3(t0) < gz * to_z3(c1) + to_z3(t1)
+            for other, (c1, t1) in costs.items() if other != program]
+    solver = z3.Solver()
+    solver.add(*admissible)
+    solver.add(z3.Not(z3.And(*wins)))
+    robust = solver.check() == z3.unsat
+    solver = z3.Solver()
+    solver.add(*admissible, *wins)
+    possible = solver.check() == z3.sat
+    return robust, possible
+
+
+def _convert(expression, env):
+    if expression.is_Symbol:
+        return env[expression]
+    if expression.is_Rational:
+        return z3.RealVal(f"{expression.p}/{expression.q}")
+    if isinstance(expression, sympy.Add):
+        return z3.Sum(*[_convert(a, env) for a in expression.args])
+    if isinstance(expression, sympy.Mul):
+        result = _convert(expression.args[0], env)
+        for a in expression.args[1:]:
+            result = result * _convert(a, env)
+        return result
+    if isinstance(expression, sympy.Pow) and expression.exp.is_Integer and expression.exp > 0:
+        base = _convert(expression.base, env)
+        result = base
+        for _ in range(int(expression.exp) - 1):
+            result = result * base
+        return result
+    relations = {
+        sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
+        sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
+        sympy.Equality: lambda a, b: a == b, sympy.Unequality: lambda a, b: a != b,
+    }
+    for kind, make in relations.items():
+        if isinstance(expression, kind):
+            return make(_convert(expression.lhs, env), _convert(expression.rhs, env))
+    if isinstance(expression, sympy.And):
+        return z3.And(*[_convert(a, env) for a in expression.args])
+    if isinstance(expression, sympy.Or):
+        return z3.Or(*[_convert(a, env) for a in expression.args])
+    if isinstance(expression, sympy.Not):
+        return z3.Not(_convert(expression.args[0], env))
+    raise TypeError(expression)
+
+
+def probes(result: RangesResult) -> list[Fraction]:
+    ends = {F(0)}
+    for row in result.rows:
+        for interval in row.robust + row.possible:
+            ends.add(interval.lo)
+            if interval.hi is not None:
+                ends.add(interval.hi)
+    ordered = sorted(ends)
+    points = set(ordered[1:])
+    for left, right in zip(ordered, ordered[1:] + [ordered[-1] + 2], strict=True):
+        points.add((left + right) / 2)
+    points.update(F(k, 4) for k in range(1, 25))
+    points.update({F(1, 100), F(50), F(1000)})
+    return sorted(points)
+
+
+def check_with_oracle(costs, assumptions, bounds):
+    result = symbolic_ranges(costs, assumptions, bounds, timeout=30)
+    if result.status != "exact":
+        assert result.reason
+        return result
+    for g in probes(result):
+        for row in result.rows:
+            robust, possible = z3_membership(costs, assumptions, bounds, row.program, g)
+            assert robust == any(g in iv for iv in row.robust), (row.program, g, "robust", row.robust)
+            assert possible == any(g in iv for iv in row.possible), (row.program, g, "possible", row.possible)
+    return result
+
+
+def test_essay_against_oracle():
+    check_with_oracle(ESSAY, ESSAY_ASSUMPTIONS, ESSAY_BOUNDS)
+
+
+ATOMS = sympy.symbols("x0 x1 x2 x3", real=True)
+small = st.integers(-2, 3)
+
+
+@st.composite
+def tiny_models(draw):
+    programs = draw(st.integers(2, 3))
+    atoms = ATOMS[: draw(st.integers(1, 4))]
+
+    def form(allow_constant=True):
+        expression = sum(draw(small) * atom for atom in atoms)
+        if allow_constant:
+            expression += draw(st.integers(-3, 3))
+        return sympy.sympify(expression)
+
+    costs = {f"P{i}": (form(), form()) for i in range(programs)}
+    relations = [sympy.StrictLessThan, sympy.LessThan, sympy.Eq]
+    assumptions = []
+    for _ in range(draw(st.integers(0, 2))):
+        make = draw(st.sampled_from(relations))
+        assumptions.append(make(form(), draw(st.integers(-2, 6))))
+    if draw(st.booleans()) and len(assumptions) == 2:
+        assumptions = [sympy.Or(*assumptions)]
+    bounds = {atom: draw(st.sampled_from(["positive", "nonneg"])) for atom in atoms}
+    return costs, [a for a in assumptions if a not in (sympy.true, sympy.false)], bounds
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_models())
+def test_tiny_models_against_oracle(model):
+    costs, assumptions, bounds = model
+    check_with_oracle(costs, assumptions, bounds)
+
+
+@pytest.mark.slow
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_models())
+def test_many_tiny_models_against_oracle(model):
+    costs, assumptions, bounds = model
+    check_with_oracle(costs, assumptions, bounds)
