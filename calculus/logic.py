@@ -39,6 +39,8 @@ class Verdict:
     counterexample: tuple[tuple[str, Fraction], ...] | None = None
     reason: str | None = None
     notes: tuple[str, ...] = ()
+    # The full exact assignment behind a counterexample (every atom in play, and g).
+    assignment: tuple[tuple[str, Fraction], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -354,9 +356,40 @@ def _minimise(solver: z3.Solver, core: list[z3.BoolRef], timeout: float) -> list
     return kept
 
 
+def _readable_model(solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbol],
+                    indicators: list[z3.BoolRef]) -> z3.ModelRef:
+    """Pin the shown atoms (g first) to small numbers where the problem stays satisfiable,
+    so counterexamples read like `g = 1, c(x) = 2` rather than `c(x) = 193/64`."""
+    model = solver.model()
+    depth = 0
+    order = sorted(shown, key=lambda s: s != G)
+    for symbol in order:
+        variable = encoder.variables.get(symbol)
+        if variable is None:
+            continue
+        current = _rational(model.eval(variable, model_completion=True))
+        candidates = [Fraction(1), Fraction(2), Fraction(10)]
+        if current is not None and current > 0:
+            candidates.insert(1, Fraction(max(1, round(current))))
+        for candidate in dict.fromkeys(candidates):
+            solver.push()
+            solver.add(variable == z3.RealVal(f"{candidate.numerator}/{candidate.denominator}"))
+            if solver.check(*indicators) == z3.sat:
+                model = solver.model()
+                depth += 1
+                break
+            solver.pop()
+    result = model
+    for _ in range(depth):
+        solver.pop()
+    return result
+
+
 def _counterexample(solver: z3.Solver, encoder: Encoder, problem: Problem,
                     indicators: list[z3.BoolRef]) -> Verdict:
-    model = solver.model()
+    model = _readable_model(
+        solver, encoder, relevant_atoms(problem.claim, include_g=not problem.for_some_g),
+        indicators)
     values = _exact_values(solver, model, encoder, indicators)
     if values is None:
         return Verdict("unknown", reason="z3 found a counterexample with irrational values "
@@ -368,7 +401,11 @@ def _counterexample(solver: z3.Solver, encoder: Encoder, problem: Problem,
         (symbol.name, Fraction(int(values[symbol].p), int(values[symbol].q)))
         for symbol in shown if symbol in values
     )
-    return Verdict("refuted", counterexample=counterexample)
+    assignment = tuple(
+        (symbol.name, Fraction(int(value.p), int(value.q)))
+        for symbol, value in sorted(values.items(), key=lambda item: str(item[0]))
+    )
+    return Verdict("refuted", counterexample=counterexample, assignment=assignment)
 
 
 def _exact_values(solver: z3.Solver, model: z3.ModelRef, encoder: Encoder,
