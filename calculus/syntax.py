@@ -536,8 +536,25 @@ def decode(data: bytes, path: str) -> str:
     return text
 
 
+MAX_LINE = 65536
+
+
+def _check_line_lengths(text: str, path: str) -> None:
+    # The parser runs at about 40,000 tokens a second; a line of megabytes is junk, not a
+    # model, and is turned down at once rather than after half a minute.
+    if len(text) <= MAX_LINE:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE:
+            raise InputError([Diagnostic(
+                path, number, MAX_LINE + 1, "too-long",
+                f"line {number} is {len(line):,} characters long (at most {MAX_LINE:,})",
+                "one statement per line; long formulas may continue on the next line")])
+
+
 def parse(text: str, path: str = "<input>") -> n.SourceFile:
     """Parse `.cost` source; raises `InputError` with a positioned diagnostic."""
+    _check_line_lengths(text, path)
     try:
         tree = _parser().parse(text)
         built = _Build().transform(tree)
