@@ -1,0 +1,183 @@
+"""Plots for the proof report: score lines of a scenario and interval charts of symbolic ranges.
+
+Each plot is returned as SVG text that is byte-for-byte the same on every run (fixed hash
+salt, no date, text kept as text); no pyplot, so no global figure state is touched.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Mapping, Sequence
+from fractions import Fraction
+from typing import Any
+
+import matplotlib
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from calculus.dominance import Interval, RangeRow
+
+__all__ = ["PALETTE", "colour", "score_plot", "intervals_chart", "breakpoints", "prefix_ids"]
+
+# Colour-blind-friendly (Okabe–Ito), in the order programs are listed.
+PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
+
+# Typed loosely: matplotlib's stubs want literal keys.
+_STYLE: Any = {
+    "svg.hashsalt": "cost-report",
+    "svg.fonttype": "none",
+    "font.family": "DejaVu Sans",
+    "font.size": 9.0,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.formatter.useoffset": False,
+}
+
+
+def colour(index: int) -> str:
+    return PALETTE[index % len(PALETTE)]
+
+
+def _number(value: Fraction) -> str:
+    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def _approximate(value: Fraction) -> str:
+    return f"{float(value):.4g}"
+
+
+def _label(value: Fraction) -> str:
+    """`1000001/118 ≈ 8475`; exact integers and short decimals stand alone."""
+    exact = _number(value)
+    approximate = _approximate(value)
+    return exact if approximate == exact else f"{exact} ≈ {approximate}"
+
+
+def _svg(figure: Figure) -> str:
+    buffer = io.StringIO()
+    with matplotlib.rc_context(_STYLE):
+        figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
+    text = buffer.getvalue()
+    # Keep only the <svg> element: the XML prologue and DOCTYPE are not allowed inline in HTML.
+    return text[text.index("<svg"):].strip() + "\n"
+
+
+def prefix_ids(svg: str, prefix: str) -> str:
+    """Give every id in `svg` a prefix, so several plots can sit inline in one HTML page."""
+    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m.group(1)}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m.group(1)})", svg)
+    return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
+
+
+def breakpoints(rows: Sequence[RangeRow]) -> list[Fraction]:
+    """Every finite end > 0 of every interval in the rows, in increasing order."""
+    found: set[Fraction] = set()
+    for row in rows:
+        for interval in (*row.robust, *row.possible):
+            for end in (interval.lo, interval.hi):
+                if end is not None and end > 0:
+                    found.add(end)
+    return sorted(found)
+
+
+def _crossings(lines: Mapping[str, tuple[Fraction, Fraction]]) -> list[Fraction]:
+    values = list(lines.values())
+    found: set[Fraction] = set()
+    for i, (c1, t1) in enumerate(values):
+        for c2, t2 in values[i + 1:]:
+            if c1 != c2:
+                g = (t2 - t1) / (c1 - c2)
+                if g > 0:
+                    found.add(g)
+    return sorted(found)
+
+
+def _extent(points: Sequence[Fraction]) -> float:
+    """How far right the g-axis reaches: past the last interesting point, or to 1."""
+    return float(max(points)) * 1.5 if points else 1.0
+
+
+def score_plot(lines: Mapping[str, tuple[Fraction, Fraction]], rows: Sequence[RangeRow],
+               scenario: str | None = None) -> str:
+    """score_g(P) = g·c(P) + t(P) for each program against g, each program's winning
+    region shaded in its colour and the breakpoints between regions marked."""
+    points = breakpoints(rows)
+    right = _extent(points or _crossings(lines))
+    figure = Figure(figsize=(7.2, 4.2))
+    with matplotlib.rc_context(_STYLE):
+        axes = figure.add_subplot()
+        names = list(lines)
+        for index, name in enumerate(names):
+            c, t = lines[name]
+            axes.plot([0.0, right], [float(t), float(t) + float(c) * right], color=colour(index),
+                      linewidth=1.2, label=f"{name}: {_number(c)}·g + {_number(t)}")
+        row_of = {row.program: row for row in rows}
+        for index, name in enumerate(names):
+            row = row_of.get(name)
+            c, t = lines[name]
+            for interval in row.robust if row else ():
+                lo = float(interval.lo)
+                hi = right if interval.hi is None else min(float(interval.hi), right)
+                axes.axvspan(lo, hi, color=colour(index), alpha=0.12, linewidth=0)
+                # The lower envelope: the program's own line where it wins, drawn bold.
+                axes.plot([lo, hi], [float(t) + float(c) * lo, float(t) + float(c) * hi],
+                          color=colour(index), linewidth=3.2, solid_capstyle="butt")
+                axes.text((lo + hi) / 2, 0.97, f"{name} wins", transform=axes.get_xaxis_transform(),
+                          ha="center", va="top", color=colour(index), fontweight="bold")
+        for point in points:
+            x = float(point)
+            axes.axvline(x, color="#555555", linestyle="--", linewidth=0.8)
+            lowest = min(float(t) + float(c) * x for c, t in lines.values())
+            axes.plot([x], [lowest], marker="o", color="#222222", markersize=4)
+            axes.annotate(f"g = {_label(point)}", (x, lowest), xytext=(6, -14),
+                          textcoords="offset points", fontsize=8, color="#222222")
+        axes.set_xlim(0.0, right)
+        axes.set_ylim(bottom=0.0)
+        axes.set_xlabel("exchange rate g")
+        axes.set_ylabel("score_g(P) = g·c(P) + t(P)   (lower wins)")
+        if scenario:
+            axes.set_title(f"scenario {scenario}", loc="left")
+        axes.legend(loc="upper left", bbox_to_anchor=(0.0, 0.9), frameon=False)
+        figure.tight_layout()
+    return _svg(figure)
+
+
+def intervals_chart(rows: Sequence[RangeRow]) -> str:
+    """One bar per program over the g-axis: robust ranges solid, possible ranges light;
+    filled dots are closed ends, hollow dots open ones, an arrow runs on to infinity."""
+    points = breakpoints(rows)
+    right = _extent(points)
+    figure = Figure(figsize=(7.2, 0.9 + 0.55 * len(rows)))
+    with matplotlib.rc_context(_STYLE):
+        axes = figure.add_subplot()
+        for position, row in enumerate(rows):
+            y = len(rows) - 1 - position
+            tint = colour(position)
+            for intervals, height, alpha in ((row.possible, 0.62, 0.25), (row.robust, 0.3, 0.9)):
+                for interval in intervals:
+                    _interval_bar(axes, interval, y, height, alpha, tint, right)
+        for point in points:
+            axes.axvline(float(point), color="#777777", linestyle=":", linewidth=0.8)
+        axes.set_yticks(range(len(rows)), [row.program for row in reversed(rows)])
+        axes.set_ylim(-0.6, len(rows) - 0.4)
+        axes.set_xlim(0.0, right)
+        axes.set_xlabel("exchange rate g   (solid: robust, light: possible)")
+        figure.tight_layout()
+    return _svg(figure)
+
+
+def _interval_bar(axes: Axes, interval: Interval, y: float, height: float, alpha: float,
+                  tint: str, right: float) -> None:
+    lo = float(interval.lo)
+    hi = right if interval.hi is None else float(interval.hi)
+    axes.broken_barh([(lo, max(hi - lo, right * 0.004))], (y - height / 2, height),
+                     facecolors=tint, alpha=alpha, linewidth=0)
+    if alpha < 0.5:
+        return
+    for end, closed in ((interval.lo, interval.lo_closed), (interval.hi, interval.hi_closed)):
+        if end is None:
+            axes.plot([right], [y], marker=">", markersize=7, color=tint, clip_on=False)
+            continue
+        axes.plot([float(end)], [y], marker="o", markersize=5, color=tint,
+                  markerfacecolor=tint if closed else "white", clip_on=False)
