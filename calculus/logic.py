@@ -361,6 +361,15 @@ def _readable_model(solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbo
     """Pin the shown atoms (g first) to small numbers where the problem stays satisfiable,
     so counterexamples read like `g = 1, c(x) = 2` rather than `c(x) = 193/64`."""
     model = solver.model()
+    pinned = [encoder.variables[s] for s in shown if s in encoder.variables]
+    # One query first: often every shown atom can be 1 at once.
+    solver.push()
+    solver.add(*[variable == 1 for variable in pinned])
+    if solver.check(*indicators) == z3.sat:
+        model = solver.model()
+        solver.pop()
+        return model
+    solver.pop()
     depth = 0
     order = sorted(shown, key=lambda s: s != G)
     for symbol in order:
@@ -368,9 +377,9 @@ def _readable_model(solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbo
         if variable is None:
             continue
         current = _rational(model.eval(variable, model_completion=True))
-        candidates = [Fraction(1), Fraction(2), Fraction(10)]
+        candidates = [Fraction(1)]
         if current is not None and current > 0:
-            candidates.insert(1, Fraction(max(1, round(current))))
+            candidates.append(Fraction(max(1, round(current))))
         for candidate in dict.fromkeys(candidates):
             solver.push()
             solver.add(variable == z3.RealVal(f"{candidate.numerator}/{candidate.denominator}"))
