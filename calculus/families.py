@@ -45,11 +45,14 @@ verdict is `unknown`, never `refuted`.
 **`for some g`** means: for all admissible costs, some g of the family satisfies the
 claim. Proved when it holds already with linear members g(x) = k·x (k > 0 chosen per cost
 assignment; every linear g is in all three families), decided exactly by the linear
-family's virtual substitution; assumptions that mention g are left out of that attempt,
-which only makes the proof stronger. Refuted when z3 finds costs such that no values of g
-at the claim's points satisfy the instantiated axioms and the claim together (a ∀ over the
-g-values), re-checked with the costs fixed: since the instances are necessary conditions,
-no g of the family satisfies the claim there. Otherwise `unknown`.
+family's virtual substitution; assumptions that mention g (read, as in the linear family,
+as being about any g of the family, not the one the claim asks for) are left out of that
+attempt, which only makes the proof stronger. Otherwise z3 looks for costs such that no
+values of g at the claim's points satisfy the instantiated axioms and the claim together
+(a ∀ over the g-values). Found: re-checked with the costs fixed, it is a refutation, since
+the instances are necessary conditions. Not found: for the monotone family, whose
+instances are also sufficient, that is a proof; for the others it is `unknown`. With
+assumptions about g only the linear attempt is made.
 """
 
 from __future__ import annotations
@@ -346,6 +349,7 @@ class _Encoding:
     indicators: dict[str, z3.BoolRef] = field(default_factory=dict)
     claim: z3.BoolRef | None = None
     axioms: list[_Axiom] = field(default_factory=list)
+    denominators: list[sympy.Expr] = field(default_factory=list)
     complete_split: bool = True
 
     @property
@@ -354,7 +358,7 @@ class _Encoding:
 
     def defined(self) -> list[z3.BoolRef]:
         """Every division is defined (counterexamples are sought only there)."""
-        return [self.encoder.expr(d) != 0 for d in self.encoder.denominators]
+        return [self.encoder.expr(d) != 0 for d in self.denominators]
 
 
 def _encode(problem: Problem, family: str) -> _Encoding:
@@ -367,6 +371,8 @@ def _encode(problem: Problem, family: str) -> _Encoding:
         encoding.hypotheses[hypothesis.name] = z3.And(parts) if parts else z3.BoolVal(True)
         encoding.indicators[hypothesis.name] = z3.Bool(f"⟨{hypothesis.name}⟩")
     encoding.claim = exchange.encoder.formula(problem.claim)
+    # Only the divisions written in the claim and assumptions, not those of split terms.
+    encoding.denominators = list(exchange.encoder.denominators)
     encoding.complete_split = _split(exchange)
     encoding.axioms = _axioms(exchange, family)
     return encoding
@@ -692,24 +698,47 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
             f"claim, and every such g is {family}",))
     if len(plain) != len(problem.hypotheses):
         return Verdict("unknown", reason="no linear g works for every admissible cost "
-                       "assignment, and with assumptions about g a refutation of `for some g` "
-                       f"is not attempted in the {family} family")
+                       "assignment, and `for some g` with assumptions about g is only decided "
+                       "through linear g in non-linear families")
     encoding = _encode(problem, family)
     assert encoding.claim is not None
+    # For fixed costs, "some g of the family satisfies the claim" implies that some values
+    # of g at the terms satisfy the axioms' instances and the claim; for the monotone family
+    # the converse holds as well (the instances are exactly order-consistency with (0, 0)).
     satisfiable = z3.And([a.formula for a in encoding.axioms] + encoding.defined()
                          + [encoding.claim])
     ys = [t.y for t in encoding.exchange.terms.values()]
-    solver = _solver(problem.timeout)
-    solver.add(*encoding.hypotheses.values())
-    solver.add(z3.ForAll(ys, z3.Not(satisfiable)) if ys else z3.Not(satisfiable))
-    result = solver.check()
+    nobody = z3.ForAll(ys, z3.Not(satisfiable)) if ys else z3.Not(satisfiable)
+    everything = list(encoding.hypotheses)
+
+    def search(names: Sequence[str]) -> tuple[z3.CheckSatResult, z3.Solver]:
+        # z3's default solver gives up on these ∀-formulas where its quantifier-alternation
+        # procedure for real arithmetic (qsat) decides them. That procedure reports no
+        # unsat cores, so the assumptions used are found by deletion, one solver each.
+        solver = z3.Tactic("qsat").solver()
+        solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        solver.add(*(encoding.hypotheses[name] for name in names), nobody)
+        return solver.check(), solver
+
+    result, solver = search(everything)
+    if result == z3.unsat and family == "monotone":
+        kept = list(everything)
+        for name in everything:
+            trial = [k for k in kept if k != name]
+            if search(trial)[0] == z3.unsat:
+                kept = trial
+        return Verdict("proved", uses=tuple(kept), notes=(
+            "for every admissible cost assignment some values of g at the points where it is "
+            "applied are ordered like the points (and like 0 at 0) and satisfy the claim; "
+            "any such values lie on a strictly increasing piecewise-linear g",))
     if result != z3.sat:
         if result == z3.unsat:
-            why = "no cost assignment was found where the family's axioms at the claim's points rule every g out"
+            why = (f"for every admissible cost assignment the claim is consistent with the "
+                   f"instantiated axioms, which are necessary but not sufficient for a {family} g")
         else:
             why = f"the search for costs where no g works failed: {_reason(solver)}"
-        return Verdict("unknown", reason=f"no linear g works for every admissible cost assignment, "
-                       f"and {why}; the instantiated axioms cannot settle it")
+        return Verdict("unknown", reason=f"no linear g works for every admissible cost "
+                       f"assignment, and {why}")
     values = _exact_model(solver, list(encoding.encoder.variables.values()), [])
     if values is None:
         return Verdict("unknown", reason="z3 found costs where no g works, but not rational ones")
@@ -731,9 +760,9 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
                   for s in relevant_atoms(problem.claim, include_g=False) if s in atoms)
     points = len(encoding.exchange.terms)
     return Verdict("refuted", counterexample=shown, notes=(
-        f"with these costs no {family} g satisfies the claim: its axioms instantiated at the "
-        f"{points} points where g is applied already contradict it (re-checked with the costs "
-        "fixed, in exact rational arithmetic)",))
+        f"with these costs no {family} g satisfies the claim: its axioms instantiated where g "
+        f"is applied ({points} {'point' if points == 1 else 'points'}) already contradict it "
+        "(re-checked with the costs fixed, in exact rational arithmetic)",))
 
 
 def _confirm_assumptions(hypotheses: Sequence[Hypothesis],

@@ -379,3 +379,75 @@ def test_random_claims_against_sampled_members(family: str) -> None:
             assert not claim.holds(atoms, interpolant(points, tail)), (claim.text(), cx)
     assert tally["proved"] >= 3 and tally["refuted"] >= 3, tally
     assert tally["unknown"] <= 2, tally
+
+
+# ---- for some g, and what is never claimed -------------------------------------------------
+
+SOME = """
+primitive a, b
+exchange FAMILY
+claim steep: g(2 * c(a)) > 3 * g(c(a)) for some g
+claim small: g(c(a)) + g(c(b)) < 1 for some g
+claim backwards: c(a) < c(b) and g(c(b)) < g(c(a)) for some g
+"""
+
+
+def test_for_some_g() -> None:
+    monotone = run(SOME.replace("FAMILY", "monotone"))
+    # Not by any linear g: for every cost, the values g(c(a)) = 1, g(2c(a)) = 4 are ordered
+    # like their points, so a strictly increasing g goes through them.
+    assert monotone["steep"].status == "proved"  # type: ignore[attr-defined]
+    assert monotone["steep"].uses == ("positivity",)  # type: ignore[attr-defined]
+    assert monotone["small"].status == "proved"  # type: ignore[attr-defined]
+    backwards = monotone["backwards"]
+    assert backwards.status == "refuted"  # type: ignore[attr-defined]
+    cx = counterexample_of(backwards)
+    a, b = cx["c(a)"], cx["c(b)"]
+    assert a >= b or all(g(a) < g(b) for g in MEMBERS["monotone"])
+
+    subadditive = run(SOME.replace("FAMILY", "subadditive"))
+    steep = subadditive["steep"]
+    assert steep.status == "refuted"  # type: ignore[attr-defined]  # g(2x) <= 2 g(x) < 3 g(x)
+    assert counterexample_of(steep)["c(a)"] > 0
+    assert subadditive["small"].status == "proved"  # type: ignore[attr-defined]
+
+    superadditive = run(SOME.replace("FAMILY", "superadditive"))
+    # True (g(x) = x² will do), but only necessary conditions on g are instantiated: the
+    # tool may stay unknown, and must never refute it.
+    assert superadditive["steep"].status in ("proved", "unknown")  # type: ignore[attr-defined]
+    assert superadditive["backwards"].status == "refuted"  # type: ignore[attr-defined]
+
+
+def test_no_member_no_refutation() -> None:
+    from calculus.families import witness
+
+    # g(2) = 3 > 2·g(1): no subadditive g goes through these points, and no concave or
+    # convex shape rescues the other families' impossible cases either.
+    assert witness({F(1): F(1), F(2): F(3)}, "subadditive") is None
+    assert witness({F(1): F(1), F(2): F(3, 2)}, "superadditive") is None
+    assert witness({F(1): F(2), F(2): F(1)}, "monotone") is None
+    assert witness({F(-1): F(1)}, "monotone") is None
+    found = witness({F(1): F(1), F(2): F(3, 2)}, "subadditive")
+    assert found is not None and membership(found[0], "subadditive")[0]
+
+
+def test_assumptions_about_g_hold_for_the_witness() -> None:
+    source = """
+primitive a, b
+exchange subadditive
+assume cap: g(c(a)) < 1
+assume order: c(a) < c(b)
+claim more: g(c(b)) > g(c(a))
+refute big: g(c(b)) > 2
+"""
+    found = run(source)
+    assert found["more"].status == "proved"  # type: ignore[attr-defined]
+    assert found["more"].uses == ("order",)  # type: ignore[attr-defined]
+    big = found["big"]
+    assert big.status == "refuted"  # type: ignore[attr-defined]
+    cx = counterexample_of(big)
+    points = rebuild(cx)
+    tail = stated_tail(big)
+    g = interpolant(points, tail)
+    assert in_family(points, family="subadditive", tail=tail)
+    assert not g(cx["c(b)"]) > 2
