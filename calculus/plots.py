@@ -40,7 +40,9 @@ def colour(index: int) -> str:
 
 
 def _number(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
 
 
 def _approximate(value: Fraction) -> str:
@@ -60,7 +62,7 @@ def _svg(figure: Figure) -> str:
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     # Keep only the <svg> element: the XML prologue and DOCTYPE are not allowed inline in HTML.
-    return text[text.index("<svg"):].strip() + "\n"
+    return text[text.index("<svg") :].strip() + "\n"
 
 
 def prefix_ids(svg: str, prefix: str) -> str:
@@ -85,7 +87,7 @@ def _crossings(lines: Mapping[str, tuple[Fraction, Fraction]]) -> list[Fraction]
     values = list(lines.values())
     found: set[Fraction] = set()
     for i, (c1, t1) in enumerate(values):
-        for c2, t2 in values[i + 1:]:
+        for c2, t2 in values[i + 1 :]:
             if c1 != c2:
                 g = (t2 - t1) / (c1 - c2)
                 if g > 0:
@@ -98,8 +100,11 @@ def _extent(points: Sequence[Fraction]) -> float:
     return float(max(points)) * 1.5 if points else 1.0
 
 
-def score_plot(lines: Mapping[str, tuple[Fraction, Fraction]], rows: Sequence[RangeRow],
-               scenario: str | None = None) -> str:
+def score_plot(
+    lines: Mapping[str, tuple[Fraction, Fraction]],
+    rows: Sequence[RangeRow],
+    scenario: str | None = None,
+) -> str:
     """score_g(P) = g·c(P) + t(P) for each program against g, each program's winning
     region shaded in its colour and the breakpoints between regions marked."""
     points = breakpoints(rows)
@@ -110,8 +115,13 @@ def score_plot(lines: Mapping[str, tuple[Fraction, Fraction]], rows: Sequence[Ra
         names = list(lines)
         for index, name in enumerate(names):
             c, t = lines[name]
-            axes.plot([0.0, right], [float(t), float(t) + float(c) * right], color=colour(index),
-                      linewidth=1.2, label=f"{name}: {_number(c)}·g + {_number(t)}")
+            axes.plot(
+                [0.0, right],
+                [float(t), float(t) + float(c) * right],
+                color=colour(index),
+                linewidth=1.2,
+                label=f"{name}: {_number(c)}·g + {_number(t)}",
+            )
         row_of = {row.program: row for row in rows}
         for index, name in enumerate(names):
             row = row_of.get(name)
@@ -121,17 +131,36 @@ def score_plot(lines: Mapping[str, tuple[Fraction, Fraction]], rows: Sequence[Ra
                 hi = right if interval.hi is None else min(float(interval.hi), right)
                 axes.axvspan(lo, hi, color=colour(index), alpha=0.12, linewidth=0)
                 # The lower envelope: the program's own line where it wins, drawn bold.
-                axes.plot([lo, hi], [float(t) + float(c) * lo, float(t) + float(c) * hi],
-                          color=colour(index), linewidth=3.2, solid_capstyle="butt")
-                axes.text((lo + hi) / 2, 0.97, f"{name} wins", transform=axes.get_xaxis_transform(),
-                          ha="center", va="top", color=colour(index), fontweight="bold")
+                axes.plot(
+                    [lo, hi],
+                    [float(t) + float(c) * lo, float(t) + float(c) * hi],
+                    color=colour(index),
+                    linewidth=3.2,
+                    solid_capstyle="butt",
+                )
+                axes.text(
+                    (lo + hi) / 2,
+                    0.97,
+                    f"{name} wins",
+                    transform=axes.get_xaxis_transform(),
+                    ha="center",
+                    va="top",
+                    color=colour(index),
+                    fontweight="bold",
+                )
         for point in points:
             x = float(point)
             axes.axvline(x, color="#555555", linestyle="--", linewidth=0.8)
             lowest = min(float(t) + float(c) * x for c, t in lines.values())
             axes.plot([x], [lowest], marker="o", color="#222222", markersize=4)
-            axes.annotate(f"g = {_label(point)}", (x, lowest), xytext=(6, -14),
-                          textcoords="offset points", fontsize=8, color="#222222")
+            axes.annotate(
+                f"g = {_label(point)}",
+                (x, lowest),
+                xytext=(6, -14),
+                textcoords="offset points",
+                fontsize=8,
+                color="#222222",
+            )
         axes.set_xlim(0.0, right)
         axes.set_ylim(bottom=0.0)
         axes.set_xlabel("exchange rate g")
@@ -167,17 +196,30 @@ def intervals_chart(rows: Sequence[RangeRow]) -> str:
     return _svg(figure)
 
 
-def _interval_bar(axes: Axes, interval: Interval, y: float, height: float, alpha: float,
-                  tint: str, right: float) -> None:
+def _interval_bar(
+    axes: Axes, interval: Interval, y: float, height: float, alpha: float, tint: str, right: float
+) -> None:
     lo = float(interval.lo)
     hi = right if interval.hi is None else float(interval.hi)
-    axes.broken_barh([(lo, max(hi - lo, right * 0.004))], (y - height / 2, height),
-                     facecolors=tint, alpha=alpha, linewidth=0)
+    axes.broken_barh(
+        [(lo, max(hi - lo, right * 0.004))],
+        (y - height / 2, height),
+        facecolors=tint,
+        alpha=alpha,
+        linewidth=0,
+    )
     if alpha < 0.5:
         return
     for end, closed in ((interval.lo, interval.lo_closed), (interval.hi, interval.hi_closed)):
         if end is None:
             axes.plot([right], [y], marker=">", markersize=7, color=tint, clip_on=False)
             continue
-        axes.plot([float(end)], [y], marker="o", markersize=5, color=tint,
-                  markerfacecolor=tint if closed else "white", clip_on=False)
+        axes.plot(
+            [float(end)],
+            [y],
+            marker="o",
+            markersize=5,
+            color=tint,
+            markerfacecolor=tint if closed else "white",
+            clip_on=False,
+        )

@@ -13,7 +13,7 @@ import json
 import re
 import sys
 import urllib.parse
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from importlib import metadata
@@ -31,8 +31,16 @@ from calculus.diagnostics import InputError
 from calculus.logic import POSITIVITY
 from calculus.output import MARK, fraction_text, print_diagnostics, summary_line
 
-__all__ = ["Report", "build_report", "render_html", "render_markdown", "write_report",
-           "report_command", "report_format", "tool_versions"]
+__all__ = [
+    "Report",
+    "build_report",
+    "render_html",
+    "render_markdown",
+    "write_report",
+    "report_command",
+    "report_format",
+    "tool_versions",
+]
 
 EXIT_OK, EXIT_FAILED, EXIT_INPUT = 0, 1, 2
 
@@ -92,8 +100,11 @@ class Math:
     def element(self, display: bool = False) -> Markup:
         """`<math>` elements; `alttext` carries the plain reading for text-only tools."""
         style = ' displaystyle="true"' if display else ""
-        parts = self.pieces if len(self.text) > _WRAP_AT and len(self.pieces) > 1 else \
-            ((self.mathml, self.text),)
+        parts = (
+            self.pieces
+            if len(self.text) > _WRAP_AT and len(self.pieces) > 1
+            else ((self.mathml, self.text),)
+        )
         elements = [
             f'<math xmlns="http://www.w3.org/1998/Math/MathML"{style} alttext="{Markup.escape(text)}">'
             f"{mathml}</math>"
@@ -108,7 +119,8 @@ _WRAP_AT = 60  # characters of plain text beyond which a sum may wrap between it
 
 
 def _mathml(expression: Any) -> str:
-    return str(_MathMLPrinter({"mul_symbol": "dot"}).doprint(expression))
+    text = str(_MathMLPrinter({"mul_symbol": "dot"}).doprint(expression))
+    return text.replace("<mo>-</mo>", "<mo>&#8722;</mo>")  # a minus sign, not a hyphen
 
 
 def _terms(expression: sympy.Expr) -> tuple[tuple[str, str], ...]:
@@ -121,15 +133,21 @@ def _terms(expression: sympy.Expr) -> tuple[tuple[str, str], ...]:
         negative = term.could_extract_minus_sign()
         shown = -term if negative else term
         sign = "-" if negative else ("+" if index else "")
-        operator = f'<mo form="infix">{"−" if negative else sign}</mo>' if sign else ""
+        # The space between two <math> pieces already separates a term from the one before.
+        operator = f'<mo form="infix" lspace="0">{"−" if negative else sign}</mo>' if sign else ""
         inner = _opened(shown)
         if inner is None:
-            pieces.append((f"<mrow>{operator}{_mathml(shown)}</mrow>",
-                           f"{sign} {sympy.sstr(shown)}".strip()))
+            pieces.append(
+                (f"<mrow>{operator}{_mathml(shown)}</mrow>", f"{sign} {sympy.sstr(shown)}".strip())
+            )
             continue
         (head_mathml, head_text), (first, *rest) = inner
-        pieces.append((f"<mrow>{operator}{head_mathml}{first[0]}</mrow>",
-                       f"{sign} {head_text}{first[1]}".strip()))
+        pieces.append(
+            (
+                f"<mrow>{operator}{head_mathml}{first[0]}</mrow>",
+                f"{sign} {head_text}{first[1]}".strip(),
+            )
+        )
         pieces.extend(rest)
     return tuple(pieces)
 
@@ -156,7 +174,9 @@ def _opened(term: sympy.Expr) -> tuple[tuple[str, str], list[tuple[str, str]]] |
 def math(expression: Any) -> Math:
     expression = sympy.sympify(expression)
     symbols = sorted(expression.free_symbols, key=lambda s: s.name)
-    latex = sympy.latex(expression, mul_symbol="dot", symbol_names={s: _latex_symbol(s) for s in symbols})
+    latex = sympy.latex(
+        expression, mul_symbol="dot", symbol_names={s: _latex_symbol(s) for s in symbols}
+    )
     return Math(_mathml(expression), str(latex), sympy.sstr(expression), _terms(expression))
 
 
@@ -165,8 +185,12 @@ def equation(left: Any, right: Any) -> Math:
     lhs, rhs = math(left), math(right)
     pieces = rhs.pieces or ((rhs.mathml, rhs.text),)
     first = (f"<mrow>{lhs.mathml}<mo>=</mo>{pieces[0][0]}</mrow>", f"{lhs.text} = {pieces[0][1]}")
-    return Math(f"<mrow>{lhs.mathml}<mo>=</mo>{rhs.mathml}</mrow>", f"{lhs.latex} = {rhs.latex}",
-                f"{lhs.text} = {rhs.text}", (first, *pieces[1:]) if rhs.pieces else ())
+    return Math(
+        f"<mrow>{lhs.mathml}<mo>=</mo>{rhs.mathml}</mrow>",
+        f"{lhs.latex} = {rhs.latex}",
+        f"{lhs.text} = {rhs.text}",
+        (first, *pieces[1:]) if rhs.pieces else (),
+    )
 
 
 def _simplified(expression: sympy.Expr) -> sympy.Expr:
@@ -357,7 +381,7 @@ def source_sha256(result: FileResult) -> str:
 
 def _written(source: str, line: int, end_line: int) -> str:
     lines = source.splitlines()
-    return "\n".join(lines[line - 1:max(line, end_line)]).strip()
+    return "\n".join(lines[line - 1 : max(line, end_line)]).strip()
 
 
 def _location(result: FileResult, line: int) -> str:
@@ -373,8 +397,9 @@ def _statement_text(formula: Any) -> str:
 def _assumption_views(result: FileResult) -> dict[str, StatementView]:
     assert result.model is not None
     views = {
-        a.name: StatementView(a.name, _statement_text(a.node.formula),
-                              _location(result, a.node.span.line))
+        a.name: StatementView(
+            a.name, _statement_text(a.node.formula), _location(result, a.node.span.line)
+        )
         for a in result.model.assumptions
     }
     nonneg = any(p.nonneg for p in result.model.primitives.values())
@@ -391,8 +416,11 @@ def _primitive_views(result: FileResult) -> tuple[StatementView, ...]:
 
     assert result.model is not None
     return tuple(
-        StatementView(name, format_statement(node).removeprefix("primitive "),
-                      _location(result, node.span.line))
+        StatementView(
+            name,
+            format_statement(node).removeprefix("primitive "),
+            _location(result, node.span.line),
+        )
         for name, node in result.model.primitives.items()
     )
 
@@ -402,10 +430,16 @@ def _program_views(result: FileResult) -> tuple[ProgramView, ...]:
     views = []
     for name, node in result.model.programs.items():
         costs = result.costs.program(name)
-        views.append(ProgramView(name, _location(result, node.span.line),
-                                 equation(sympy.Symbol(f"c({name})"), costs.c),
-                                 equation(sympy.Symbol(f"t({name})"), costs.t),
-                                 costs.derivation("c"), costs.derivation("t")))
+        views.append(
+            ProgramView(
+                name,
+                _location(result, node.span.line),
+                equation(sympy.Symbol(f"c({name})"), costs.c),
+                equation(sympy.Symbol(f"t({name})"), costs.t),
+                costs.derivation("c"),
+                costs.derivation("t"),
+            )
+        )
     return tuple(views)
 
 
@@ -415,7 +449,8 @@ def _scenario_views(result: FileResult) -> tuple[ScenarioView, ...]:
     assert result.model is not None
     return tuple(
         ScenarioView(
-            name, _location(result, node.span.line),
+            name,
+            _location(result, node.span.line),
             tuple((format_expr(v.target), format_expr(v.value)) for v in node.values),
             format_expr(node.default) if node.default is not None else None,
         )
@@ -423,21 +458,22 @@ def _scenario_views(result: FileResult) -> tuple[ScenarioView, ...]:
     )
 
 
-def _substitution(formula: LogicFormula,
-                  counterexample: Iterable[tuple[str, Fraction]]) -> dict[sympy.Basic, sympy.Expr]:
-    """The counterexample's values keyed by the sympy objects they name in the formula."""
-    present: dict[str, sympy.Basic] = {}
-    for comparison in atomics(formula):
-        for side in (comparison.lhs, comparison.rhs):
-            for item in side.atoms(sympy.Symbol, sympy.core.function.AppliedUndef):
-                present.setdefault(str(item), item)
-    return {present[name]: sympy.Rational(value.numerator, value.denominator)
-            for name, value in counterexample if name in present}
+def _at(expression: sympy.Expr, values: Mapping[str, sympy.Expr]) -> sympy.Expr:
+    """`expression` at the counterexample: atoms first, then the applications g(x) whose
+    argument has become a number (a non-linear counterexample names them `g(1/4)`)."""
+
+    def named(kinds: tuple[type, ...], where: sympy.Expr) -> dict[sympy.Basic, sympy.Expr]:
+        return {item: values[str(item)] for item in where.atoms(*kinds) if str(item) in values}
+
+    value = expression.xreplace(named((sympy.Symbol,), expression))
+    value = value.xreplace(named((sympy.core.function.AppliedUndef,), value))
+    return sympy.expand(value)
 
 
-def _evaluation(expression: sympy.Expr, values: Mapping[sympy.Basic, sympy.Expr]) -> Evaluation:
-    value = sympy.expand(expression.xreplace(dict(values)))
-    return Evaluation(math(_simplified(value)), not (value.free_symbols - {G}))
+def _evaluation(expression: sympy.Expr, values: Mapping[str, sympy.Expr]) -> Evaluation:
+    value = _at(expression, values)
+    unresolved = (value.free_symbols - {G}) or value.atoms(sympy.core.function.AppliedUndef)
+    return Evaluation(math(_simplified(value)), not unresolved)
 
 
 def _holds(operator: str, difference: sympy.Expr) -> bool | None:
@@ -445,13 +481,24 @@ def _holds(operator: str, difference: sympy.Expr) -> bool | None:
     value = _as_fraction(difference)
     if value is None:
         return None
-    return {"<": value > 0, "<=": value >= 0, ">": value < 0, ">=": value <= 0,
-            "=": value == 0, "!=": value != 0}[operator]
+    return {
+        "<": value > 0,
+        "<=": value >= 0,
+        ">": value < 0,
+        ">=": value <= 0,
+        "=": value == 0,
+        "!=": value != 0,
+    }[operator]
 
 
-def _comparisons(formula: LogicFormula, difference: sympy.Expr | None,
-                 counterexample: tuple[tuple[str, Fraction], ...] | None) -> tuple[Comparison, ...]:
-    values = _substitution(formula, counterexample) if counterexample is not None else None
+def _comparisons(
+    formula: LogicFormula,
+    difference: sympy.Expr | None,
+    counterexample: tuple[tuple[str, Fraction], ...] | None,
+) -> tuple[Comparison, ...]:
+    values = None
+    if counterexample is not None:
+        values = {name: sympy.Rational(v.numerator, v.denominator) for name, v in counterexample}
     found = []
     for comparison in atomics(formula):
         gap = _simplified(comparison.rhs - comparison.lhs)
@@ -460,35 +507,62 @@ def _comparisons(formula: LogicFormula, difference: sympy.Expr | None,
         evaluated: tuple[Evaluation, ...] = ()
         holds_there = None
         if values is not None:
-            evaluated = tuple(_evaluation(side, values) for side in (comparison.lhs, comparison.rhs, gap))
-            holds_there = _holds(comparison.op, sympy.expand(gap.xreplace(values)))
-        found.append(Comparison(math(comparison.lhs), _OPERATOR[comparison.op], math(comparison.rhs),
-                                math(gap), f"{_NEEDED[comparison.op]} 0", evaluated, holds_there))
+            evaluated = tuple(
+                _evaluation(side, values) for side in (comparison.lhs, comparison.rhs, gap)
+            )
+            holds_there = _holds(comparison.op, _at(gap, values))
+        found.append(
+            Comparison(
+                math(comparison.lhs),
+                _OPERATOR[comparison.op],
+                math(comparison.rhs),
+                math(gap),
+                f"{_NEEDED[comparison.op]} 0",
+                evaluated,
+                holds_there,
+            )
+        )
     return tuple(found)
 
 
-def _step(status: str, for_some_g: bool, uses: tuple[str, ...], single: Comparison | None,
-          reason: str | None) -> str:
+def _step(
+    status: str,
+    family: str,
+    for_some_g: bool,
+    uses: tuple[str, ...],
+    single: Comparison | None,
+    reason: str | None,
+) -> str:
     """The sentence that says what decided the claim (`single`: its only comparison)."""
+    some_g = "some g > 0" if family == "linear" else f"some {family} g"
+    every_g = "every g > 0" if family == "linear" else f"every {family} g"
     if status == "proved":
         if for_some_g:
-            holds = "for every admissible assignment of the cost atoms some g > 0 makes the claim true"
+            holds = (
+                f"for every admissible assignment of the cost atoms {some_g} makes the claim true"
+            )
         else:
             what = f"right − left is {single.needed}" if single else "the formula is true"
-            holds = f"{what} for every admissible assignment of the cost atoms and every g > 0"
+            holds = f"{what} for every admissible assignment of the cost atoms and {every_g}"
         if not uses:
-            return (f"z3 finds the negation of the claim unsatisfiable with no assumption at all, "
-                    f"so {holds}: the claim is valid outright.")
-        return (f"z3 finds the negation of the claim unsatisfiable together with "
-                f"{', '.join(uses)}, so {holds}. The assumptions used form a minimised unsat "
-                f"core: dropping any one of them breaks the proof.")
+            return (
+                f"z3 finds the negation of the claim unsatisfiable with no assumption at all, "
+                f"so {holds}: the claim is valid outright."
+            )
+        return (
+            f"z3 finds the negation of the claim unsatisfiable together with "
+            f"{', '.join(uses)}, so {holds}. The assumptions used form a minimised unsat "
+            f"core: dropping any one of them breaks the proof."
+        )
     if status == "refuted":
         if for_some_g:
-            fails = "no g > 0 makes the claim true there"
+            fails = f"no {some_g.removeprefix('some ')} makes the claim true there"
         else:
             fails = f"right − left is not {single.needed}" if single else "the formula is false"
-        return (f"z3 finds an assignment of the cost atoms where every assumption holds and the "
-                f"claim fails; re-evaluated exactly with sympy, {fails} (the values are in the derivation).")
+        return (
+            f"z3 finds an assignment of the cost atoms where every assumption holds and the "
+            f"claim fails; re-evaluated exactly with sympy, {fails} (the values are in the derivation)."
+        )
     return f"The solver could not decide the claim: {reason}."
 
 
@@ -505,24 +579,36 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
         single = isinstance(formula, Atomic)
         counterexample = None
         if verdict.counterexample is not None:
-            counterexample = tuple((name, fraction_text(value)) for name, value in verdict.counterexample)
-        views.append(ClaimView(
-            name=claim.name,
-            kind=claim.kind,
-            status=verdict.status,
-            mark=MARK[verdict.status],
-            passed=claim.passed,
-            statement=claim.statement,
-            location=_location(result, claim.span.line),
-            written=_written(result.source, node.span.line, node.span.end_line),
-            comparisons=comparisons,
-            step=_step(verdict.status, claim.for_some_g, verdict.uses,
-                       comparisons[0] if single else None, verdict.reason),
-            uses=tuple(assumptions.get(name, StatementView(name, "", "")) for name in verdict.uses),
-            counterexample=counterexample,
-            reason=verdict.reason,
-            notes=verdict.notes,
-        ))
+            counterexample = tuple(
+                (name, fraction_text(value)) for name, value in verdict.counterexample
+            )
+        views.append(
+            ClaimView(
+                name=claim.name,
+                kind=claim.kind,
+                status=verdict.status,
+                mark=MARK[verdict.status],
+                passed=claim.passed,
+                statement=claim.statement,
+                location=_location(result, claim.span.line),
+                written=_written(result.source, node.span.line, node.span.end_line),
+                comparisons=comparisons,
+                step=_step(
+                    verdict.status,
+                    result.model.family,
+                    claim.for_some_g,
+                    verdict.uses,
+                    comparisons[0] if single else None,
+                    verdict.reason,
+                ),
+                uses=tuple(
+                    assumptions.get(name, StatementView(name, "", "")) for name in verdict.uses
+                ),
+                counterexample=counterexample,
+                reason=verdict.reason,
+                notes=verdict.notes,
+            )
+        )
     return tuple(views)
 
 
@@ -561,13 +647,17 @@ def _ranges_views(result: FileResult, stem: str) -> tuple[RangesView, ...]:
         location = None
         if len(statements) == len(result.ranges):
             location = _location(result, statements[index - 1].span.line)
-        heading = ", ".join(ranges.programs) + (f" in scenario {ranges.scenario}" if ranges.scenario else "")
+        heading = ", ".join(ranges.programs) + (
+            f" in scenario {ranges.scenario}" if ranges.scenario else ""
+        )
         colours = {name: plots.colour(i) for i, name in enumerate(ranges.programs)}
         lines = _scenario_lines(result, ranges) if ranges.scenario else None
         rows = tuple(
             RangesRowView(
-                row.program, colours.get(row.program, plots.colour(0)),
-                format_intervals(row.robust), format_intervals(row.possible),
+                row.program,
+                colours.get(row.program, plots.colour(0)),
+                format_intervals(row.robust),
+                format_intervals(row.possible),
                 tuple(t.text for t in getattr(row, "thresholds", ())),
                 fraction_text(lines[row.program][0]) if lines else None,
                 fraction_text(lines[row.program][1]) if lines else None,
@@ -578,15 +668,31 @@ def _ranges_views(result: FileResult, stem: str) -> tuple[RangesView, ...]:
         if ranges.status == "exact":
             name = f"{stem}.ranges-{index}.svg"
             if lines is not None:
-                plot = Plot(plots.score_plot(lines, ranges.rows, ranges.scenario), name,
-                            f"score_g(P) = g·c(P) + t(P) against g in scenario {ranges.scenario}; "
-                            "shading: where each program wins; dashed: breakpoints")
+                plot = Plot(
+                    plots.score_plot(lines, ranges.rows, ranges.scenario),
+                    name,
+                    f"score_g(P) = g·c(P) + t(P) against g in scenario {ranges.scenario}; "
+                    "shading: where each program wins; dashed: breakpoints",
+                )
             elif ranges.scenario is None:
-                plot = Plot(plots.intervals_chart(ranges.rows), name,
-                            f"dominance ranges of g for {', '.join(ranges.programs)}: "
-                            "robust (solid) and possible (light)")
-        views.append(RangesView(f"ranges-{index}", heading, location, ranges.scenario,
-                                ranges.status, ranges.reason, rows, plot))
+                plot = Plot(
+                    plots.intervals_chart(ranges.rows),
+                    name,
+                    f"dominance ranges of g for {', '.join(ranges.programs)}: "
+                    "robust (solid) and possible (light)",
+                )
+        views.append(
+            RangesView(
+                f"ranges-{index}",
+                heading,
+                location,
+                ranges.scenario,
+                ranges.status,
+                ranges.reason,
+                rows,
+                plot,
+            )
+        )
     return tuple(views)
 
 
@@ -630,26 +736,47 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
         heading = str(data.get("name") or data.get("title") or f"reduction {index}")
         passed = data.get("passed")
         fields = tuple(
-            (str(key), value if isinstance(value, str)
-             else json.dumps(value, ensure_ascii=False, sort_keys=True))
+            (
+                str(key),
+                value
+                if isinstance(value, str)
+                else json.dumps(value, ensure_ascii=False, sort_keys=True),
+            )
             for key, value in data.items()
         )
-        views.append(ReductionView(f"reduction-{index}", heading,
-                                   passed if isinstance(passed, bool) else None, fields,
-                                   tuple(listings)))
+        views.append(
+            ReductionView(
+                f"reduction-{index}",
+                heading,
+                passed if isinstance(passed, bool) else None,
+                fields,
+                tuple(listings),
+            )
+        )
     return tuple(views)
 
 
 def _summary(result: FileResult) -> Summary:
     claims = result.claims
-    count = {s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")}
-    return Summary(summary_line([result]), len(claims), count["proved"], count["refuted"],
-                   count["unknown"], sum(1 for c in claims if not c.passed), len(result.ranges),
-                   len(result.reductions), result.ok)
+    count = {
+        s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")
+    }
+    return Summary(
+        summary_line([result]),
+        len(claims),
+        count["proved"],
+        count["refuted"],
+        count["unknown"],
+        sum(1 for c in claims if not c.passed),
+        len(result.ranges),
+        len(result.reductions),
+        result.ok,
+    )
 
 
-def build_report(result: FileResult, stem: str = "report",
-                 versions: tuple[tuple[str, str], ...] | None = None) -> Report:
+def build_report(
+    result: FileResult, stem: str = "report", versions: tuple[tuple[str, str], ...] | None = None
+) -> Report:
     """The report's content; `stem` names the plot files of a Markdown report."""
     if result.input_error or result.model is None or result.costs is None:
         raise ValueError("a report needs a file that was checked without input errors")
@@ -683,7 +810,8 @@ def markdown_escape(value: Any) -> str:
         return str(value)
     text = re.sub(r"\s*\n\s*", " ", str(value))
     text = _MARKDOWN_SPECIAL.sub(
-        lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)), text)
+        lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)), text
+    )
     return _MARKDOWN_LINE_START.sub(r"\\\1", text)
 
 
@@ -745,8 +873,11 @@ def _environment(kind: str) -> jinja2.Environment:
 def render_html(report: Report, plot_prefix: str = "plot") -> str:
     from calculus.plots import prefix_ids
 
-    inline = {view.anchor: Markup(prefix_ids(view.plot.svg, f"{plot_prefix}-{view.anchor}-"))
-              for view in report.ranges if view.plot is not None}
+    inline = {
+        view.anchor: Markup(prefix_ids(view.plot.svg, f"{plot_prefix}-{view.anchor}-"))
+        for view in report.ranges
+        if view.plot is not None
+    }
     return _environment("html").get_template("report.html.j2").render(report=report, inline=inline)
 
 
@@ -772,7 +903,9 @@ def write_report(result: FileResult, output: Path) -> None:
         return
     for view in report.ranges:
         if view.plot is not None:
-            (output.parent / view.plot.filename).write_text(view.plot.svg, encoding="utf-8", newline="\n")
+            (output.parent / view.plot.filename).write_text(
+                view.plot.svg, encoding="utf-8", newline="\n"
+            )
     output.write_text(render_markdown(report), encoding="utf-8", newline="\n")
 
 
