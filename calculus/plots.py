@@ -183,6 +183,8 @@ def intervals_chart(rows: Sequence[RangeRow]) -> str:
         for position, row in enumerate(rows):
             y = len(rows) - 1 - position
             tint = colour(position)
+            if not row.possible and not row.robust:
+                axes.text(right * 0.01, y, "∅  wins for no g", va="center", color="#59636e")
             for intervals, height, alpha in ((row.possible, 0.62, 0.25), (row.robust, 0.3, 0.9)):
                 for interval in intervals:
                     _interval_bar(axes, interval, y, height, alpha, tint, right)
@@ -191,7 +193,11 @@ def intervals_chart(rows: Sequence[RangeRow]) -> str:
         axes.set_yticks(range(len(rows)), [row.program for row in reversed(rows)])
         axes.set_ylim(-0.6, len(rows) - 0.4)
         axes.set_xlim(0.0, right)
-        axes.set_xlabel("exchange rate g   (solid: robust, light: possible)")
+        # The ends are exact numbers, so the ticks are exactly the ends; with none, the
+        # g-axis has no scale to show.
+        axes.set_xticks([0.0, *(float(p) for p in points)], ["0", *(_number(p) for p in points)])
+        note = "" if points else "; no finite ends"
+        axes.set_xlabel(f"exchange rate g   (solid: robust, light: possible, ▸: on to ∞{note})")
         figure.tight_layout()
     return _svg(figure)
 
@@ -208,12 +214,20 @@ def _interval_bar(
         alpha=alpha,
         linewidth=0,
     )
-    if alpha < 0.5:
-        return
     for end, closed in ((interval.lo, interval.lo_closed), (interval.hi, interval.hi_closed)):
         if end is None:
-            axes.plot([right], [y], marker=">", markersize=7, color=tint, clip_on=False)
+            axes.plot(
+                [right],
+                [y],
+                marker=">",
+                markersize=7,
+                color=tint,
+                alpha=max(alpha, 0.5),
+                clip_on=False,
+            )
             continue
+        if alpha < 0.5:
+            continue  # the ends of a possible range are drawn by its robust part, if any
         axes.plot(
             [float(end)],
             [y],

@@ -525,9 +525,18 @@ def _comparisons(
     return tuple(found)
 
 
+def _mentions_g(formula: LogicFormula) -> bool:
+    return any(
+        G in side.free_symbols or side.atoms(sympy.core.function.AppliedUndef)
+        for comparison in atomics(formula)
+        for side in (comparison.lhs, comparison.rhs)
+    )
+
+
 def _step(
     status: str,
     family: str,
+    mentions_g: bool,
     for_some_g: bool,
     uses: tuple[str, ...],
     single: Comparison | None,
@@ -543,7 +552,9 @@ def _step(
             )
         else:
             what = f"right − left is {single.needed}" if single else "the formula is true"
-            holds = f"{what} for every admissible assignment of the cost atoms and {every_g}"
+            holds = f"{what} for every admissible assignment of the cost atoms" + (
+                f" and {every_g}" if mentions_g else ""
+            )
         if not uses:
             return (
                 f"z3 finds the negation of the claim unsatisfiable with no assumption at all, "
@@ -596,6 +607,7 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
                 step=_step(
                     verdict.status,
                     result.model.family,
+                    _mentions_g(formula),
                     claim.for_some_g,
                     verdict.uses,
                     comparisons[0] if single else None,
