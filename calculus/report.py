@@ -773,8 +773,15 @@ def _summary(result: FileResult) -> Summary:
     count = {
         s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")
     }
+    line = summary_line([result])
+    unknown_ranges = sum(1 for r in result.ranges if getattr(r, "status", "exact") != "exact")
+    failed_reductions = sum(1 for r in result.reductions if getattr(r, "passed", True) is False)
+    if unknown_ranges:
+        line += f"; {unknown_ranges} ranges unknown"
+    if failed_reductions:
+        line += f"; {failed_reductions} reductions failed"
     return Summary(
-        summary_line([result]),
+        line,
         len(claims),
         count["proved"],
         count["refuted"],

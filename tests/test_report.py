@@ -5,13 +5,14 @@ Regenerate the goldens after an intended change with
     COST_UPDATE_GOLDEN=1 pytest tests/test_report.py
 
 The goldens hold the Markdown and the HTML's text content (tags, styles and plots
-stripped; each <math> read by its alttext), rendered with placeholder versions so a
-library upgrade does not touch them. Nothing in a report is a timing or a date.
+stripped; each <math> read by its alttext), rendered in a fresh process with placeholder
+versions so a library upgrade does not touch them. Nothing in a report is a timing or a date.
 """
 
 from __future__ import annotations
 
 import html.parser
+import json
 import os
 import re
 import subprocess
@@ -160,17 +161,6 @@ def check_golden(name: str, actual: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def speed_prior() -> FileResult:
-    if not (ROOT / SPEED_PRIOR).exists():
-        pytest.skip(f"{SPEED_PRIOR} is not there")
-    # The path as a reader would type it from the repository root.
-    source = (ROOT / SPEED_PRIOR).read_text(encoding="utf-8")
-    result = check_source(source, SPEED_PRIOR)
-    assert not result.input_error
-    return result
-
-
-@pytest.fixture(scope="module")
 def small() -> FileResult:
     result = check_source(SMALL, "small.cost")
     assert not result.input_error, result.diagnostics
@@ -179,15 +169,40 @@ def small() -> FileResult:
 
 # ---- goldens ------------------------------------------------------------------------------
 
+# z3's models depend on what the process asked it before, so the goldens are rendered in a
+# fresh process: exactly what `cost report` would write, whatever ran earlier in this one.
+RENDER = """
+import json, sys
+from calculus.check import check_source
+from calculus.report import build_report, render_html, render_markdown
+result = check_source(open(sys.argv[1], encoding="utf-8").read(), sys.argv[2])
+report = build_report(result, stem="speed_prior", versions=tuple(map(tuple, json.loads(sys.argv[3]))))
+json.dump({"html": render_html(report), "markdown": render_markdown(report)}, sys.stdout)
+"""
 
-def test_golden_markdown(speed_prior: FileResult) -> None:
-    report = build_report(speed_prior, stem="speed_prior", versions=VERSIONS)
-    check_golden("speed_prior.md", render_markdown(report))
+
+@pytest.fixture(scope="module")
+def speed_prior_rendered() -> dict[str, str]:
+    if not (ROOT / SPEED_PRIOR).exists():
+        pytest.skip(f"{SPEED_PRIOR} is not there")
+    completed = subprocess.run(
+        [sys.executable, "-c", RENDER, str(ROOT / SPEED_PRIOR), SPEED_PRIOR, json.dumps(VERSIONS)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert completed.returncode == 0, completed.stderr
+    rendered: dict[str, str] = json.loads(completed.stdout)
+    return rendered
 
 
-def test_golden_html_text(speed_prior: FileResult) -> None:
-    report = build_report(speed_prior, stem="speed_prior", versions=VERSIONS)
-    check_golden("speed_prior.html.txt", text_content(render_html(report)))
+def test_golden_markdown(speed_prior_rendered: dict[str, str]) -> None:
+    check_golden("speed_prior.md", speed_prior_rendered["markdown"])
+
+
+def test_golden_html_text(speed_prior_rendered: dict[str, str]) -> None:
+    check_golden("speed_prior.html.txt", text_content(speed_prior_rendered["html"]))
 
 
 def test_goldens_hold_no_timing() -> None:
@@ -321,6 +336,7 @@ def test_unknown_verdicts_and_ranges_say_why(small: FileResult) -> None:
     )
     report = build_report(replace(small, claims=claims, ranges=ranges))
     assert report.summary.unknown == 1 and not report.summary.ok
+    assert report.summary.line.endswith("; 1 failed; 1 ranges unknown")
     assert report.claims[0].step == "The solver could not decide the claim: the solver timed out."
     assert report.ranges[0].plot is None
     page = render_html(report)
