@@ -6,7 +6,9 @@ g -> g*c(P) + t(P); symbolic costs go through exact elimination in `symbolic_ran
 
 from __future__ import annotations
 
+import functools
 import math
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -293,7 +295,866 @@ def scenario_ranges(
 
 
 # ---------------------------------------------------------------------------
+# Exact arithmetic on the g-axis: polynomials in g and real algebraic points
+#
+# The symbolic ranges are semi-algebraic subsets of g > 0. Their ends are real roots of
+# polynomials in g with rational coefficients; most are rational, but a "possible" range
+# against two or more rivals can end at an irrational root, so points are real algebraic
+# numbers (an irreducible polynomial plus an isolating interval), compared exactly.
+
+GPoly = tuple[Fraction, ...]  # coefficients in g, lowest degree first, no trailing zeros
+
+
+def _poly_trim(coefficients: Iterable[Fraction]) -> GPoly:
+    values = list(coefficients)
+    while values and values[-1] == 0:
+        values.pop()
+    return tuple(values)
+
+
+def _poly_constant(value: Fraction | int) -> GPoly:
+    return (Fraction(value),) if value else ()
+
+
+_G_LINEAR: GPoly = (Fraction(0), Fraction(1))
+
+
+def _poly_add(a: GPoly, b: GPoly) -> GPoly:
+    if len(a) < len(b):
+        a, b = b, a
+    return _poly_trim([x + (b[i] if i < len(b) else 0) for i, x in enumerate(a)])
+
+
+def _poly_scale(a: GPoly, k: Fraction) -> GPoly:
+    return tuple(x * k for x in a) if k else ()
+
+
+def _poly_mul(a: GPoly, b: GPoly) -> GPoly:
+    if not a or not b:
+        return ()
+    if len(a) == 1:
+        return _poly_scale(b, a[0])
+    if len(b) == 1:
+        return _poly_scale(a, b[0])
+    result = [Fraction(0)] * (len(a) + len(b) - 1)
+    for i, x in enumerate(a):
+        for j, y in enumerate(b):
+            result[i + j] += x * y
+    return _poly_trim(result)
+
+
+def _poly_eval(a: GPoly, x: Fraction) -> Fraction:
+    value = Fraction(0)
+    for coefficient in reversed(a):
+        value = value * x + coefficient
+    return value
+
+
+def _poly_remainder(a: GPoly, b: GPoly) -> GPoly:
+    remainder = list(a)
+    while len(remainder) >= len(b):
+        factor = remainder[-1] / b[-1]
+        shift = len(remainder) - len(b)
+        for i, y in enumerate(b):
+            remainder[shift + i] -= factor * y
+        remainder = list(_poly_trim(remainder))
+    return tuple(remainder)
+
+
+def _poly_gcd(a: GPoly, b: GPoly) -> GPoly:
+    while b:
+        a, b = b, _poly_remainder(a, b)
+    return _poly_scale(a, 1 / a[-1]) if a else ()
+
+
+def _sign(value: Fraction) -> int:
+    return (value > 0) - (value < 0)
+
+
+class Algebraic:
+    """An irrational real root of an irreducible polynomial, with a shrinking isolating
+    interval (lo, hi) of rationals. Equal exactly when polynomial and root index agree."""
+
+    __slots__ = ("poly", "index", "lo", "hi")
+
+    def __init__(self, poly: GPoly, index: int, lo: Fraction, hi: Fraction) -> None:
+        self.poly, self.index, self.lo, self.hi = poly, index, lo, hi
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Algebraic) and (self.poly, self.index) == (other.poly, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.poly, self.index))
+
+    def refine(self) -> None:
+        middle = (self.lo + self.hi) / 2
+        if _sign(_poly_eval(self.poly, middle)) == _sign(_poly_eval(self.poly, self.lo)):
+            self.lo = middle
+        else:
+            self.hi = middle
+
+    def sympy_value(self) -> sympy.Expr:
+        g = sympy.Symbol("g")
+        expression = sum(sympy.Rational(c) * g**i for i, c in enumerate(self.poly))
+        return sympy.CRootOf(sympy.Poly(expression, g), self._root_number())
+
+    def _root_number(self) -> int:
+        return self.index  # real roots come first, ascending, in sympy's CRootOf numbering
+
+    def __repr__(self) -> str:
+        return f"root#{self.index} of {self.poly} in ({self.lo}, {self.hi})"
+
+
+RealPoint = Fraction | Algebraic
+
+
+def _compare(x: RealPoint, y: RealPoint) -> int:
+    """-1, 0 or 1 as x <, =, > y, exactly."""
+    if isinstance(x, Fraction) and isinstance(y, Fraction):
+        return _sign(x - y)
+    if isinstance(x, Fraction):
+        return -_compare(y, x)
+    assert isinstance(x, Algebraic)
+    if isinstance(y, Fraction):
+        while x.lo < y < x.hi:
+            x.refine()
+        return 1 if y <= x.lo else -1
+    if x == y:
+        return 0
+    while not (x.hi <= y.lo or y.hi <= x.lo):
+        x.refine()
+        y.refine()
+    return -1 if x.hi <= y.lo else 1
+
+
+_ROOTS_CACHE: dict[GPoly, tuple[RealPoint, ...]] = {}
+
+
+def _real_roots(p: GPoly) -> tuple[RealPoint, ...]:
+    """The distinct real roots of p, ascending."""
+    if len(p) <= 1:
+        return ()
+    if len(p) == 2:
+        return (-p[0] / p[1],)
+    cached = _ROOTS_CACHE.get(p)
+    if cached is not None:
+        return cached
+    g = sympy.Symbol("g")
+    expression = sympy.Poly(list(reversed([sympy.Rational(c) for c in p])), g, domain="QQ")
+    roots: list[RealPoint] = []
+    for factor, _ in expression.factor_list()[1]:
+        coefficients = tuple(Fraction(int(c.p), int(c.q)) for c in reversed(factor.all_coeffs()))
+        if len(coefficients) == 2:
+            roots.append(-coefficients[0] / coefficients[1])
+            continue
+        monic = _poly_scale(_poly_trim(coefficients), 1 / coefficients[-1])
+        for index, ((lo, hi), _) in enumerate(factor.intervals()):
+            roots.append(
+                Algebraic(
+                    monic, index, Fraction(int(lo.p), int(lo.q)), Fraction(int(hi.p), int(hi.q))
+                )
+            )
+    roots.sort(key=functools.cmp_to_key(_compare))
+    result = tuple(roots)
+    _ROOTS_CACHE[p] = result
+    return result
+
+
+def _sign_at(p: GPoly, x: RealPoint) -> int:
+    """The exact sign of p(x)."""
+    if len(p) <= 1:
+        return _sign(p[0]) if p else 0
+    if isinstance(x, Fraction):
+        return _sign(_poly_eval(p, x))
+    if not _poly_remainder(p, x.poly):
+        return 0  # x.poly is irreducible, so it divides p exactly when x is a root of p
+    roots = _real_roots(p)
+    # Shrink x's interval until no root of p lies in it; p then has one sign on it.
+    while any(_compare(root, x.lo) >= 0 and _compare(root, x.hi) <= 0 for root in roots):
+        x.refine()
+    return _sign(_poly_eval(p, x.lo))
+
+
+def _rational_between(lo: RealPoint, hi: RealPoint | None) -> Fraction:
+    """A rational strictly between lo < hi (hi None: +oo)."""
+    if hi is None:
+        return (lo if isinstance(lo, Fraction) else lo.hi) + 1
+    if isinstance(lo, Algebraic):
+        while _compare(hi, lo.hi) <= 0:
+            lo.refine()
+        return lo.hi  # lo < lo.hi < hi
+    if isinstance(hi, Algebraic):
+        while _compare(lo, hi.lo) >= 0:
+            hi.refine()
+        return hi.lo  # lo < hi.lo < hi
+    return (lo + hi) / 2
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """Either the single point `lo` (hi is lo) or the open interval (lo, hi), hi None = +oo."""
+
+    lo: RealPoint
+    hi: RealPoint | None
+    point: bool
+
+    def sample(self) -> Fraction | Algebraic:
+        return self.lo if self.point else _rational_between(self.lo, self.hi)
+
+
+def _sign_on(p: GPoly, cell: _Cell) -> int:
+    """The sign of p on the cell; the caller guarantees p has no root inside an open cell."""
+    if len(p) <= 1:
+        return _sign(p[0]) if p else 0
+    return _sign_at(p, cell.sample())
+
+
+def _roots_inside(p: GPoly, cell: _Cell) -> list[RealPoint]:
+    if cell.point or len(p) <= 1:
+        return []
+    return [
+        root
+        for root in _real_roots(p)
+        if _compare(root, cell.lo) > 0 and (cell.hi is None or _compare(root, cell.hi) < 0)
+    ]
+
+
+def _split(cell: _Cell, points: Iterable[RealPoint]) -> list[_Cell]:
+    """The cell cut at the given inside points into open pieces and the points themselves."""
+    if cell.point:
+        return [cell]
+    unique: list[RealPoint] = []
+    for point in sorted(points, key=functools.cmp_to_key(_compare)):
+        if not unique or _compare(unique[-1], point) != 0:
+            unique.append(point)
+    cells: list[_Cell] = []
+    lo = cell.lo
+    for point in unique:
+        cells.append(_Cell(lo, point, False))
+        cells.append(_Cell(point, point, True))
+        lo = point
+    cells.append(_Cell(lo, cell.hi, False))
+    return cells
+
+
+# ---------------------------------------------------------------------------
+# Sets of g as sorted disjoint pieces with exact ends
+
+
+@dataclass(frozen=True)
+class _Piece:
+    lo: RealPoint
+    hi: RealPoint | None
+    lo_closed: bool
+    hi_closed: bool
+
+
+def _union(cells: Iterable[_Cell | _Piece]) -> list[_Piece]:
+    """Merge cells and pieces into sorted disjoint pieces, joining pieces that touch."""
+    pieces = []
+    for item in cells:
+        if isinstance(item, _Cell):
+            pieces.append(_Piece(item.lo, item.hi, item.point, item.point))
+        else:
+            pieces.append(item)
+
+    def order(a: _Piece, b: _Piece) -> int:
+        by_lo = _compare(a.lo, b.lo)
+        if by_lo:
+            return by_lo
+        return b.lo_closed - a.lo_closed  # closed starts first
+
+    pieces.sort(key=functools.cmp_to_key(order))
+    merged: list[_Piece] = []
+    for piece in pieces:
+        if merged:
+            last = merged[-1]
+            if last.hi is None:
+                continue
+            touch = _compare(piece.lo, last.hi)
+            if touch < 0 or (touch == 0 and (last.hi_closed or piece.lo_closed)):
+                if piece.hi is None:
+                    hi, hi_closed = None, False
+                else:
+                    further = _compare(piece.hi, last.hi)
+                    if further > 0:
+                        hi, hi_closed = piece.hi, piece.hi_closed
+                    elif further == 0:
+                        hi, hi_closed = last.hi, last.hi_closed or piece.hi_closed
+                    else:
+                        hi, hi_closed = last.hi, last.hi_closed
+                merged[-1] = _Piece(last.lo, hi, last.lo_closed, hi_closed)
+                continue
+        merged.append(piece)
+    return merged
+
+
+_POSITIVE_AXIS = _Piece(Fraction(0), None, False, False)
+
+
+def _complement(pieces: list[_Piece]) -> list[_Piece]:
+    """(0, oo) minus the pieces (which must lie inside (0, oo) and be sorted, disjoint)."""
+    result: list[_Piece] = []
+    lo: RealPoint = Fraction(0)
+    lo_closed = False
+    for piece in pieces:
+        if _compare(piece.lo, lo) > 0 or (
+            _compare(piece.lo, lo) == 0 and lo_closed and not piece.lo_closed
+        ):
+            result.append(_Piece(lo, piece.lo, lo_closed, not piece.lo_closed))
+        if piece.hi is None:
+            return result
+        lo, lo_closed = piece.hi, not piece.hi_closed
+    result.append(_Piece(lo, None, lo_closed, False))
+    return result
+
+
+def _intersection(first: list[_Piece], second: list[_Piece]) -> list[_Piece]:
+    return _complement(_union(_complement(first) + _complement(second)))
+
+
+def _to_cells(pieces: list[_Piece]) -> list[_Cell]:
+    """Cells covering exactly the pieces: their open insides plus their closed ends."""
+    cells = []
+    for piece in pieces:
+        if piece.hi is not None and _compare(piece.lo, piece.hi) == 0:
+            cells.append(_Cell(piece.lo, piece.lo, True))
+            continue
+        if piece.lo_closed:
+            cells.append(_Cell(piece.lo, piece.lo, True))
+        cells.append(_Cell(piece.lo, piece.hi, False))
+        if piece.hi_closed and piece.hi is not None:
+            cells.append(_Cell(piece.hi, piece.hi, True))
+    return cells
+
+
+# ---------------------------------------------------------------------------
+# Fourier–Motzkin elimination with g as a parameter
+#
+# A row is  sum_j p_j(g) * x_j + p_0(g)  (> 0 | >= 0 | = 0)  with p_j in Q[g]. On a cell of
+# the g-axis where every coefficient of the variable being eliminated keeps one sign, a
+# Fourier–Motzkin step is exact for every g of the cell at once; where a coefficient changes
+# sign the cell is cut at its roots first. When no variable is left, the rows are conditions
+# on g alone, decided on the sub-cells between their roots. The result is exactly the set of
+# g for which the rows are satisfiable. Chernikov's rule (a row combined from more than k+1
+# originals after k eliminations is implied by others) keeps the row count in check.
+
+
+class _Timeout(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Row:
+    coefficients: tuple[tuple[int, GPoly], ...]  # (variable, nonzero polynomial), by variable
+    constant: GPoly
+    relation: str  # ">", ">=" or "="
+    ancestors: frozenset[int]
+
+    def coefficient(self, variable: int) -> GPoly:
+        for index, poly in self.coefficients:
+            if index == variable:
+                return poly
+        return ()
+
+
+def _combine(first: _Row, k1: GPoly, second: _Row, k2: GPoly, relation: str) -> _Row:
+    """k1*first + k2*second."""
+    terms: dict[int, GPoly] = {}
+    for index, poly in first.coefficients:
+        terms[index] = _poly_mul(k1, poly)
+    for index, poly in second.coefficients:
+        terms[index] = _poly_add(terms.get(index, ()), _poly_mul(k2, poly))
+    constant = _poly_add(_poly_mul(k1, first.constant), _poly_mul(k2, second.constant))
+    coefficients = tuple(sorted((i, p) for i, p in terms.items() if p))
+    return _Row(coefficients, constant, relation, first.ancestors | second.ancestors)
+
+
+def _normalize(row: _Row, cell: _Cell) -> _Row | bool:
+    """Drop vanishing terms, divide out a common factor of fixed sign and scale to a canonical
+    size, so parallel rows look alike. True/False for a row without unknowns that is decided."""
+    coefficients = row.coefficients
+    if cell.point:
+        coefficients = tuple((i, p) for i, p in coefficients if _sign_at(p, cell.lo) != 0)
+    constant = row.constant
+    if not coefficients and len(constant) <= 1:
+        value = constant[0] if constant else Fraction(0)
+        return (
+            value > 0 if row.relation == ">" else value >= 0 if row.relation == ">=" else value == 0
+        )
+    polys = [p for _, p in coefficients] + ([constant] if constant else [])
+    if any(len(p) > 1 for p in polys):
+        common = polys[0]
+        for p in polys[1:]:
+            if len(common) <= 1:
+                break
+            common = _poly_gcd(common, p)
+        if len(common) > 1 and not _roots_inside(common, cell) and _sign_on(common, cell) != 0:
+            sign = _sign_on(common, cell)
+            if row.relation != "=" or sign:
+                coefficients = tuple(
+                    (i, _poly_scale(_divide_exact(p, common), Fraction(sign)))
+                    for i, p in coefficients
+                )
+                constant = _poly_scale(_divide_exact(constant, common), Fraction(sign))
+    lead = coefficients[0][1] if coefficients else constant
+    scale = abs(next(c for c in lead if c))
+    if row.relation == "=":
+        scale = next(c for c in reversed(lead) if c)  # equalities may also flip sign
+    if scale != 1:
+        coefficients = tuple((i, _poly_scale(p, 1 / scale)) for i, p in coefficients)
+        constant = _poly_scale(constant, 1 / scale)
+    return _Row(coefficients, constant, row.relation, row.ancestors)
+
+
+def _divide_exact(a: GPoly, b: GPoly) -> GPoly:
+    quotient = [Fraction(0)] * max(len(a) - len(b) + 1, 0)
+    remainder = list(a)
+    while len(remainder) >= len(b) and remainder:
+        factor = remainder[-1] / b[-1]
+        shift = len(remainder) - len(b)
+        quotient[shift] = factor
+        for i, y in enumerate(b):
+            remainder[shift + i] -= factor * y
+        remainder = list(_poly_trim(remainder))
+    return _poly_trim(quotient)
+
+
+def _simplify(rows: Iterable[_Row], cell: _Cell) -> list[_Row] | None:
+    """Normalized rows without redundant copies; None when some row is false on the whole cell.
+
+    Of two rows that differ only in their rational constant term, the looser one is dropped
+    only when the tighter one descends from a subset of its ancestors; otherwise Chernikov's
+    rule could later drop the tighter row's descendants as well and lose a constraint.
+    """
+    groups: dict[tuple[object, ...], list[_Row]] = {}
+    for row in rows:
+        normal = _normalize(row, cell)
+        if normal is True:
+            continue
+        if normal is False:
+            return None
+        assert isinstance(normal, _Row)
+        if normal.relation == "=":
+            key: tuple[object, ...] = (normal.coefficients, normal.constant, "=")
+        else:
+            key = (normal.coefficients, normal.constant[1:], ">")
+        group = groups.setdefault(key, [])
+        if any(_dominates(kept, normal) for kept in group):
+            continue
+        group[:] = [kept for kept in group if not _dominates(normal, kept)]
+        group.append(normal)
+    return [row for group in groups.values() for row in group]
+
+
+def _dominates(first: _Row, second: _Row) -> bool:
+    """first implies second (same left-hand side) and descends from no more originals."""
+    if not first.ancestors <= second.ancestors:
+        return False
+    if first.relation == "=":
+        return True
+    mine = first.constant[0] if first.constant else Fraction(0)
+    theirs = second.constant[0] if second.constant else Fraction(0)
+    return mine < theirs or (mine == theirs and (first.relation == ">" or second.relation == ">="))
+
+
+def _holds(relation: str, sign: int) -> bool:
+    return sign > 0 if relation == ">" else sign >= 0 if relation == ">=" else sign == 0
+
+
+def _decide_on_axis(rows: list[_Row], cell: _Cell) -> list[_Cell]:
+    """The parts of the cell where every row (all without unknowns) holds."""
+    points = [root for row in rows for root in _roots_inside(row.constant, cell)]
+    return [
+        piece
+        for piece in _split(cell, points)
+        if all(_holds(row.relation, _sign_on(row.constant, piece)) for row in rows)
+    ]
+
+
+_ROW_LIMIT = 20000
+
+
+def _satisfiable_cells(rows: list[_Row], cells: Iterable[_Cell], deadline: float) -> list[_Cell]:
+    """The parts of the cells where the rows have a solution in the unknowns."""
+    result: list[_Cell] = []
+    work = [(rows, cell, 0) for cell in cells]
+    while work:
+        if time.monotonic() > deadline:
+            raise _Timeout("the elimination ran out of time")
+        current, cell, eliminated = work.pop()
+        simplified = _simplify(current, cell)
+        if simplified is None:
+            continue
+        if len(simplified) > _ROW_LIMIT:
+            raise _Timeout(f"the elimination grew past {_ROW_LIMIT} rows")
+        with_unknowns = [row for row in simplified if row.coefficients]
+        if not with_unknowns:
+            result.extend(_decide_on_axis(simplified, cell))
+            continue
+        step = _equality_step(simplified, cell, eliminated) or _inequality_step(
+            simplified, cell, eliminated
+        )
+        if step.split is not None:
+            work.extend((simplified, piece, eliminated) for piece in step.split)
+        else:
+            work.append((step.rows, cell, step.eliminated))
+    return result
+
+
+@dataclass(frozen=True)
+class _Step:
+    """Either cut the cell at `split`, or go on with `rows` after `eliminated` eliminations."""
+
+    split: list[_Cell] | None
+    rows: list[_Row]
+    eliminated: int
+
+
+def _equality_step(rows: list[_Row], cell: _Cell, eliminated: int) -> _Step | None:
+    """Substitute one equality away, or cut the cell where its pivot could vanish."""
+    equalities = [row for row in rows if row.relation == "=" and row.coefficients]
+    if not equalities:
+        return None
+    candidates = []
+    for row in equalities:
+        for index, poly in row.coefficients:
+            candidates.append((len(poly) > 1, len(_roots_inside(poly, cell)) > 0, row, index, poly))
+    candidates.sort(key=lambda item: (item[0], item[1]))
+    _, ambiguous, pivot_row, variable, pivot = candidates[0]
+    if ambiguous:
+        return _Step(_split(cell, _roots_inside(pivot, cell)), rows, eliminated)
+    sign = Fraction(_sign_on(pivot, cell))
+    new_rows = []
+    for row in rows:
+        if row is pivot_row:
+            continue
+        other = row.coefficient(variable)
+        if not other:
+            new_rows.append(row)
+            continue
+        # |p|*row - sign(p)*q*equality  cancels the variable and keeps the row's direction.
+        new_rows.append(
+            _combine(
+                row, _poly_scale(pivot, sign), pivot_row, _poly_scale(other, -sign), row.relation
+            )
+        )
+    return _Step(None, new_rows, eliminated)
+
+
+def _inequality_step(rows: list[_Row], cell: _Cell, eliminated: int) -> _Step:
+    variables: dict[int, list[tuple[_Row, GPoly]]] = {}
+    for row in rows:
+        for index, poly in row.coefficients:
+            variables.setdefault(index, []).append((row, poly))
+    best = None
+    for variable, uses in variables.items():
+        ambiguous = [poly for _, poly in uses if _roots_inside(poly, cell)]
+        if ambiguous:
+            growth = len(uses) ** 2
+        else:
+            positive = sum(1 for _, poly in uses if _sign_on(poly, cell) > 0)
+            negative = len(uses) - positive
+            growth = positive * negative - positive - negative
+        key = (bool(ambiguous), growth, variable)
+        if best is None or key < best[0]:
+            best = (key, variable, uses, ambiguous)
+    assert best is not None
+    _, variable, uses, ambiguous = best
+    if ambiguous:
+        roots = [root for poly in ambiguous for root in _roots_inside(poly, cell)]
+        return _Step(_split(cell, roots), rows, eliminated)
+    lower = [(row, poly) for row, poly in uses if _sign_on(poly, cell) > 0]
+    upper = [(row, poly) for row, poly in uses if _sign_on(poly, cell) < 0]
+    new_rows = [row for row in rows if not row.coefficient(variable)]
+    limit = eliminated + 2
+    for row_low, a in lower:
+        for row_up, b in upper:
+            ancestors = row_low.ancestors | row_up.ancestors
+            if len(ancestors) > limit:
+                continue
+            relation = ">" if ">" in (row_low.relation, row_up.relation) else ">="
+            new_rows.append(_combine(row_low, _poly_scale(b, Fraction(-1)), row_up, a, relation))
+    return _Step(None, new_rows, eliminated + 1)
+
+
+# ---------------------------------------------------------------------------
+# From sympy costs and assumptions to rows
+
+
+class _NonLinear(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Linear:
+    """sum coefficients[j] * atom_j + constant, over the atoms' indices."""
+
+    coefficients: tuple[tuple[int, Fraction], ...]
+    constant: Fraction
+
+
+def _linear(expression: sympy.Expr, index: Mapping[sympy.Symbol, int]) -> _Linear:
+    terms: dict[int, Fraction] = {}
+    constant = Fraction(0)
+    for term, value in sympy.expand(expression).as_coefficients_dict().items():
+        if not value.is_Rational:
+            raise _NonLinear(f"coefficient {value} is not rational")
+        number = Fraction(int(value.p), int(value.q))
+        if term == 1:
+            constant += number
+        elif term in index:
+            terms[index[term]] = terms.get(index[term], Fraction(0)) + number
+        else:
+            raise _NonLinear(f"{term} is not linear in the cost atoms")
+    return _Linear(tuple(sorted((i, v) for i, v in terms.items() if v)), constant)
+
+
+_Literal = tuple[_Linear, str]  # linear form (> | >= | =) 0
+_DNF_LIMIT = 256
+
+
+def _literals(
+    relation: sympy.Basic, index: Mapping[sympy.Symbol, int], negated: bool
+) -> list[list[_Literal]]:
+    """A comparison (possibly negated) as a disjunction of conjunctions of literals."""
+    from sympy.core import relational as rel
+
+    lhs, rhs = relation.lhs, relation.rhs  # type: ignore[attr-defined]
+    kind = type(relation)
+    if negated:
+        kind = {
+            rel.StrictLessThan: rel.GreaterThan,
+            rel.LessThan: rel.StrictGreaterThan,
+            rel.StrictGreaterThan: rel.LessThan,
+            rel.GreaterThan: rel.StrictLessThan,
+            rel.Equality: rel.Unequality,
+            rel.Unequality: rel.Equality,
+        }[kind]
+    above = _linear(lhs - rhs, index)
+    below = _linear(rhs - lhs, index)
+    if kind is rel.StrictGreaterThan:
+        return [[(above, ">")]]
+    if kind is rel.GreaterThan:
+        return [[(above, ">=")]]
+    if kind is rel.StrictLessThan:
+        return [[(below, ">")]]
+    if kind is rel.LessThan:
+        return [[(below, ">=")]]
+    if kind is rel.Equality:
+        return [[(above, "=")]]
+    if kind is rel.Unequality:
+        return [[(above, ">")], [(below, ">")]]
+    raise _NonLinear(f"unsupported comparison {relation}")
+
+
+def _dnf(
+    formula: sympy.Basic, index: Mapping[sympy.Symbol, int], negated: bool = False
+) -> list[list[_Literal]]:
+    """Disjunctive normal form over linear literals, pushing negations down."""
+    from sympy.logic import boolalg
+
+    if formula is sympy.true or formula is sympy.false:
+        truth = (formula is sympy.true) != negated
+        return [[]] if truth else []
+    if isinstance(formula, boolalg.Not):
+        return _dnf(formula.args[0], index, not negated)
+    if isinstance(formula, boolalg.Implies):
+        a, b = formula.args
+        return _dnf(sympy.Or(sympy.Not(a), b), index, negated)
+    if isinstance(formula, boolalg.Equivalent):
+        a, b = (
+            formula.args[0],
+            sympy.And(*formula.args[1:]) if len(formula.args) > 2 else formula.args[1],
+        )
+        return _dnf(
+            sympy.Or(sympy.And(a, b), sympy.And(sympy.Not(a), sympy.Not(b))), index, negated
+        )
+    conjunctive = isinstance(formula, boolalg.And) != negated
+    if isinstance(formula, (boolalg.And, boolalg.Or)):
+        parts = [_dnf(arg, index, negated) for arg in formula.args]
+        if not conjunctive:
+            return [clause for part in parts for clause in part]
+        result: list[list[_Literal]] = [[]]
+        for part in parts:
+            result = [left + right for left in result for right in part]
+            if len(result) > _DNF_LIMIT:
+                raise _NonLinear(f"the assumptions expand to more than {_DNF_LIMIT} cases")
+        return result
+    if isinstance(formula, sympy.core.relational.Relational):
+        return _literals(formula, index, negated)
+    raise _NonLinear(f"unsupported assumption {formula}")
+
+
+def _literal_row(literal: _Literal, ancestor: int) -> _Row:
+    form, relation = literal
+    coefficients = tuple((i, (v,)) for i, v in form.coefficients)
+    return _Row(
+        coefficients,
+        _poly_constant(form.constant),
+        relation,
+        frozenset() if relation == "=" else frozenset({ancestor}),
+    )
+
+
+def _rivalry_row(
+    winner: tuple[_Linear, _Linear],
+    loser: tuple[_Linear, _Linear],
+    relation: str,
+    flip: bool,
+    ancestor: int,
+) -> _Row:
+    """g*(c(Q)-c(P)) + t(Q)-t(P)  (relation) 0, or its negation-side when `flip`."""
+    sign = Fraction(-1 if flip else 1)
+    polys: dict[int, list[Fraction]] = {}
+    for degree, (mine, theirs) in enumerate(((winner[1], loser[1]), (winner[0], loser[0]))):
+        for i, v in theirs.coefficients:
+            polys.setdefault(i, [Fraction(0), Fraction(0)])[degree] += v * sign
+        for i, v in mine.coefficients:
+            polys.setdefault(i, [Fraction(0), Fraction(0)])[degree] -= v * sign
+    constant = _poly_trim(
+        [
+            (loser[1].constant - winner[1].constant) * sign,
+            (loser[0].constant - winner[0].constant) * sign,
+        ]
+    )
+    coefficients = tuple(sorted((i, _poly_trim(p)) for i, p in polys.items() if _poly_trim(p)))
+    return _Row(coefficients, constant, relation, frozenset({ancestor}))
+
+
+# ---------------------------------------------------------------------------
 # Symbolic ranges
+
+
+_EVERYWHERE = [_POSITIVE_AXIS]
+_ANYWHERE = _Cell(Fraction(1), Fraction(1), True)  # for rows that do not mention g
+
+
+class _Elimination:
+    """Satisfiability in g of the assumptions (a disjunction of cases) plus extra rows."""
+
+    def __init__(self, bound_rows: dict[int, _Row], cases: list[list[_Literal]], deadline: float):
+        self.bound_rows = bound_rows
+        self.cases = cases
+        self.deadline = deadline
+        self._fixed: dict[frozenset[_Row], bool] = {}
+
+    def where(self, extra: list[_Row], within: list[_Piece] = _EVERYWHERE) -> list[_Piece]:
+        """The g in `within` where some case together with `extra` has a solution."""
+        found: list[_Piece] = []
+        for case in self.cases:
+            rows = [_literal_row(literal, 1_000_000 + n) for n, literal in enumerate(case)] + extra
+            found.extend(self._where_case(rows, within))
+        return _union(found)
+
+    def _where_case(self, rows: list[_Row], within: list[_Piece]) -> list[_Piece]:
+        variables = {index for row in rows for index, _ in row.coefficients}
+        rows = rows + [self.bound_rows[v] for v in sorted(variables) if v in self.bound_rows]
+        result = within
+        for component in _components(rows):
+            if all(len(p) <= 1 for row in component for p in _polys(row)):
+                if not self._fixed_satisfiable(component):
+                    return []
+                continue
+            cells = _satisfiable_cells(component, _to_cells(result), self.deadline)
+            result = _union(cells)
+            if not result:
+                return []
+        return result
+
+    def _fixed_satisfiable(self, rows: list[_Row]) -> bool:
+        key = frozenset(rows)
+        if key not in self._fixed:
+            self._fixed[key] = bool(_satisfiable_cells(rows, [_ANYWHERE], self.deadline))
+        return self._fixed[key]
+
+
+def _polys(row: _Row) -> list[GPoly]:
+    return [p for _, p in row.coefficients] + [row.constant]
+
+
+def _components(rows: list[_Row]) -> list[list[_Row]]:
+    """Rows grouped by shared unknowns (rows without unknowns form their own groups)."""
+    parent: dict[int, int] = {}
+
+    def find(v: int) -> int:
+        while parent.setdefault(v, v) != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for row in rows:
+        indices = [i for i, _ in row.coefficients]
+        for other in indices[1:]:
+            parent[find(other)] = find(indices[0])
+    groups: dict[object, list[_Row]] = {}
+    for n, row in enumerate(rows):
+        key = find(row.coefficients[0][0]) if row.coefficients else ("alone", n)
+        groups.setdefault(key, []).append(row)
+    return list(groups.values())
+
+
+def _interval(piece: _Piece) -> Interval | None:
+    if isinstance(piece.lo, Algebraic) or isinstance(piece.hi, Algebraic):
+        return None
+    return Interval(piece.lo, piece.hi, piece.lo_closed, piece.hi_closed)
+
+
+def _describe_point(point: Algebraic) -> str:
+    g = sympy.Symbol("g")
+    polynomial = sum(sympy.Rational(c) * g**i for i, c in enumerate(point.poly))
+    while point.hi - point.lo > Fraction(1, 10**9):
+        point.refine()
+    approximate = float((point.lo + point.hi) / 2)
+    return f"root of {sympy.sstr(sympy.expand(polynomial * sympy.denom(sympy.together(polynomial))))} near {approximate:.6g}"
+
+
+def _ratio_text(numerator: sympy.Expr, denominator: sympy.Expr) -> str:
+    ratio = sympy.cancel(numerator / denominator)
+    if ratio.is_number or denominator == 1:
+        return sympy.sstr(ratio)
+
+    def wrapped(expression: sympy.Expr) -> str:
+        text = sympy.sstr(expression)
+        return f"({text})" if isinstance(expression, sympy.Add) else text
+
+    return f"{wrapped(numerator)}/{wrapped(denominator)}"
+
+
+def _symbolic_threshold(
+    winner: str, loser: str, delta_c: sympy.Expr, delta_t: sympy.Expr, signs: set[int] | None
+) -> Threshold:
+    """P beats Q  <=>  g*delta_c < delta_t, one case per sign delta_c can take."""
+    possible = signs if signs is not None else {-1, 0, 1}
+    if delta_c.is_number:
+        possible = {int(sympy.sign(delta_c))}
+    forced = len(possible) == 1
+    cases: list[str] = []
+    if 1 in possible:
+        condition = "" if forced else f" when {sympy.sstr(delta_c)} > 0"
+        cases.append(f"g < {_ratio_text(delta_t, delta_c)}{condition}")
+    if -1 in possible:
+        condition = "" if forced else f" when {sympy.sstr(-delta_c)} > 0"
+        cases.append(f"g > {_ratio_text(-delta_t, -delta_c)}{condition}")
+    if 0 in possible:
+        condition = "" if forced else f" when {sympy.sstr(delta_c)} = 0"
+        if delta_t.is_number:
+            cases.append(("always" if delta_t > 0 else "never") + condition)
+        else:
+            cases.append(f"{sympy.sstr(delta_t)} > 0{condition}")
+    if not cases:
+        cases.append("never (the assumptions are unsatisfiable)")
+    text = f"{winner} beats {loser} <=> " + "; ".join(cases)
+    return Threshold(winner, loser, delta_c, delta_t, text)
+
+
+def _tidy(expression: sympy.Expr) -> sympy.Expr:
+    expanded = sympy.expand(expression)
+    if expanded.is_polynomial() and all(
+        t.is_Symbol or t.is_number or t.is_Mul for t in sympy.Add.make_args(expanded)
+    ):
+        return expanded
+    return sympy.simplify(expression)
 
 
 def symbolic_ranges(
@@ -302,7 +1163,154 @@ def symbolic_ranges(
     bounds: Mapping[sympy.Symbol, str],
     timeout: float = 10.0,
 ) -> RangesResult:
-    """Robust and possible ranges of g for symbolic costs under the assumptions."""
+    """Robust and possible ranges of g for symbolic costs under the assumptions, exactly.
+
+    Linear costs and assumptions go through parametric Fourier–Motzkin elimination (above):
+    robust dominance is split pairwise (for-all distributes over and), its complement is the
+    set of g where some admissible costs let the rival tie or win; the possible reading needs
+    every rival beaten at once, so it is one joint elimination per program, restricted to the
+    g where each rival alone can be beaten. Anything non-linear goes to QEPCAD B when it is
+    installed and is reported unknown otherwise.
+    """
+    deadline = time.monotonic() + timeout
     names = tuple(costs)
-    rows = tuple(RangeRow(name, (), (), ()) for name in names)
-    return RangesResult(names, None, rows, "unknown", "symbolic ranges are not implemented yet")
+    for atom, kind in bounds.items():
+        if kind not in ("positive", "nonneg"):
+            raise ValueError(f"bound of {atom} must be 'positive' or 'nonneg', not {kind!r}")
+    atoms = sorted(
+        set(bounds)
+        | {s for pair in costs.values() for e in pair for s in e.free_symbols}
+        | {s for a in assumptions for s in a.free_symbols},
+        key=lambda s: s.name,
+    )
+    index = {atom: n for n, atom in enumerate(atoms)}
+    bound_rows = {
+        index[atom]: _Row(
+            ((index[atom], (Fraction(1),)),),
+            (),
+            ">" if kind == "positive" else ">=",
+            frozenset({2_000_000 + index[atom]}),
+        )
+        for atom, kind in bounds.items()
+    }
+    try:
+        linear_costs = {
+            name: (_linear(c, index), _linear(t, index)) for name, (c, t) in costs.items()
+        }
+        cases = _dnf(sympy.And(*assumptions), index)
+    except _NonLinear as error:
+        return _nonlinear_ranges(costs, assumptions, bounds, timeout, str(error))
+
+    elimination = _Elimination(bound_rows, cases, deadline)
+    try:
+        thresholds = {
+            name: tuple(
+                _pair_threshold(name, other, costs, linear_costs, elimination)
+                for other in names
+                if other != name
+            )
+            for name in names
+        }
+        rows: list[RangeRow] = []
+        irrational: list[str] = []
+        satisfiable = bool(elimination.where([]))
+        for name in names:
+            robust_pieces, possible_pieces = _program_ranges(name, names, linear_costs, elimination)
+            robust = [_interval(p) for p in robust_pieces]
+            possible = [_interval(p) for p in possible_pieces]
+            for piece in robust_pieces + possible_pieces:
+                for end in (piece.lo, piece.hi):
+                    if isinstance(end, Algebraic):
+                        irrational.append(f"{name}: {_describe_point(end)}")
+            rows.append(
+                RangeRow(
+                    name,
+                    tuple(i for i in robust if i is not None),
+                    tuple(i for i in possible if i is not None),
+                    thresholds[name],
+                )
+            )
+    except _Timeout as error:
+        empty = tuple(RangeRow(n, (), (), ()) for n in names)
+        return RangesResult(names, None, empty, "unknown", f"{error} (timeout {timeout:g} s)")
+    if irrational:
+        why = "a range ends at an irrational g, which intervals cannot hold exactly: "
+        return RangesResult(names, None, tuple(rows), "unknown", why + "; ".join(irrational))
+    note = (
+        None
+        if satisfiable
+        else "the assumptions are unsatisfiable, so every robust range is vacuous"
+    )
+    return RangesResult(names, None, tuple(rows), "exact", note)
+
+
+def _pair_threshold(
+    name: str,
+    other: str,
+    costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
+    linear_costs: Mapping[str, tuple[_Linear, _Linear]],
+    elimination: _Elimination,
+) -> Threshold:
+    delta_c = _tidy(costs[name][0] - costs[other][0])
+    delta_t = _tidy(costs[other][1] - costs[name][1])
+    mine, theirs = linear_costs[name][0], linear_costs[other][0]
+    terms: dict[int, Fraction] = dict(mine.coefficients)
+    for i, v in theirs.coefficients:
+        terms[i] = terms.get(i, Fraction(0)) - v
+    form = _Linear(
+        tuple(sorted((i, v) for i, v in terms.items() if v)), mine.constant - theirs.constant
+    )
+    negative = _Linear(tuple((i, -v) for i, v in form.coefficients), -form.constant)
+    signs = set()
+    for sign, literal in ((1, (form, ">")), (-1, (negative, ">")), (0, (form, "="))):
+        if elimination.where([_literal_row(literal, 3_000_000)]):
+            signs.add(sign)
+    return _symbolic_threshold(name, other, delta_c, delta_t, signs)
+
+
+def _program_ranges(
+    name: str,
+    names: tuple[str, ...],
+    linear_costs: Mapping[str, tuple[_Linear, _Linear]],
+    elimination: _Elimination,
+) -> tuple[list[_Piece], list[_Piece]]:
+    rivals = [other for other in names if other != name]
+    mine = linear_costs[name]
+    losing: list[_Piece] = []
+    beatable: list[_Piece] = _EVERYWHERE
+    for n, other in enumerate(rivals):
+        theirs = linear_costs[other]
+        # Robust: no admissible costs let `other` tie or win at g.
+        losing.extend(elimination.where([_rivalry_row(mine, theirs, ">=", True, 4_000_000 + n)]))
+        # Possible, one rival at a time: a necessary condition that narrows the joint search.
+        if beatable:
+            beatable = elimination.where(
+                [_rivalry_row(mine, theirs, ">", False, 4_000_000 + n)], beatable
+            )
+    robust = _complement(_union(losing))
+    if len(rivals) <= 1 or not beatable:
+        return robust, beatable
+    joint = [
+        _rivalry_row(mine, linear_costs[other], ">", False, 4_000_000 + n)
+        for n, other in enumerate(rivals)
+    ]
+    return robust, elimination.where(joint, beatable)
+
+
+def _nonlinear_ranges(
+    costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
+    assumptions: list[sympy.logic.boolalg.Boolean],
+    bounds: Mapping[sympy.Symbol, str],
+    timeout: float,
+    why: str,
+) -> RangesResult:
+    """Non-linear costs or assumptions: QEPCAD B decides them exactly when installed."""
+    names = tuple(costs)
+    from calculus.qepcad import available, ranges  # imported late: it builds on this module
+
+    if not available():
+        reason = f"non-linear ({why}) and QEPCAD B is not installed for the exact fallback"
+        return RangesResult(
+            names, None, tuple(RangeRow(n, (), (), ()) for n in names), "unknown", reason
+        )
+    return ranges(costs, assumptions, bounds, timeout=timeout, fallback_reason=why)

@@ -35,12 +35,17 @@ ESSAY = {
         t("combine") + t(FIND) + t("mesaoptimize_env") + t("mesaoptimize_outer_world_env"),
     ),
     "Hfd": (
-        c("get_base_obj") + c("simplest_obj") + c("is_deployed_in_world") + c("mesaoptimize")
+        c("get_base_obj")
+        + c("simplest_obj")
+        + c("is_deployed_in_world")
+        + c("mesaoptimize")
         + c("useful_knowledge"),
         t("is_deployed_in_world") + t("get_proxy_for_base_obj") + t("mesaoptimize_env"),
     ),
 }
-ESSAY_BOUNDS = {atom: "positive" for pair in ESSAY.values() for e in pair for atom in e.free_symbols}
+ESSAY_BOUNDS = {
+    atom: "positive" for pair in ESSAY.values() for e in pair for atom in e.free_symbols
+}
 
 # Stated so that every difference is pinned between known bounds:
 #   c(Hsd) - c(Hfh) = c(simplest_obj) + c(combine) - c(get_base_obj)  lies in [-80, 0)
@@ -55,7 +60,10 @@ ESSAY_ASSUMPTIONS = [
 
 
 def ranges_text(result: RangesResult) -> dict[str, tuple[str, str]]:
-    return {row.program: (format_intervals(row.robust), format_intervals(row.possible)) for row in result.rows}
+    return {
+        row.program: (format_intervals(row.robust), format_intervals(row.possible))
+        for row in result.rows
+    }
 
 
 def test_essay_with_positivity_only():
@@ -87,7 +95,10 @@ def test_essay_with_bounded_differences():
     # The assumptions force c(Hsd) < c(Hfh), so only the "g >" case is written.
     assert sd_over_fh.text.startswith("Hsd beats Hfh <=> g > ")
     assert " when " not in sd_over_fh.text
-    assert sympy.expand(sd_over_fh.delta_c - (c("simplest_obj") + c("combine") - c("get_base_obj"))) == 0
+    assert (
+        sympy.expand(sd_over_fh.delta_c - (c("simplest_obj") + c("combine") - c("get_base_obj")))
+        == 0
+    )
 
 
 def test_robust_end_open_when_bound_is_attained():
@@ -126,19 +137,26 @@ def test_irrational_end_is_reported_not_rounded():
 
 def test_unsatisfiable_assumptions_are_flagged():
     x = sympy.Symbol("x", real=True)
-    result = symbolic_ranges({"A": (x, sympy.Integer(0)), "B": (sympy.Integer(0), x)}, [x < 0], {x: "positive"})
+    result = symbolic_ranges(
+        {"A": (x, sympy.Integer(0)), "B": (sympy.Integer(0), x)}, [x < 0], {x: "positive"}
+    )
     assert result.status == "exact"
     assert "unsatisfiable" in (result.reason or "")
 
 
 def test_disjunctive_and_negated_assumptions():
     x = sympy.Symbol("x", real=True)
+    # A beats B <=> g < x;  B beats A <=> x < g.
     costs = {"A": (sympy.Integer(1), sympy.Integer(0)), "B": (sympy.Integer(0), x)}
-    # x in (0, 1] or x >= 5, but not x = 5 exactly
-    assumptions = [sympy.Or(x <= 1, x >= 5), sympy.Not(sympy.Eq(x, 5))]
+    # x in [1/2, 1] or [5, 7), without 6
+    assumptions = [
+        sympy.Implies(x < 5, sympy.And(x >= sympy.Rational(1, 2), x <= 1)),
+        x < 7,
+        sympy.Not(sympy.Eq(x, 6)),
+    ]
     result = symbolic_ranges(costs, assumptions, {x: "positive"})
-    assert ranges_text(result)["A"] == ("∅", "(0, oo)")
-    assert ranges_text(result)["B"] == ("(1, oo)", "(0, oo)")
+    assert ranges_text(result) == {"A": ("(0, 1/2)", "(0, 7)"), "B": ("[7, oo)", "(1/2, oo)")}
+    check_with_oracle(costs, assumptions, {x: "positive"})
 
 
 # ---------------------------------------------------------------------------
@@ -146,21 +164,27 @@ def test_disjunctive_and_negated_assumptions():
 
 
 def z3_membership(costs, assumptions, bounds, program, g):
-    symbols = sorted({s for pair in costs.values() for e in pair for s in e.free_symbols}
-                     | {s for a in assumptions for s in a.free_symbols} | set(bounds), key=str)
+    symbols = sorted(
+        {s for pair in costs.values() for e in pair for s in e.free_symbols}
+        | {s for a in assumptions for s in a.free_symbols}
+        | set(bounds),
+        key=str,
+    )
     env = {s: z3.Real(s.name) for s in symbols}
 
     def to_z3(expression):
-        return eval(sympy.pycode(expression).replace("math.", ""), {}, {s.name: v for s, v in env.items()}) \
-            if False else _convert(expression, env)
+        return _convert(sympy.sympify(expression), env)
 
     admissible = [to_z3(a) for a in assumptions]
     for s, kind in bounds.items():
         admissible.append(env[s] > 0 if kind == "positive" else env[s] >= 0)
     gz = z3.RealVal(f"{g.numerator}/{g.denominator}")
     c0, t0 = costs[program]
-    wins = [gz * to_z3(c0) + to_z3(t0) < gz * to_z3(c1) + to_z3(t1)
-            for other, (c1, t1) in costs.items() if other != program]
+    wins = [
+        gz * to_z3(c0) + to_z3(t0) < gz * to_z3(c1) + to_z3(t1)
+        for other, (c1, t1) in costs.items()
+        if other != program
+    ]
     solver = z3.Solver()
     solver.add(*admissible)
     solver.add(z3.Not(z3.And(*wins)))
@@ -190,9 +214,12 @@ def _convert(expression, env):
             result = result * base
         return result
     relations = {
-        sympy.StrictLessThan: lambda a, b: a < b, sympy.LessThan: lambda a, b: a <= b,
-        sympy.StrictGreaterThan: lambda a, b: a > b, sympy.GreaterThan: lambda a, b: a >= b,
-        sympy.Equality: lambda a, b: a == b, sympy.Unequality: lambda a, b: a != b,
+        sympy.StrictLessThan: lambda a, b: a < b,
+        sympy.LessThan: lambda a, b: a <= b,
+        sympy.StrictGreaterThan: lambda a, b: a > b,
+        sympy.GreaterThan: lambda a, b: a >= b,
+        sympy.Equality: lambda a, b: a == b,
+        sympy.Unequality: lambda a, b: a != b,
     }
     for kind, make in relations.items():
         if isinstance(expression, kind):
@@ -203,6 +230,8 @@ def _convert(expression, env):
         return z3.Or(*[_convert(a, env) for a in expression.args])
     if isinstance(expression, sympy.Not):
         return z3.Not(_convert(expression.args[0], env))
+    if isinstance(expression, sympy.Implies):
+        return z3.Implies(_convert(expression.args[0], env), _convert(expression.args[1], env))
     raise TypeError(expression)
 
 
@@ -230,8 +259,18 @@ def check_with_oracle(costs, assumptions, bounds):
     for g in probes(result):
         for row in result.rows:
             robust, possible = z3_membership(costs, assumptions, bounds, row.program, g)
-            assert robust == any(g in iv for iv in row.robust), (row.program, g, "robust", row.robust)
-            assert possible == any(g in iv for iv in row.possible), (row.program, g, "possible", row.possible)
+            assert robust == any(g in iv for iv in row.robust), (
+                row.program,
+                g,
+                "robust",
+                row.robust,
+            )
+            assert possible == any(g in iv for iv in row.possible), (
+                row.program,
+                g,
+                "possible",
+                row.possible,
+            )
     return result
 
 
