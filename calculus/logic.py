@@ -192,12 +192,18 @@ def exists_g(f: LogicFormula, values: dict[sympy.Basic, sympy.Expr]) -> bool:
 
 
 def _affine_in_g(a: Atomic) -> tuple[sympy.Expr, sympy.Expr]:
-    difference = sympy.expand(a.lhs - a.rhs)
-    slope = sympy.expand(sympy.diff(difference, G))
-    offset = sympy.expand(difference.subs(G, 0))
-    if G in slope.free_symbols or sympy.expand(difference - slope * G - offset) != 0:
-        raise Unsupported("`for some g` needs every comparison to be affine in g")
-    return slope, offset
+    """(slope, offset) with lhs − rhs = slope·g + offset, or `Unsupported`."""
+    slope_terms: list[sympy.Expr] = []
+    offset_terms: list[sympy.Expr] = []
+    for term in sympy.Add.make_args(sympy.expand(a.lhs - a.rhs)):
+        if G not in term.free_symbols:
+            offset_terms.append(term)
+            continue
+        coefficient = term / G
+        if G in coefficient.free_symbols:
+            raise Unsupported("`for some g` needs every comparison to be affine in g")
+        slope_terms.append(coefficient)
+    return sympy.Add(*slope_terms), sympy.Add(*offset_terms)
 
 
 def _sign_test(op: str, value: z3.ArithRef, slope: z3.ArithRef, epsilon: bool) -> z3.BoolRef:
