@@ -208,11 +208,14 @@ def _completer(session: Session) -> Any:
 
 
 def _key_bindings(session: Session) -> Any:
+    from prompt_toolkit.enums import DEFAULT_BUFFER
+    from prompt_toolkit.filters import has_focus
     from prompt_toolkit.key_binding import KeyBindings
 
     bindings = KeyBindings()
+    editing = has_focus(DEFAULT_BUFFER)  # not while Ctrl-R search has the focus
 
-    @bindings.add("enter", eager=True)
+    @bindings.add("enter", eager=True, filter=editing)
     def _enter(event: Any) -> None:
         """Submit a finished input; inside a block or after an operator, start a new line.
         Two empty lines in a row submit anyway (so the error shows), as does Esc Enter."""
@@ -229,7 +232,7 @@ def _key_bindings(session: Session) -> Any:
             return
         buffer.validate_and_handle()
 
-    @bindings.add("escape", "enter")
+    @bindings.add("escape", "enter", filter=editing)
     def _submit(event: Any) -> None:
         event.current_buffer.validate_and_handle()
 

@@ -721,7 +721,7 @@ class Session:
         if isinstance(found, Output):
             return [found]
         statement = found.statement
-        lines = [format_statement(statement)]
+        lines = format_statement(statement).splitlines()
         if isinstance(statement, n.Program):
             derived = self.costs.program(name)
             lines += [
@@ -734,8 +734,7 @@ class Session:
         elif isinstance(statement, n.Primitive):
             lines += ["  " + line for line in _primitive_lines(statement)]
         elif isinstance(statement, n.Claim):
-            lines = [format_statement(statement)] + ["  " + line for line in
-                                                    _claim_details(self.results[name])]
+            lines += ["  " + line for line in _claim_details(self.results[name])]
         elif isinstance(statement, n.Assume):
             users = [r.name for r in self.results.values()
                      if r.verdict.status == "proved" and name in r.verdict.uses]
