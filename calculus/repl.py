@@ -17,6 +17,7 @@ from calculus.session import COMMANDS, Command, Output, Session, resolve_command
 
 BANNER = "cost repl — type a statement, a formula, or :help. Ctrl-D leaves."
 PROMPT = "cost> "
+_GIVE_UP_AFTER = 3  # consecutive failures of the prompt itself before leaving
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_@]*$")
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -139,6 +140,12 @@ def _completer(session: Session) -> Any:
         """Commands, keywords of the grammar and the names the model declares."""
 
         def get_completions(self, document: Document, complete_event: Any) -> Iterator[Completion]:
+            try:
+                yield from self._completions(document, complete_event)
+            except Exception:  # noqa: BLE001 - a completion bug must not break the prompt
+                return
+
+        def _completions(self, document: Document, complete_event: Any) -> Iterator[Completion]:
             before = document.text_before_cursor
             line = before.split("\n")[-1]
             stripped = line.lstrip()
@@ -276,13 +283,22 @@ def run_interactive(session: Session, path: str | None, history: Any = None, inp
     out.write(BANNER + "\n")
     if path is not None:
         emit(session.load(path), out, err, colour=True)
+    failures = 0
     while not session.done:
         try:
             text = prompt.prompt()
+            failures = 0
         except KeyboardInterrupt:
             continue
         except EOFError:
             break
+        except Exception as error:  # noqa: BLE001 - never a traceback, even from the terminal layer
+            failures += 1
+            err.write(f"internal error in the prompt: {type(error).__name__}: {error}\n")
+            if failures >= _GIVE_UP_AFTER:
+                err.write("cost: the prompt keeps failing; leaving\n")
+                return 2
+            continue
         try:
             outputs = session.eval(text)
         except KeyboardInterrupt:

@@ -555,7 +555,7 @@ class Session:
 
     # ---- bare formulas
     def _check_formula(self, claim: n.Claim, origin: Origin) -> list[Output]:
-        state = self.state_or_fail(extra=[claim])
+        state = self._resolve_names(extra=[claim])
         # A scratch copy: the formula's atoms must not join the model's `positivity`.
         scratch = CostModel(state.model, dict(self.costs.programs), dict(self.costs.bounds))
         result = self._decide(scratch, claim, LAST_FORMULA)
@@ -564,7 +564,7 @@ class Session:
             self.failed_formulas += 1
         return [Output("verdict", tuple(claim_lines(result)), result)]
 
-    def state_or_fail(self, extra: list[n.Statement]) -> _State:
+    def _resolve_names(self, extra: list[n.Statement]) -> _State:
         """Name resolution of the model plus `extra`, without deciding anything."""
         statements = self.statements + tuple(extra)
         try:
@@ -625,10 +625,9 @@ class Session:
 
     # ---- commands
     def _command(self, text: str) -> list[Output]:
-        body = text.strip()[1:]
-        word, _, argument = body.partition(" ")
-        word = word.strip()
-        argument = argument.strip()
+        match = re.match(r"(\S*)\s*(.*)", text.strip()[1:], re.DOTALL)
+        assert match is not None  # the pattern matches any text
+        word, argument = match.group(1), match.group(2).strip()
         command = resolve_command(word)
         if not isinstance(command, Command):
             if command:
@@ -842,7 +841,7 @@ class Session:
         statements = [shift_spans(s, origin.first_line - 1) for s in source.statements]
         if len(statements) != 1 or not isinstance(statements[0], n.Ranges):
             return [self._command_error(text, "ranges", "usage: :ranges P, Q ... [in S]")]
-        state = self.state_or_fail(extra=statements)
+        state = self._resolve_names(extra=statements)
         state = _State(state.model, self.costs, self.results)
         computed = self._ranges_of(state, False, [statements[0]])
         return [Output("ranges", tuple(ranges_lines(computed[statements[0]])))]
@@ -891,14 +890,34 @@ class Session:
         if not argument:
             return [self._command_error(text, "", "usage: :save FILE")]
         path = Path(_unquote(argument)).expanduser()
-        content = format_source(n.SourceFile(self.statements))
         try:
-            path.write_text(content, encoding="utf-8")
+            path.write_text(self.source_file().text, encoding="utf-8")
         except OSError as error:
             return [self._command_error(text, argument, f"cannot write {path}: {error.strerror}",
                                         code="file")]
         count = len(self.statements)
         return [Output("info", (f"saved {count} statement{'s' if count != 1 else ''} to {path}",))]
+
+    def _as_file(self) -> FileResult:
+        """The session's model checked as the file `:save` would write, so that line
+        numbers (and anonymous names) in a report match the source it shows."""
+        text = format_source(n.SourceFile(self.statements))
+        path = self.display_path
+        try:
+            model = build_model(parse(text, path))
+        except InputError as error:
+            raise _Rejected([self._error(error.diagnostics, text)]) from None
+        costs = self._derive(model)
+        for assumption in model.assumptions:
+            costs.formula(assumption.node.formula)
+        for claim in model.claims:
+            costs.formula(claim.node.formula)
+        claims = tuple(self._decide(costs, c.node, c.name) for c in model.claims)
+        try:
+            ranges = tuple(compute_ranges(costs, r, self.timeout) for r in model.ranges)
+        except InputError as error:
+            raise _Rejected([self._error(error.diagnostics, text)]) from None
+        return FileResult(path, text, model.title, claims, ranges, (), (), model, costs)
 
     def _command_report(self, text: str, argument: str) -> list[Output]:
         if not argument:
@@ -910,14 +929,7 @@ class Session:
                                         "this installation (calculus.report is missing)",
                                         "use `:save FILE` and `cost report FILE -o OUT` later")]
         path = Path(_unquote(argument)).expanduser()
-        state = self._state
-        assert state is not None
-        computed = self._ranges_of(state, False, list(state.model.ranges))
-        source = self.source_file()
-        result = FileResult(self.display_path, source.text, state.model.title,
-                            tuple(state.results.values()),
-                            tuple(computed[r] for r in state.model.ranges), (), (),
-                            state.model, state.costs)
+        result = self._as_file()
         try:
             write_report(result, path)
         except OSError as error:

@@ -422,6 +422,9 @@ def test_report_hands_the_session_model_to_the_report_writer(session: Session, t
     result, path = written[0]  # type: ignore[misc]
     assert path == tmp_path / "out.html"
     assert [c.name for c in result.claims] == ["q_faster", "p_simpler"]  # type: ignore[attr-defined]
+    # Positions refer to the source the report shows: the model as `:save` writes it.
+    shown = result.source.splitlines()  # type: ignore[attr-defined]
+    assert shown[result.claims[0].span.line - 1] == "claim q_faster: Q beats P on t"  # type: ignore[attr-defined]
 
 
 def test_report_without_the_report_module(session: Session, tmp_path: Path,
