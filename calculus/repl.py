@@ -118,11 +118,11 @@ def _history() -> Any:
 @lru_cache(maxsize=1)
 def grammar_keywords() -> tuple[str, ...]:
     """The words among the grammar's terminals (`program`, `beats`, `for`, …)."""
-    from calculus.syntax import _parser
+    from calculus.syntax import lark_parser
 
     words = {
         str(terminal.pattern.value)
-        for terminal in _parser().terminals
+        for terminal in lark_parser().terminals
         if terminal.pattern.type == "str" and _IDENTIFIER.fullmatch(str(terminal.pattern.value))
     }
     return tuple(sorted(words))

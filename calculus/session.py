@@ -204,11 +204,11 @@ def _kind_of(statement: n.Statement) -> str:
 
 def _ends_early(text: str) -> bool:
     """True when `text` is a prefix of valid source: the parser ran out of input."""
-    from calculus.syntax import _parser
+    from calculus.syntax import lark_parser
 
     try:
         # The newline matters: `program P` + newline is an error, not an unfinished block.
-        _parser().parse(text + "\n")
+        lark_parser().parse(text + "\n")
     except UnexpectedToken as error:
         return error.token.type == "$END"
     except UnexpectedEOF:

@@ -79,7 +79,8 @@ def grammar_text() -> str:
 
 
 @lru_cache(maxsize=1)
-def _parser() -> Lark:
+def lark_parser() -> Lark:
+    """The LALR parser for the grammar (built once; cached on disk by lark)."""
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -450,7 +451,7 @@ def _describe_expected(expected: set[str]) -> str:
 
 @cache
 def _terminal_literal(terminal: str) -> str | None:
-    for definition in _parser().terminals:
+    for definition in lark_parser().terminals:
         if definition.name == terminal and definition.pattern.type == "str":
             return str(definition.pattern.value)
     return None
@@ -556,7 +557,7 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
     """Parse `.cost` source; raises `InputError` with a positioned diagnostic."""
     _check_line_lengths(text, path)
     try:
-        tree = _parser().parse(text)
+        tree = lark_parser().parse(text)
         built = _Build().transform(tree)
     except UnexpectedInput as error:
         raise InputError([_syntax_error(error, path, text)]) from None
