@@ -39,6 +39,9 @@ class Model:
     scenarios: dict[str, n.Scenario]
     ranges: tuple[n.Ranges, ...]
     statements: tuple[n.Statement, ...] = field(default=(), repr=False)
+    tasks: dict[str, n.Task] = field(default_factory=dict)
+    task_sets: dict[str, n.TaskSet] = field(default_factory=dict)
+    reductions: tuple[n.Reduction, ...] = ()
 
 
 def anonymous_name(kind: str, span: n.Span) -> str:
@@ -265,6 +268,7 @@ class _Resolver:
                 ranges.append(statement)
             elif isinstance(statement, n.Scenario):
                 self._check_scenario(statement)
+        tasks, task_sets, reductions = self._check_tasks()
         if self.diagnostics:
             raise InputError(sorted(self.diagnostics, key=lambda d: (d.line, d.column)))
         return Model(
@@ -279,7 +283,124 @@ class _Resolver:
             scenarios=self.scenarios,
             ranges=tuple(ranges),
             statements=self.source.statements,
+            tasks=tasks,
+            task_sets=task_sets,
+            reductions=tuple(reductions),
         )
+
+    # ---- tasks (DESIGN §6)
+    def _check_tasks(self) -> tuple[dict[str, n.Task], dict[str, n.TaskSet], list[n.Reduction]]:
+        tasks: dict[str, n.Task] = {}
+        task_sets: dict[str, n.TaskSet] = {}
+        reductions: list[n.Reduction] = []
+        seen: dict[str, n.Span] = {}
+        for statement in self.source.statements:
+            if not isinstance(statement, (n.Task, n.TaskSet, n.Reduction)):
+                continue
+            name = statement.name
+            if name.text in seen:
+                self.duplicate(name, seen[name.text], "name")
+                continue
+            seen[name.text] = name.span
+            if isinstance(statement, n.Task):
+                self._check_task(statement)
+                tasks[name.text] = statement
+            elif isinstance(statement, n.TaskSet):
+                self._check_task_set(statement, tasks)
+                task_sets[name.text] = statement
+            else:
+                self._check_reduction(statement, task_sets)
+                reductions.append(statement)
+        return tasks, task_sets, reductions
+
+    def _check_task(self, task: n.Task) -> None:
+        where = f"task '{task.name}'"
+        if not task.inputs:
+            self.error(task.span, "task", f"{where} declares no inputs", "add `inputs x1, x2`")
+        if not task.outputs:
+            self.error(task.span, "task", f"{where} declares no outputs", "add `outputs act`")
+        declared: dict[str, n.Span] = {}
+        for bit in task.inputs + task.outputs:
+            if bit.text in declared:
+                self.error(bit.span, "duplicate", f"'{bit}' is declared twice in {where}")
+            declared[bit.text] = bit.span
+        inputs = {bit.text for bit in task.inputs}
+        outputs = [bit.text for bit in task.outputs]
+        for kind, table in (("intended", task.intended), ("reward", task.reward)):
+            given: set[str] = set()
+            for output, expr in table:
+                if output.text not in outputs:
+                    self.error(output.span, "undeclared", f"'{output}' is not an output of {where}",
+                               did_you_mean(output.text, outputs))
+                if output.text in given:
+                    self.error(output.span, "duplicate", f"{kind} {output} is given twice in {where}")
+                given.add(output.text)
+                self._check_bits(expr, inputs, where)
+            if kind == "intended":
+                for missing in [o for o in outputs if o not in given]:
+                    self.error(task.span, "task", f"{where} gives no intended value for '{missing}'",
+                               f"add `intended {missing} = ...`")
+        if task.train_where is not None:
+            self._check_bits(task.train_where, inputs, where)
+        elif not task.train_states:
+            self.error(task.span, "task", f"{where} says nothing of training",
+                       "list the states training sees (`train 01, 11`) or `train where ...`")
+        states: set[str] = set()
+        for state in task.train_states:
+            if len(state.bits) != len(task.inputs):
+                self.error(state.span, "task",
+                           f"state {state.bits} has {len(state.bits)} bits but {where} has "
+                           f"{len(task.inputs)} inputs")
+            if state.bits in states:
+                self.error(state.span, "duplicate", f"state {state.bits} is listed twice in {where}")
+            states.add(state.bits)
+
+    def _check_bits(self, expr: n.BitExpr, inputs: set[str], where: str) -> None:
+        if isinstance(expr, n.BitVar):
+            if expr.name.text not in inputs:
+                self.error(expr.span, "undeclared", f"'{expr.name}' is not an input of {where}",
+                           did_you_mean(expr.name.text, inputs))
+        elif isinstance(expr, n.BitNot):
+            self._check_bits(expr.operand, inputs, where)
+        elif isinstance(expr, n.BitOp):
+            self._check_bits(expr.left, inputs, where)
+            self._check_bits(expr.right, inputs, where)
+
+    def _check_task_set(self, task_set: n.TaskSet, tasks: dict[str, n.Task]) -> None:
+        if not task_set.members:
+            self.error(task_set.span, "task", f"task set '{task_set.name}' is empty")
+        shapes: set[tuple[int, int]] = set()
+        listed: set[str] = set()
+        for member, _weight in task_set.members:
+            task = tasks.get(member.text)
+            if task is None:
+                self.error(member.span, "undeclared", f"undeclared task '{member}'",
+                           did_you_mean(member.text, tasks))
+                continue
+            if member.text in listed:
+                self.error(member.span, "duplicate", f"task '{member}' is listed twice")
+            listed.add(member.text)
+            shapes.add((len(task.inputs), len(task.outputs)))
+        if len(shapes) > 1:
+            self.error(task_set.span, "task",
+                       f"the tasks of '{task_set.name}' differ in their numbers of inputs or outputs",
+                       "the combined task feeds every task the same circuit inputs and outputs")
+
+    def _check_reduction(self, reduction: n.Reduction, task_sets: dict[str, n.TaskSet]) -> None:
+        if reduction.tasks is None:
+            self.error(reduction.span, "reduction", f"reduction '{reduction.name}' names no task set",
+                       "add `tasks SET`")
+            return
+        task_set = task_sets.get(reduction.tasks.text)
+        if task_set is None:
+            self.error(reduction.tasks.span, "undeclared", f"undeclared task set '{reduction.tasks}'",
+                       did_you_mean(reduction.tasks.text, task_sets))
+            return
+        members = [m.text for m, _ in task_set.members]
+        if reduction.bad is not None and reduction.bad.text not in members:
+            self.error(reduction.bad.span, "undeclared",
+                       f"'{reduction.bad}' is not a task of '{reduction.tasks}'",
+                       did_you_mean(reduction.bad.text, members))
 
     def _check_scenario(self, scenario: n.Scenario) -> None:
         seen: dict[str, n.Span] = {}

@@ -252,7 +252,83 @@ class Scenario:
     span: Span = _span()
 
 
-Statement = ModelTitle | Primitive | Program | Exchange | Assume | Claim | Ranges | Scenario
+# ---- tasks for the minimal-circuit reduction (DESIGN §6) --------------------------------
+
+
+@dataclass(frozen=True)
+class BitVar:
+    name: Name
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BitConst:
+    value: int
+    span: Span = _span()
+
+
+BitOpName = Literal["and", "or", "xor", "=", "!="]
+
+
+@dataclass(frozen=True)
+class BitOp:
+    op: BitOpName
+    left: BitExpr
+    right: BitExpr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class BitNot:
+    operand: BitExpr
+    span: Span = _span()
+
+
+BitExpr = BitVar | BitConst | BitOp | BitNot
+
+
+@dataclass(frozen=True)
+class TrainState:
+    """A state training sees, as its input bits in declaration order, with a weight."""
+
+    bits: str
+    weight: Expr | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Task:
+    name: Name
+    inputs: tuple[Name, ...] = ()
+    outputs: tuple[Name, ...] = ()
+    intended: tuple[tuple[Name, BitExpr], ...] = ()
+    reward: tuple[tuple[Name, BitExpr], ...] = ()
+    train_states: tuple[TrainState, ...] = ()
+    train_where: BitExpr | None = None
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class TaskSet:
+    name: Name
+    members: tuple[tuple[Name, Expr | None], ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Reduction:
+    name: Name
+    tasks: Name | None = None
+    bad: Name | None = None
+    basis: Name | None = None
+    measure: tuple[Name, ...] = ()
+    reward: Expr | None = None
+    property: Name | None = None
+    span: Span = _span()
+
+
+Statement = (ModelTitle | Primitive | Program | Exchange | Assume | Claim | Ranges | Scenario
+             | Task | TaskSet | Reduction)
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,10 @@ KEYWORDS = (
     "model primitive program extends stores runs exchange assume claim refute ranges in "
     "scenario default beats on for some all not and or c t g"
 ).split()
-_RESERVED = frozenset(KEYWORDS)
+_RESERVED = frozenset(KEYWORDS + ["task", "tasks", "reduction"])
+BASES = ("b2", "aig")
+MEASURES = ("size", "depth", "size+depth")
+PROPERTIES = ("deceptive",)
 EXCHANGE_FAMILIES = ("linear", "monotone", "subadditive", "superadditive")
 
 
@@ -306,6 +309,134 @@ class _Build(Transformer[Token, Any]):
         if not isinstance(target, (n.CostOf, n.GRate)):
             raise _TypeError(formula.left.span, "the left side must be a cost atom", hint)
         return n.ScenarioValue(target, formula.right, _span(meta))
+
+    # -- tasks
+    def task(self, meta: Any, name: n.Name, *items: Any) -> n.Task:
+        fields: dict[str, Any] = {"inputs": (), "outputs": (), "intended": [], "reward": [],
+                                  "train_states": [], "train_where": None}
+        for tag, value, span in items:
+            if tag in ("inputs", "outputs"):
+                if fields[tag]:
+                    raise _TypeError(span, f"task '{name}' declares its {tag} twice")
+                fields[tag] = value
+            elif tag in ("intended", "reward"):
+                fields[tag].append(value)
+            elif tag == "train_states":
+                fields["train_states"].extend(value)
+            else:
+                if fields["train_where"] is not None:
+                    raise _TypeError(span, f"task '{name}' has two `train where` lines")
+                fields["train_where"] = value
+        if fields["train_where"] is not None and fields["train_states"]:
+            raise _TypeError(_span(meta), f"task '{name}' lists training states and `train where`",
+                             "use one of the two")
+        return n.Task(name, fields["inputs"], fields["outputs"], tuple(fields["intended"]),
+                      tuple(fields["reward"]), tuple(fields["train_states"]),
+                      fields["train_where"], _span(meta))
+
+    def task_inputs(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
+        return ("inputs", names, _span(meta))
+
+    def task_outputs(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
+        return ("outputs", names, _span(meta))
+
+    def task_intended(self, meta: Any, output: n.Name, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
+        return ("intended", (output, expr), _span(meta))
+
+    def task_reward(self, meta: Any, output: n.Name, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
+        return ("reward", (output, expr), _span(meta))
+
+    def train_states(self, meta: Any, *states: n.TrainState) -> tuple[str, Any, n.Span]:
+        return ("train_states", states, _span(meta))
+
+    def train_where(self, meta: Any, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
+        return ("train_where", expr, _span(meta))
+
+    def train_state(self, meta: Any, token: Token, *weight: Any) -> n.TrainState:
+        bits = str(token)
+        if set(bits) - {"0", "1"}:
+            raise _TypeError(_token_span(token), f"a state is written in bits, not '{bits}'",
+                             "e.g. `train 101` for inputs (1, 0, 1)")
+        value = _expect_expr(weight[0], "a training weight") if weight else None
+        if value is not None and not _is_constant(value):
+            raise _TypeError(value.span, "a training weight must be a number")
+        return n.TrainState(bits, value, _span(meta))
+
+    def tasks(self, meta: Any, name: n.Name, *members: tuple[n.Name, n.Expr | None]) -> n.TaskSet:
+        return n.TaskSet(name, tuple(members), _span(meta))
+
+    def weighted_task(self, meta: Any, name: n.Name, *weight: Any) -> tuple[n.Name, n.Expr | None]:
+        value = _expect_expr(weight[0], "a task weight") if weight else None
+        if value is not None and not _is_constant(value):
+            raise _TypeError(value.span, "a task weight must be a number")
+        return (name, value)
+
+    def reduction(self, meta: Any, name: n.Name, *items: tuple[str, Any, n.Span]) -> n.Reduction:
+        fields: dict[str, Any] = {}
+        for key, value, span in items:
+            if key in fields:
+                raise _TypeError(span, f"reduction '{name}' sets `{key}` twice")
+            fields[key] = value
+        return n.Reduction(name, fields.get("tasks"), fields.get("bad"), fields.get("basis"),
+                           fields.get("measure", ()), fields.get("reward"),
+                           fields.get("property"), _span(meta))
+
+    def reduction_tasks(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        return ("tasks", name, _span(meta))
+
+    def reduction_bad(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        return ("bad", name, _span(meta))
+
+    def reduction_basis(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        if name.text not in BASES:
+            raise _TypeError(name.span, f"unknown basis '{name}'", "one of: " + ", ".join(BASES))
+        return ("basis", name, _span(meta))
+
+    def reduction_measure(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
+        text = "+".join(x.text for x in names)
+        if text not in MEASURES:
+            raise _TypeError(names[0].span, f"unknown measure '{text}'", "one of: " + ", ".join(MEASURES))
+        return ("measure", names, _span(meta))
+
+    def reduction_reward(self, meta: Any, value: Any) -> tuple[str, Any, n.Span]:
+        value = _expect_expr(value, "a reward threshold")
+        if not _is_constant(value):
+            raise _TypeError(value.span, "a reward threshold must be a number")
+        return ("reward", value, _span(meta))
+
+    def reduction_property(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        if name.text not in PROPERTIES:
+            raise _TypeError(name.span, f"unknown property '{name}'", "one of: " + ", ".join(PROPERTIES))
+        return ("property", name, _span(meta))
+
+    def bit_var(self, meta: Any, name: n.Name) -> n.BitVar:
+        return n.BitVar(name, name.span)
+
+    def bit_const(self, meta: Any, token: Token) -> n.BitConst:
+        if str(token) not in ("0", "1"):
+            raise _TypeError(_token_span(token), f"a bit is 0 or 1, not {token}")
+        return n.BitConst(int(str(token)), _token_span(token))
+
+    def _bit(self, op: n.BitOpName, meta: Any, left: n.BitExpr, right: n.BitExpr) -> n.BitOp:
+        return n.BitOp(op, left, right, _span(meta))
+
+    def bit_and(self, meta: Any, a: n.BitExpr, b: n.BitExpr) -> n.BitOp:
+        return self._bit("and", meta, a, b)
+
+    def bit_or(self, meta: Any, a: n.BitExpr, b: n.BitExpr) -> n.BitOp:
+        return self._bit("or", meta, a, b)
+
+    def bit_xor(self, meta: Any, a: n.BitExpr, b: n.BitExpr) -> n.BitOp:
+        return self._bit("xor", meta, a, b)
+
+    def bit_eq(self, meta: Any, a: n.BitExpr, b: n.BitExpr) -> n.BitOp:
+        return self._bit("=", meta, a, b)
+
+    def bit_ne(self, meta: Any, a: n.BitExpr, b: n.BitExpr) -> n.BitOp:
+        return self._bit("!=", meta, a, b)
+
+    def bit_not(self, meta: Any, operand: n.BitExpr) -> n.BitNot:
+        return n.BitNot(operand, _span(meta))
 
     # -- formulas
     def _connective(self, op: n.ConnectiveOp, meta: Any, left: Any, right: Any) -> n.Connective:
@@ -693,7 +824,60 @@ def format_statement(statement: n.Statement) -> str:
         if s.default is not None:
             body.append(f"  default = {format_expr(s.default)}")
         return f"scenario {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
+    if isinstance(s, n.Task):
+        body = []
+        if s.inputs:
+            body.append("  inputs " + ", ".join(x.text for x in s.inputs))
+        if s.outputs:
+            body.append("  outputs " + ", ".join(x.text for x in s.outputs))
+        body += [f"  intended {o} = {format_bits(e)}" for o, e in s.intended]
+        body += [f"  reward {o} = {format_bits(e)}" for o, e in s.reward]
+        if s.train_states:
+            body.append("  train " + ", ".join(
+                st.bits + (f": {format_expr(st.weight)}" if st.weight is not None else "")
+                for st in s.train_states))
+        if s.train_where is not None:
+            body.append(f"  train where {format_bits(s.train_where)}")
+        return f"task {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
+    if isinstance(s, n.TaskSet):
+        members = "; ".join(
+            m.text + (f": {format_expr(w)}" if w is not None else "") for m, w in s.members)
+        return f"tasks {s.name} {{ {members} }}"
+    if isinstance(s, n.Reduction):
+        body = []
+        if s.tasks is not None:
+            body.append(f"  tasks {s.tasks}")
+        if s.bad is not None:
+            body.append(f"  bad {s.bad}")
+        if s.basis is not None:
+            body.append(f"  basis {s.basis}")
+        if s.measure:
+            body.append("  measure " + " + ".join(x.text for x in s.measure))
+        if s.reward is not None:
+            body.append(f"  reward {format_expr(s.reward)}")
+        if s.property is not None:
+            body.append(f"  property {s.property}")
+        return f"reduction {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
     raise TypeError(f"cannot format {s!r}")
+
+
+_BIT_LEVEL = {"=": 1, "!=": 1, "or": 2, "xor": 3, "and": 4}
+
+
+def format_bits(expr: n.BitExpr, parent: int = 0) -> str:
+    """Source text of a bit expression, parenthesised only where needed."""
+    if isinstance(expr, n.BitVar):
+        return expr.name.text
+    if isinstance(expr, n.BitConst):
+        return str(expr.value)
+    if isinstance(expr, n.BitNot):
+        return f"not {format_bits(expr.operand, 5)}"
+    level = _BIT_LEVEL[expr.op]
+    # `=` and `!=` do not chain; the others are left-associative.
+    right_level = level + 1
+    left_level = level + 1 if expr.op in ("=", "!=") else level
+    text = f"{format_bits(expr.left, left_level)} {expr.op} {format_bits(expr.right, right_level)}"
+    return f"({text})" if level < parent else text
 
 
 def format_source(source: n.SourceFile) -> str:
