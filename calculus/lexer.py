@@ -25,8 +25,9 @@ IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 
 # How each grammar keyword is shown; a keyword the grammar gains later and this table does
 # not know yet is still shown as a keyword.
-_DECLARATIONS = ("model", "primitive", "program", "scenario", "exchange")
-_OPERATOR_WORDS = ("not", "and", "or", "beats")
+_DECLARATIONS = ("model", "primitive", "program", "scenario", "exchange", "task", "tasks",
+                 "reduction")
+_OPERATOR_WORDS = ("not", "and", "or", "xor", "beats")
 _COST_FUNCTIONS = ("c", "t", "g")
 
 

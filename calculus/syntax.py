@@ -34,11 +34,16 @@ _CONTINUES = frozenset(
 )
 _OPENERS = {"(": ")", "{": "}"}
 
-KEYWORDS = (
+# Words that may never name anything (the statement and formula keywords) ...
+_CORE_KEYWORDS = (
     "model primitive program extends stores runs exchange assume claim refute ranges in "
-    "scenario default beats on for some all not and or c t g"
+    "scenario default beats on for some all not and or c t g task tasks reduction"
 ).split()
-_RESERVED = frozenset(KEYWORDS + ["task", "tasks", "reduction"])
+# ... and every word the grammar spells out, the task vocabulary included.
+KEYWORDS = _CORE_KEYWORDS + (
+    "inputs outputs intended reward train where xor bad basis measure property"
+).split()
+_RESERVED = frozenset(_CORE_KEYWORDS)
 BASES = ("b2", "aig")
 MEASURES = ("size", "depth", "size+depth")
 PROPERTIES = ("deceptive",)
