@@ -608,8 +608,8 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
     failed = ("z3 found a counterexample to the instantiated axioms of g, but no g of the "
               f"{encoding.family} family through its points was found")
     if encoding.family == "monotone":
-        return Verdict("unknown", reason="z3's counterexample has irrational values and no "
-                       "rational one was confirmed")
+        failed = ("z3's counterexample could not be confirmed exactly (irrational values, or it "
+                  "failed the exact re-evaluation)")
     base = [*encoding.hypotheses.values(), z3.Not(encoding.claim), *encoding.defined()]
     originals = encoding.exchange.originals()
     concave = encoding.family == "subadditive"
@@ -637,7 +637,7 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
             for a, b in itertools.pairwise(levels):
                 solver.add(by_x[a][0] < by_x[b][0])
             for a, b, c in zip(levels, levels[1:], levels[2:], strict=False):
-                if a < 0:
+                if a < 0 or encoding.family == "monotone":
                     continue
                 ya, yb, yc = by_x[a][0], by_x[b][0], by_x[c][0]
                 left, right = (yb - ya) * (c - b), (yc - yb) * (b - a)
@@ -649,7 +649,7 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
                     return verdict
 
     # 2. A supporting line of positive slope through every point (and the origin).
-    if time.monotonic() < deadline:
+    if encoding.family != "monotone" and time.monotonic() < deadline:
         solver = _solver(max(1.0, deadline - time.monotonic()))
         solver.add(*base)
         slopes = [z3.Real(f"⟨slope {i}⟩") for i in range(len(originals) + 1)]
