@@ -18,11 +18,10 @@ is sound because every g of the family satisfies every instance. The instances a
   y >= 0, for every pair of terms x, y (x = y included) whose sum s is also a term.
 
 Such triples rarely occur as written, so terms are first *split*. Each argument is read as
-a sum of monomials with rational coefficients; for every pair of terms a, b where a has
-only positive coefficients: when b is a part of a (every monomial of b occurs in a with a
-coefficient at least as large) the
-remainder a − b becomes a term; otherwise their common part (the coefficient-wise
-minimum) does. Three rounds, at most `MAX_TERMS` terms. This is what proves the essay's
+a sum of monomials with rational coefficients; for every pair of terms a, b that are sums
+of positive multiples: when b is a part of a (every monomial of b occurs in a with a
+coefficient at least as large) the remainder a − b becomes a term; otherwise their common
+part (the coefficient-wise minimum) does. Three rounds, at most `MAX_TERMS` terms. This is what proves the essay's
 corrected claim: with c(Hfh) = B + M + U and c(Hsd) = S + C + M + U, the common part
 M + U and the remainders B and S + C become terms, so g(c(Hfh)) <= g(B) + g(M + U) and
 g(M + U) < g(c(Hsd)) give g(c(Hfh)) − g(c(Hsd)) < g(B). For the monotone family the
@@ -667,6 +666,8 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
                 return verdict
         elif result == z3.unknown:
             return Verdict("unknown", reason=f"{failed} ({_reason(solver)})")
+    if not encoding.complete_split:
+        failed += f" (splitting stopped at {MAX_TERMS} terms, so the axioms may be too weak)"
     return Verdict("unknown", reason=failed)
 
 
