@@ -294,8 +294,19 @@ def _rational(value: z3.ExprRef) -> Fraction | None:
     return None
 
 
+def _fresh_solver_state() -> None:
+    """Start each claim in a new z3 context.
+
+    z3's models depend on what the context has seen before, so without this a claim's
+    counterexample would depend on which claims were decided earlier in the same process
+    (the CLI, the REPL and the report would show different numbers for one claim).
+    """
+    z3.z3._main_ctx = None  # type: ignore[attr-defined]
+
+
 def decide(problem: Problem) -> Verdict:
     """Decide one claim; never raises for solver trouble (that is an `unknown`)."""
+    _fresh_solver_state()
     try:
         return _decide(problem)
     except Unsupported as error:
