@@ -10,7 +10,7 @@ import functools
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import sympy
@@ -302,10 +302,12 @@ def scenario_ranges(
 # against two or more rivals can end at an irrational root, so points are real algebraic
 # numbers (an irreducible polynomial plus an isolating interval), compared exactly.
 
-GPoly = tuple[Fraction, ...]  # coefficients in g, lowest degree first, no trailing zeros
+# Coefficients in g, lowest degree first, no trailing zeros. Rows of the elimination keep
+# integer coefficients (cheaper than Fractions); algebraic points use Fractions.
+GPoly = tuple[Fraction | int, ...]
 
 
-def _poly_trim(coefficients: Iterable[Fraction]) -> GPoly:
+def _poly_trim(coefficients: Iterable[Fraction | int]) -> GPoly:
     values = list(coefficients)
     while values and values[-1] == 0:
         values.pop()
@@ -316,16 +318,13 @@ def _poly_constant(value: Fraction | int) -> GPoly:
     return (Fraction(value),) if value else ()
 
 
-_G_LINEAR: GPoly = (Fraction(0), Fraction(1))
-
-
 def _poly_add(a: GPoly, b: GPoly) -> GPoly:
     if len(a) < len(b):
         a, b = b, a
     return _poly_trim([x + (b[i] if i < len(b) else 0) for i, x in enumerate(a)])
 
 
-def _poly_scale(a: GPoly, k: Fraction) -> GPoly:
+def _poly_scale(a: GPoly, k: Fraction | int) -> GPoly:
     return tuple(x * k for x in a) if k else ()
 
 
@@ -336,7 +335,7 @@ def _poly_mul(a: GPoly, b: GPoly) -> GPoly:
         return _poly_scale(b, a[0])
     if len(b) == 1:
         return _poly_scale(a, b[0])
-    result = [Fraction(0)] * (len(a) + len(b) - 1)
+    result: list[Fraction | int] = [0] * (len(a) + len(b) - 1)
     for i, x in enumerate(a):
         for j, y in enumerate(b):
             result[i + j] += x * y
@@ -344,7 +343,7 @@ def _poly_mul(a: GPoly, b: GPoly) -> GPoly:
 
 
 def _poly_eval(a: GPoly, x: Fraction) -> Fraction:
-    value = Fraction(0)
+    value: Fraction = Fraction(0)
     for coefficient in reversed(a):
         value = value * x + coefficient
     return value
@@ -353,7 +352,7 @@ def _poly_eval(a: GPoly, x: Fraction) -> Fraction:
 def _poly_remainder(a: GPoly, b: GPoly) -> GPoly:
     remainder = list(a)
     while len(remainder) >= len(b):
-        factor = remainder[-1] / b[-1]
+        factor = Fraction(remainder[-1]) / b[-1]
         shift = len(remainder) - len(b)
         for i, y in enumerate(b):
             remainder[shift + i] -= factor * y
@@ -364,10 +363,10 @@ def _poly_remainder(a: GPoly, b: GPoly) -> GPoly:
 def _poly_gcd(a: GPoly, b: GPoly) -> GPoly:
     while b:
         a, b = b, _poly_remainder(a, b)
-    return _poly_scale(a, 1 / a[-1]) if a else ()
+    return _poly_scale(a, 1 / Fraction(a[-1])) if a else ()
 
 
-def _sign(value: Fraction) -> int:
+def _sign(value: Fraction | int) -> int:
     return (value > 0) - (value < 0)
 
 
@@ -427,18 +426,17 @@ def _compare(x: RealPoint, y: RealPoint) -> int:
     return -1 if x.hi <= y.lo else 1
 
 
-_ROOTS_CACHE: dict[GPoly, tuple[RealPoint, ...]] = {}
-
-
 def _real_roots(p: GPoly) -> tuple[RealPoint, ...]:
     """The distinct real roots of p, ascending."""
     if len(p) <= 1:
         return ()
     if len(p) == 2:
-        return (-p[0] / p[1],)
-    cached = _ROOTS_CACHE.get(p)
-    if cached is not None:
-        return cached
+        return (-Fraction(p[0]) / p[1],)
+    return _real_roots_of_nonlinear(p)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_roots_of_nonlinear(p: GPoly) -> tuple[RealPoint, ...]:
     g = sympy.Symbol("g")
     expression = sympy.Poly(list(reversed([sympy.Rational(c) for c in p])), g, domain="QQ")
     roots: list[RealPoint] = []
@@ -455,9 +453,7 @@ def _real_roots(p: GPoly) -> tuple[RealPoint, ...]:
                 )
             )
     roots.sort(key=functools.cmp_to_key(_compare))
-    result = tuple(roots)
-    _ROOTS_CACHE[p] = result
-    return result
+    return tuple(roots)
 
 
 def _sign_at(p: GPoly, x: RealPoint) -> int:
@@ -646,10 +642,11 @@ class _Timeout(Exception):
 
 @dataclass(frozen=True)
 class _Row:
-    coefficients: tuple[tuple[int, GPoly], ...]  # (variable, nonzero polynomial), by variable
+    coefficients: tuple[tuple[int, GPoly], ...]  # (variable, nonzero integer polynomial)
     constant: GPoly
     relation: str  # ">", ">=" or "="
     ancestors: frozenset[int]
+    normal: bool = field(default=False, compare=False)  # already normalized on an open cell
 
     def coefficient(self, variable: int) -> GPoly:
         for index, poly in self.coefficients:
@@ -670,48 +667,64 @@ def _combine(first: _Row, k1: GPoly, second: _Row, k2: GPoly, relation: str) -> 
     return _Row(coefficients, constant, relation, first.ancestors | second.ancestors)
 
 
+def _integral(polys: list[GPoly]) -> list[GPoly]:
+    """The polynomials times one positive rational, with coprime integer coefficients."""
+    denominator = 1
+    for poly in polys:
+        for value in poly:
+            if isinstance(value, Fraction):
+                denominator = math.lcm(denominator, value.denominator)
+    if denominator != 1:
+        polys = [tuple(int(value * denominator) for value in poly) for poly in polys]
+    content = 0
+    for poly in polys:
+        for value in poly:
+            content = math.gcd(content, int(value))
+            if content == 1:
+                return [tuple(int(value) for value in poly) for poly in polys]
+    if content == 0:
+        return polys
+    return [tuple(int(value) // content for value in poly) for poly in polys]
+
+
 def _normalize(row: _Row, cell: _Cell) -> _Row | bool:
-    """Drop vanishing terms, divide out a common factor of fixed sign and scale to a canonical
-    size, so parallel rows look alike. True/False for a row without unknowns that is decided."""
+    """Drop vanishing terms, divide out a common factor of fixed sign and scale to coprime
+    integers, so parallel rows look alike. True/False for a decided row without unknowns."""
+    if row.normal and not cell.point:
+        return row
     coefficients = row.coefficients
     if cell.point:
         coefficients = tuple((i, p) for i, p in coefficients if _sign_at(p, cell.lo) != 0)
     constant = row.constant
     if not coefficients and len(constant) <= 1:
-        value = constant[0] if constant else Fraction(0)
-        return (
-            value > 0 if row.relation == ">" else value >= 0 if row.relation == ">=" else value == 0
-        )
-    polys = [p for _, p in coefficients] + ([constant] if constant else [])
+        value = constant[0] if constant else 0
+        return _holds(row.relation, _sign(value))
+    polys = [p for _, p in coefficients] + [constant]
     if any(len(p) > 1 for p in polys):
         common = polys[0]
         for p in polys[1:]:
             if len(common) <= 1:
                 break
-            common = _poly_gcd(common, p)
-        if len(common) > 1 and not _roots_inside(common, cell) and _sign_on(common, cell) != 0:
+            if p:
+                common = _poly_gcd(common, p)
+        if len(common) > 1 and not _roots_inside(common, cell):
             sign = _sign_on(common, cell)
-            if row.relation != "=" or sign:
-                coefficients = tuple(
-                    (i, _poly_scale(_divide_exact(p, common), Fraction(sign)))
-                    for i, p in coefficients
-                )
-                constant = _poly_scale(_divide_exact(constant, common), Fraction(sign))
-    lead = coefficients[0][1] if coefficients else constant
-    scale = abs(next(c for c in lead if c))
+            if sign:
+                polys = [_poly_scale(_divide_exact(p, common), sign) for p in polys]
     if row.relation == "=":
-        scale = next(c for c in reversed(lead) if c)  # equalities may also flip sign
-    if scale != 1:
-        coefficients = tuple((i, _poly_scale(p, 1 / scale)) for i, p in coefficients)
-        constant = _poly_scale(constant, 1 / scale)
-    return _Row(coefficients, constant, row.relation, row.ancestors)
+        lead = polys[0]
+        if lead[-1] < 0:  # equalities may also flip sign, to a positive leading coefficient
+            polys = [_poly_scale(p, -1) for p in polys]
+    polys = _integral(polys)
+    coefficients = tuple((i, p) for (i, _), p in zip(coefficients, polys, strict=False))
+    return _Row(coefficients, polys[-1], row.relation, row.ancestors, normal=not cell.point)
 
 
 def _divide_exact(a: GPoly, b: GPoly) -> GPoly:
-    quotient = [Fraction(0)] * max(len(a) - len(b) + 1, 0)
+    quotient: list[Fraction | int] = [0] * max(len(a) - len(b) + 1, 0)
     remainder = list(a)
     while len(remainder) >= len(b) and remainder:
-        factor = remainder[-1] / b[-1]
+        factor = Fraction(remainder[-1]) / b[-1]
         shift = len(remainder) - len(b)
         quotient[shift] = factor
         for i, y in enumerate(b):
@@ -753,8 +766,8 @@ def _dominates(first: _Row, second: _Row) -> bool:
         return False
     if first.relation == "=":
         return True
-    mine = first.constant[0] if first.constant else Fraction(0)
-    theirs = second.constant[0] if second.constant else Fraction(0)
+    mine = first.constant[0] if first.constant else 0
+    theirs = second.constant[0] if second.constant else 0
     return mine < theirs or (mine == theirs and (first.relation == ">" or second.relation == ">="))
 
 
@@ -824,7 +837,7 @@ def _equality_step(rows: list[_Row], cell: _Cell, eliminated: int) -> _Step | No
     _, ambiguous, pivot_row, variable, pivot = candidates[0]
     if ambiguous:
         return _Step(_split(cell, _roots_inside(pivot, cell)), rows, eliminated)
-    sign = Fraction(_sign_on(pivot, cell))
+    sign = _sign_on(pivot, cell)
     new_rows = []
     for row in rows:
         if row is pivot_row:
@@ -874,7 +887,7 @@ def _inequality_step(rows: list[_Row], cell: _Cell, eliminated: int) -> _Step:
             if len(ancestors) > limit:
                 continue
             relation = ">" if ">" in (row_low.relation, row_up.relation) else ">="
-            new_rows.append(_combine(row_low, _poly_scale(b, Fraction(-1)), row_up, a, relation))
+            new_rows.append(_combine(row_low, _poly_scale(b, -1), row_up, a, relation))
     return _Step(None, new_rows, eliminated + 1)
 
 
@@ -988,13 +1001,10 @@ def _dnf(
 
 def _literal_row(literal: _Literal, ancestor: int) -> _Row:
     form, relation = literal
-    coefficients = tuple((i, (v,)) for i, v in form.coefficients)
-    return _Row(
-        coefficients,
-        _poly_constant(form.constant),
-        relation,
-        frozenset() if relation == "=" else frozenset({ancestor}),
-    )
+    polys = _integral([(v,) for _, v in form.coefficients] + [_poly_constant(form.constant)])
+    coefficients = tuple((i, p) for (i, _), p in zip(form.coefficients, polys, strict=False))
+    ancestors = frozenset() if relation == "=" else frozenset({ancestor})
+    return _Row(coefficients, polys[-1], relation, ancestors)
 
 
 def _rivalry_row(
@@ -1018,8 +1028,10 @@ def _rivalry_row(
             (loser[0].constant - winner[0].constant) * sign,
         ]
     )
-    coefficients = tuple(sorted((i, _poly_trim(p)) for i, p in polys.items() if _poly_trim(p)))
-    return _Row(coefficients, constant, relation, frozenset({ancestor}))
+    pairs = sorted((i, _poly_trim(p)) for i, p in polys.items() if _poly_trim(p))
+    integral = _integral([p for _, p in pairs] + [constant])
+    coefficients = tuple((i, p) for (i, _), p in zip(pairs, integral, strict=False))
+    return _Row(coefficients, integral[-1], relation, frozenset({ancestor}))
 
 
 # ---------------------------------------------------------------------------
@@ -1035,7 +1047,10 @@ class _Elimination:
 
     def __init__(self, bound_rows: dict[int, _Row], cases: list[list[_Literal]], deadline: float):
         self.bound_rows = bound_rows
-        self.cases = cases
+        self.cases = [
+            [_literal_row(literal, 1_000_000 + n) for n, literal in enumerate(case)]
+            for case in cases
+        ]
         self.deadline = deadline
         self._fixed: dict[frozenset[_Row], bool] = {}
 
@@ -1043,8 +1058,7 @@ class _Elimination:
         """The g in `within` where some case together with `extra` has a solution."""
         found: list[_Piece] = []
         for case in self.cases:
-            rows = [_literal_row(literal, 1_000_000 + n) for n, literal in enumerate(case)] + extra
-            found.extend(self._where_case(rows, within))
+            found.extend(self._where_case(case + extra, within))
         return _union(found)
 
     def _where_case(self, rows: list[_Row], within: list[_Piece]) -> list[_Piece]:
@@ -1110,9 +1124,15 @@ def _describe_point(point: Algebraic) -> str:
 
 
 def _ratio_text(numerator: sympy.Expr, denominator: sympy.Expr) -> str:
-    ratio = sympy.cancel(numerator / denominator)
-    if ratio.is_number or denominator == 1:
-        return sympy.sstr(ratio)
+    if denominator.is_number or numerator == 0:
+        return sympy.sstr(sympy.expand(numerator / denominator))
+    top, bottom = numerator.as_coefficients_dict(), denominator.as_coefficients_dict()
+    if set(top) == set(bottom) and len({top[k] / bottom[k] for k in top}) == 1:
+        return sympy.sstr(next(iter(top.values())) / next(iter(bottom[k] for k in top)))
+    if not all(k == 1 or k.is_Symbol for k in list(top) + list(bottom)):
+        ratio = sympy.cancel(numerator / denominator)
+        if ratio.is_number:
+            return sympy.sstr(ratio)
 
     def wrapped(expression: sympy.Expr) -> str:
         text = sympy.sstr(expression)
@@ -1122,12 +1142,29 @@ def _ratio_text(numerator: sympy.Expr, denominator: sympy.Expr) -> str:
 
 
 def _symbolic_threshold(
-    winner: str, loser: str, delta_c: sympy.Expr, delta_t: sympy.Expr, signs: set[int] | None
+    winner: str,
+    loser: str,
+    delta_c: sympy.Expr,
+    delta_t: sympy.Expr,
+    signs: set[int] | None,
+    time_signs: set[int] | None = None,
 ) -> Threshold:
-    """P beats Q  <=>  g*delta_c < delta_t, one case per sign delta_c can take."""
+    """P beats Q  <=>  g*delta_c < delta_t, one case per sign delta_c can take (`signs`, as
+    the assumptions allow; None: any). With the signs delta_t can take (`time_signs`), a
+    pair decided the same way for every g says so."""
     possible = signs if signs is not None else {-1, 0, 1}
     if delta_c.is_number:
         possible = {int(sympy.sign(delta_c))}
+    times = time_signs if time_signs is not None else {-1, 0, 1}
+    if delta_t.is_number:
+        times = {int(sympy.sign(delta_t))}
+    head = f"{winner} beats {loser} <=> "
+    if possible and times and possible <= {-1, 0} and times == {1}:
+        why = f"always (c: {sympy.sstr(delta_c)} <= 0, t: {sympy.sstr(delta_t)} > 0)"
+        return Threshold(winner, loser, delta_c, delta_t, head + why)
+    if possible and times and possible <= {0, 1} and times <= {-1, 0}:
+        why = f"never (c: {sympy.sstr(delta_c)} >= 0, t: {sympy.sstr(delta_t)} <= 0)"
+        return Threshold(winner, loser, delta_c, delta_t, head + why)
     forced = len(possible) == 1
     cases: list[str] = []
     if 1 in possible:
@@ -1203,13 +1240,13 @@ def symbolic_ranges(
 
     elimination = _Elimination(bound_rows, cases, deadline)
     try:
+        pairs: dict[tuple[str, str], Threshold] = {}
+        for n, name in enumerate(names):
+            for other in names[n + 1 :]:
+                forward, backward = _pair_thresholds(name, other, costs, linear_costs, elimination)
+                pairs[name, other], pairs[other, name] = forward, backward
         thresholds = {
-            name: tuple(
-                _pair_threshold(name, other, costs, linear_costs, elimination)
-                for other in names
-                if other != name
-            )
-            for name in names
+            name: tuple(pairs[name, other] for other in names if other != name) for name in names
         }
         rows: list[RangeRow] = []
         irrational: list[str] = []
@@ -1244,28 +1281,41 @@ def symbolic_ranges(
     return RangesResult(names, None, tuple(rows), "exact", note)
 
 
-def _pair_threshold(
-    name: str,
-    other: str,
-    costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
-    linear_costs: Mapping[str, tuple[_Linear, _Linear]],
-    elimination: _Elimination,
-) -> Threshold:
-    delta_c = _tidy(costs[name][0] - costs[other][0])
-    delta_t = _tidy(costs[other][1] - costs[name][1])
-    mine, theirs = linear_costs[name][0], linear_costs[other][0]
-    terms: dict[int, Fraction] = dict(mine.coefficients)
-    for i, v in theirs.coefficients:
+def _difference(first: _Linear, second: _Linear) -> _Linear:
+    terms: dict[int, Fraction] = dict(first.coefficients)
+    for i, v in second.coefficients:
         terms[i] = terms.get(i, Fraction(0)) - v
-    form = _Linear(
-        tuple(sorted((i, v) for i, v in terms.items() if v)), mine.constant - theirs.constant
-    )
+    coefficients = tuple(sorted((i, v) for i, v in terms.items() if v))
+    return _Linear(coefficients, first.constant - second.constant)
+
+
+def _signs(form: _Linear, elimination: _Elimination) -> set[int]:
+    """The signs the linear form can take on admissible costs."""
     negative = _Linear(tuple((i, -v) for i, v in form.coefficients), -form.constant)
     signs = set()
     for sign, literal in ((1, (form, ">")), (-1, (negative, ">")), (0, (form, "="))):
         if elimination.where([_literal_row(literal, 3_000_000)]):
             signs.add(sign)
-    return _symbolic_threshold(name, other, delta_c, delta_t, signs)
+    return signs
+
+
+def _pair_thresholds(
+    name: str,
+    other: str,
+    costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
+    linear_costs: Mapping[str, tuple[_Linear, _Linear]],
+    elimination: _Elimination,
+) -> tuple[Threshold, Threshold]:
+    """The thresholds of `name` over `other` and of `other` over `name`."""
+    delta_c = _tidy(costs[name][0] - costs[other][0])
+    delta_t = _tidy(costs[other][1] - costs[name][1])
+    c_signs = _signs(_difference(linear_costs[name][0], linear_costs[other][0]), elimination)
+    t_signs = _signs(_difference(linear_costs[other][1], linear_costs[name][1]), elimination)
+    flipped_c, flipped_t = {-v for v in c_signs}, {-v for v in t_signs}
+    return (
+        _symbolic_threshold(name, other, delta_c, delta_t, c_signs, t_signs),
+        _symbolic_threshold(other, name, -delta_c, -delta_t, flipped_c, flipped_t),
+    )
 
 
 def _program_ranges(

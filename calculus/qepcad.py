@@ -136,50 +136,171 @@ def _formula(formula: sympy.Basic, names: Mapping[sympy.Symbol, str]) -> str:
     raise QepcadError(f"cannot write {formula} for QEPCAD")
 
 
-def query(
-    costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
+@dataclass(frozen=True)
+class Problem:
+    """One question for QEPCAD: with g free, do all `goals` (each `g*dc + dt > 0`) hold for all
+    (quantifier "A") or for some ("E") values of `atoms` satisfying `admissible`?"""
+
+    atoms: tuple[sympy.Symbol, ...]  # in QEPCAD's order: eliminated last first
+    admissible: tuple[sympy.Basic, ...]
+    goals: tuple[tuple[sympy.Expr, sympy.Expr], ...]  # (dc, dt) per rival
+    quantifier: str
+
+
+def _connected(
+    assumptions: list[sympy.Basic], seeds: set[sympy.Symbol]
+) -> tuple[list[sympy.Basic], set[sympy.Symbol]]:
+    """The assumptions linked to the seed atoms through shared atoms, and all their atoms."""
+    atoms = set(seeds)
+    chosen: list[sympy.Basic] = []
+    rest = list(assumptions)
+    changed = True
+    while changed:
+        changed = False
+        for assumption in list(rest):
+            if assumption.free_symbols & atoms:
+                chosen.append(assumption)
+                atoms |= assumption.free_symbols
+                rest.remove(assumption)
+                changed = True
+    return chosen, atoms
+
+
+def problem(
+    goals: list[tuple[sympy.Expr, sympy.Expr]],
     assumptions: list[sympy.Basic],
     bounds: Mapping[sympy.Symbol, str],
-    program: str,
-    reading: str,
-) -> str:
-    """QEPCAD input deciding, with g free, whether `program` beats every rival for all
-    (reading "robust") or for some (reading "possible") admissible costs.
+    quantifier: str,
+) -> Problem:
+    """Set up a question with the reductions that keep QEPCAD's variable count small, each of
+    which leaves the set of g unchanged:
 
-    Only atoms that occur in a difference of costs or in an assumption are quantified: the
-    others cancel out of every comparison and their bounds can always be met.
+    * only atoms in some difference, or tied to one through assumptions, are quantified (the
+      others can always meet their bounds; the assumptions about them alone are checked for
+      satisfiability separately, see `ranges`);
+    * atoms in no assumption that enter every difference linearly with positively parallel
+      coefficients are one atom: a sum of positive (non-negative) atoms takes exactly the
+      values of one positive (non-negative) atom;
+    * for "some costs" (quantifier E) an atom in no assumption whose coefficients g*a + b in
+      the goals all have a, b <= 0 is best taken to 0 (the goals are strict, so a limit at 0
+      is as good as a positive value), and one whose coefficients all have a, b >= 0 is best
+      taken to +oo, which satisfies every goal it enters: those goals are dropped;
+    * atoms multiplied by g come first in the order, so QEPCAD eliminates the others first.
     """
+    goals = [(sympy.expand(dc), sympy.expand(dt)) for dc, dt in goals]
+    if quantifier == "E":
+        goals = _drop_one_signed_atoms(goals, assumptions, bounds)
+    seeds = {s for dc, dt in goals for s in (dc.free_symbols | dt.free_symbols)}
+    chosen, atoms = _connected(assumptions, seeds)
+    in_assumptions = {s for a in chosen for s in a.free_symbols}
+    coefficient_maps = [e.as_coefficients_dict() for pair in goals for e in pair]
+    linear_only = {
+        atom
+        for atom in seeds - in_assumptions
+        if all(
+            all(term == atom or atom not in sympy.sympify(term).free_symbols for term in terms)
+            for terms in coefficient_maps
+        )
+    }
+    groups: dict[tuple[Fraction, ...], list[sympy.Symbol]] = {}
+    for atom in sorted(linear_only, key=lambda s: s.name):
+        signature = [Fraction(str(terms.get(atom, 0))) for terms in coefficient_maps]
+        scale = abs(next(v for v in signature if v))
+        groups.setdefault(tuple(v / scale for v in signature), []).append(atom)
+    merged_bounds = dict(bounds)
+    replacements: dict[sympy.Symbol, sympy.Expr] = {}
+    for number, members in enumerate(groups.values()):
+        if len(members) == 1:
+            continue
+        kinds = {bounds.get(m) for m in members}
+        fresh = sympy.Symbol(f"merged{number}_{members[0].name}", real=True)
+        # every member keeps its own coefficient; the group's weighted sum becomes `fresh`
+        if None not in kinds:
+            merged_bounds[fresh] = "positive" if "positive" in kinds else "nonneg"
+        # The members' coefficients are positive multiples of one signature, so their
+        # weighted sum ranges over the same set as one atom of the merged bound.
+        replacements[members[0]] = fresh
+        for member in members[1:]:
+            replacements[member] = sympy.Integer(0)
+        atoms -= set(members)
+        atoms.add(fresh)
+    if replacements:
+        goals = [
+            (sympy.expand(dc.xreplace(replacements)), sympy.expand(dt.xreplace(replacements)))
+            for dc, dt in goals
+        ]
+    multiplied = {s for dc, _ in goals for s in dc.free_symbols}
+    order = sorted(atoms, key=lambda s: (s not in multiplied, s.name))
+    admissible = list(chosen) + [
+        atom > 0 if merged_bounds[atom] == "positive" else atom >= 0
+        for atom in order
+        if atom in merged_bounds
+    ]
+    return Problem(tuple(order), tuple(admissible), tuple(goals), quantifier)
+
+
+def _drop_one_signed_atoms(
+    goals: list[tuple[sympy.Expr, sympy.Expr]],
+    assumptions: list[sympy.Basic],
+    bounds: Mapping[sympy.Symbol, str],
+) -> list[tuple[sympy.Expr, sympy.Expr]]:
+    in_assumptions = {s for a in assumptions for s in a.free_symbols}
+    changed = True
+    while changed:
+        changed = False
+        maps = [(dc.as_coefficients_dict(), dt.as_coefficients_dict()) for dc, dt in goals]
+        atoms = {s for dc, dt in goals for s in dc.free_symbols | dt.free_symbols}
+        for atom in sorted(atoms - in_assumptions, key=lambda s: s.name):
+            if atom not in bounds:
+                continue
+            if any(
+                atom in sympy.sympify(term).free_symbols and term != atom
+                for pair in maps
+                for terms in pair
+                for term in terms
+            ):
+                continue  # not linear
+            signs = {
+                (_sign_of(dc_map.get(atom, 0)), _sign_of(dt_map.get(atom, 0)))
+                for dc_map, dt_map in maps
+            }
+            flat = {value for pair in signs for value in pair}
+            if flat <= {0, -1}:
+                goals = [(dc.xreplace({atom: 0}), dt.xreplace({atom: 0})) for dc, dt in goals]
+            elif flat <= {0, 1}:
+                goals = [
+                    (dc, dt) for dc, dt in goals if atom not in (dc.free_symbols | dt.free_symbols)
+                ]
+            else:
+                continue
+            changed = True
+            break
+    return goals
+
+
+def _sign_of(value: object) -> int:
+    number = sympy.sympify(value)
+    return int(sympy.sign(number))
+
+
+def text(question: Problem, title: str = "dominance") -> str:
+    """The QEPCAD input for a question."""
     g = sympy.Symbol("g", positive=True)
-    mine = costs[program]
-    beats = [
-        g * mine[0] + mine[1] < g * theirs[0] + theirs[1]
-        for other, theirs in costs.items()
-        if other != program
-    ]
-    relevant: set[sympy.Symbol] = set()
-    for other, theirs in costs.items():
-        if other != program:
-            relevant |= sympy.expand(theirs[0] - mine[0]).free_symbols
-            relevant |= sympy.expand(theirs[1] - mine[1]).free_symbols
-    for assumption in assumptions:
-        relevant |= assumption.free_symbols
-    atoms = sorted(relevant - {g}, key=lambda s: s.name)
     names: dict[sympy.Symbol, str] = {g: "g"}
-    names.update({atom: f"x{n}" for n, atom in enumerate(atoms)})
-    admissible = list(assumptions) + [
-        atom > 0 if bounds.get(atom, "positive") == "positive" else atom >= 0
-        for atom in atoms
-        if atom in bounds
-    ]
-    admissible_text = _formula(sympy.And(*admissible), names) if admissible else "0 = 0"
-    goal = _formula(sympy.And(*beats), names) if beats else "0 = 0"
-    quantifier = "A" if reading == "robust" else "E"
-    prefix = "".join(f"({quantifier} {names[a]})" for a in atoms)
-    connective = "==>" if reading == "robust" else "/\\"
-    variables = ",".join(names[s] for s in [g] + atoms)
+    names.update({atom: f"x{n}" for n, atom in enumerate(question.atoms)})
+    renamed = {atom: sympy.Symbol(names[atom], real=True) for atom in question.atoms}
+    goals = [g * dc.xreplace(renamed) + dt.xreplace(renamed) > 0 for dc, dt in question.goals]
+    plain = {renamed[a]: names[a] for a in question.atoms}
+    plain[g] = "g"
+    admissible = sympy.And(*[a.xreplace(renamed) for a in question.admissible])
+    admissible_text = _formula(admissible, plain)
+    goal_text = _formula(sympy.And(*goals), plain)
+    prefix = "".join(f"({question.quantifier} {names[a]})" for a in question.atoms)
+    connective = "==>" if question.quantifier == "A" else "/\\"
+    variables = ",".join(["g"] + [names[a] for a in question.atoms])
     return (
-        f"[ {program} {reading} ]\n({variables})\n1\n"
-        f"{prefix}[ {admissible_text} {connective} {goal} ].\n"
+        f"[ {title} ]\n({variables})\n1\n"
+        f"{prefix}[ {admissible_text} {connective} {goal_text} ].\n"
         "assume [ g > 0 ]\ngo\ngo\ngo\nfinish\n"
     )
 
@@ -431,6 +552,18 @@ def intervals(text: str) -> tuple[Interval, ...] | str:
 # Ranges through QEPCAD
 
 
+def _answer(question: Problem, timeout: float) -> tuple[Interval, ...] | str:
+    return intervals(solve(text(question), timeout))
+
+
+def _differences(
+    costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]], program: str, rival: str
+) -> tuple[sympy.Expr, sympy.Expr]:
+    """(c(Q)-c(P), t(Q)-t(P)): P beats Q  <=>  g*(c(Q)-c(P)) + t(Q)-t(P) > 0."""
+    mine, theirs = costs[program], costs[rival]
+    return sympy.expand(theirs[0] - mine[0]), sympy.expand(theirs[1] - mine[1])
+
+
 def program_ranges(
     costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
     assumptions: list[sympy.Basic],
@@ -438,13 +571,46 @@ def program_ranges(
     program: str,
     timeout: float = 60.0,
 ) -> tuple[tuple[Interval, ...] | str, tuple[Interval, ...] | str]:
-    """Robust and possible ranges of one program, each as intervals or a reason string."""
-    answers = []
-    for reading in ("robust", "possible"):
-        answers.append(
-            intervals(solve(query(costs, assumptions, bounds, program, reading), timeout))
-        )
-    return answers[0], answers[1]
+    """Robust and possible ranges of one program, each as intervals or a reason string.
+    Robust is asked rival by rival (for-all distributes over and) and intersected; possible
+    needs every rival beaten by the same costs, so it is one question."""
+    deadline = time.monotonic() + timeout
+    rivals = [other for other in costs if other != program]
+    robust: list[dominance._Piece] = [dominance._POSITIVE_AXIS]
+    robust_answer: tuple[Interval, ...] | str = ()
+    for rival in rivals:
+        question = problem([_differences(costs, program, rival)], assumptions, bounds, "A")
+        answer = _answer(question, max(deadline - time.monotonic(), 0.5))
+        if isinstance(answer, str):
+            robust_answer = answer
+            break
+        robust = dominance._intersection(robust, [_piece(i) for i in answer])
+    else:
+        robust_answer = tuple(i for i in (dominance._interval(p) for p in robust) if i is not None)
+    goals = [_differences(costs, program, rival) for rival in rivals]
+    question = problem(goals, assumptions, bounds, "E")
+    if not question.goals:  # every rival can be outrun by some atom; assumptions are satisfiable
+        return robust_answer, (Interval(Fraction(0), None, False, False),)
+    possible = _answer(question, max(deadline - time.monotonic(), 0.5))
+    return robust_answer, possible
+
+
+def _piece(interval: Interval) -> dominance._Piece:
+    return dominance._Piece(interval.lo, interval.hi, interval.lo_closed, interval.hi_closed)
+
+
+def satisfiable(
+    assumptions: list[sympy.Basic], bounds: Mapping[sympy.Symbol, str], timeout: float = 60.0
+) -> bool:
+    """Whether some atoms within their bounds satisfy every assumption."""
+    atoms = sorted({s for a in assumptions for s in a.free_symbols}, key=lambda s: s.name)
+    if not atoms:
+        return all(bool(a) for a in assumptions)
+    admissible = list(assumptions) + [
+        atom > 0 if bounds[atom] == "positive" else atom >= 0 for atom in atoms if atom in bounds
+    ]
+    question = Problem(tuple(atoms), tuple(admissible), (), "E")
+    return bool(_answer(question, timeout))
 
 
 def ranges(
@@ -457,30 +623,33 @@ def ranges(
     """All rows through QEPCAD, with the pairwise thresholds of `calculus.dominance`."""
     names = tuple(costs)
     deadline = time.monotonic() + timeout
+    empty = tuple(RangeRow(n, (), (), ()) for n in names)
     rows = []
     problems = []
-    for name in names:
-        remaining = deadline - time.monotonic()
-        try:
+    try:
+        if not satisfiable(list(assumptions), bounds, timeout):
+            everywhere = (Interval(Fraction(0), None, False, False),)
+            rows = [RangeRow(n, everywhere, (), tuple(_thresholds(n, names, costs))) for n in names]
+            note = "the assumptions are unsatisfiable, so every robust range is vacuous"
+            return RangesResult(names, None, tuple(rows), "exact", note)
+        for name in names:
+            remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise QepcadError(f"qepcad timed out after {timeout:g} s")
             robust, possible = program_ranges(costs, assumptions, bounds, name, remaining)
-        except QepcadError as error:
-            empty = tuple(RangeRow(n, (), (), ()) for n in names)
-            return RangesResult(
-                names, None, empty, "unknown", _because(fallback_reason, str(error))
+            for answer in (robust, possible):
+                if isinstance(answer, str):
+                    problems.append(f"{name}: {answer}")
+            rows.append(
+                RangeRow(
+                    name,
+                    robust if isinstance(robust, tuple) else (),
+                    possible if isinstance(possible, tuple) else (),
+                    tuple(_thresholds(name, names, costs)),
+                )
             )
-        for answer in (robust, possible):
-            if isinstance(answer, str):
-                problems.append(f"{name}: {answer}")
-        rows.append(
-            RangeRow(
-                name,
-                robust if isinstance(robust, tuple) else (),
-                possible if isinstance(possible, tuple) else (),
-                tuple(_thresholds(name, names, costs)),
-            )
-        )
+    except QepcadError as error:
+        return RangesResult(names, None, empty, "unknown", _because(fallback_reason, str(error)))
     if problems:
         return RangesResult(
             names, None, tuple(rows), "unknown", _because(fallback_reason, "; ".join(problems))

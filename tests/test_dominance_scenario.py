@@ -129,7 +129,7 @@ def test_format_interval():
 numbers = st.fractions(min_value=-20, max_value=40, max_denominator=6)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 @given(st.lists(st.tuples(numbers, numbers), min_size=1, max_size=50))
 def test_envelope_matches_pairwise_brute_force(pairs):
     lines = {f"P{i}": pair for i, pair in enumerate(pairs)}

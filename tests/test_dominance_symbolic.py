@@ -246,7 +246,7 @@ def probes(result: RangesResult) -> list[Fraction]:
     points = set(ordered[1:])
     for left, right in zip(ordered, ordered[1:] + [ordered[-1] + 2], strict=True):
         points.add((left + right) / 2)
-    points.update(F(k, 4) for k in range(1, 25))
+    points.update(F(k, 2) for k in range(1, 13))
     points.update({F(1, 100), F(50), F(1000)})
     return sorted(points)
 
@@ -305,7 +305,7 @@ def tiny_models(draw):
     return costs, [a for a in assumptions if a not in (sympy.true, sympy.false)], bounds
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_models())
 def test_tiny_models_against_oracle(model):
     costs, assumptions, bounds = model
