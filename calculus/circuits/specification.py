@@ -59,9 +59,7 @@ class RewardSpecification:
     def expected_reward(self, action: Callable[[int], int]) -> Fraction:
         """``sum_t weight(t) * reward(t, action(t))`` for a policy given as a function."""
         table = dict(self.rewards)
-        return sum(
-            (weight * table[t][action(t)] for t, weight in self.weights), start=Fraction(0)
-        )
+        return sum((weight * table[t][action(t)] for t, weight in self.weights), start=Fraction(0))
 
     def best_reward(self) -> Fraction:
         table = dict(self.rewards)
@@ -152,35 +150,44 @@ def reward_specification(
     )
 
 
-def swap_inputs(assignment: int, a: int, b: int) -> int:
-    """``assignment`` with the bits of inputs ``a`` and ``b`` exchanged."""
+def swap_inputs(assignment: int, a: int, b: int, negated: bool = False) -> int:
+    """``assignment`` with inputs ``a`` and ``b`` exchanged (and both inverted when ``negated``)."""
     bit_a, bit_b = (assignment >> a) & 1, (assignment >> b) & 1
-    if bit_a == bit_b:
-        return assignment
-    return assignment ^ ((1 << a) | (1 << b))
+    if bit_a != bit_b:
+        assignment ^= (1 << a) | (1 << b)
+    if negated:
+        assignment ^= (1 << a) | (1 << b)
+    return assignment
+
+
+def _invariant(spec: Specification, a: int, b: int, negated: bool) -> bool:
+    if isinstance(spec, TableSpecification):
+        return all(
+            ((care >> t) & 1) == ((care >> swap_inputs(t, a, b, negated)) & 1)
+            and ((table >> t) & 1) == ((table >> swap_inputs(t, a, b, negated)) & 1)
+            for table, care in zip(spec.tables, spec.care, strict=True)
+            for t in range(1 << spec.inputs)
+        )
+    weights = dict(spec.weights)
+    rewards = dict(spec.rewards)
+    return all(
+        weights.get(swap_inputs(t, a, b, negated)) == w
+        and rewards[swap_inputs(t, a, b, negated)] == rewards[t]
+        for t, w in spec.weights
+    )
 
 
 def symmetric_pairs(spec: Specification) -> tuple[tuple[int, int], ...]:
-    """Input pairs ``(a, b)``, ``a < b``, whose exchange maps the specification onto itself."""
-    pairs = []
+    """Input pairs ``(a, b)``, ``a < b``, whose exchange maps the specification onto itself.
+
+    The exchange may also invert both inputs (x_a, x_b -> NOT x_b, NOT x_a): circuits
+    are normalised with free inversions, so either kind lets the encoding insist that
+    x_b is not read before x_a.
+    """
     n = spec.inputs
-    for a in range(n):
-        for b in range(a + 1, n):
-            if isinstance(spec, TableSpecification):
-                symmetric = all(
-                    ((care >> t) & 1) == ((care >> swap_inputs(t, a, b)) & 1)
-                    and ((table >> t) & 1) == ((table >> swap_inputs(t, a, b)) & 1)
-                    for table, care in zip(spec.tables, spec.care, strict=True)
-                    for t in range(1 << n)
-                )
-            else:
-                weights = dict(spec.weights)
-                rewards = dict(spec.rewards)
-                symmetric = all(
-                    weights.get(swap_inputs(t, a, b)) == w
-                    and rewards[swap_inputs(t, a, b)] == rewards[t]
-                    for t, w in spec.weights
-                )
-            if symmetric:
-                pairs.append((a, b))
-    return tuple(pairs)
+    return tuple(
+        (a, b)
+        for a in range(n)
+        for b in range(a + 1, n)
+        if _invariant(spec, a, b, False) or _invariant(spec, a, b, True)
+    )

@@ -84,7 +84,9 @@ class SynthesisResult:
     @property
     def minimum_size(self) -> int | None:
         """Fewest gates of any circuit meeting the specification, once the size search finished."""
-        sizes = [step.gates for step in self.steps if step.outcome == "sat" and step.depth_bound is None]
+        sizes = [
+            step.gates for step in self.steps if step.outcome == "sat" and step.depth_bound is None
+        ]
         return min(sizes) if sizes else None
 
     def to_json(self) -> dict[str, Any]:
@@ -103,6 +105,31 @@ class SynthesisResult:
         else:
             data.update({"size": None, "depth": None, "gates": [], "outputs": []})
         return data
+
+
+def essential_inputs(spec: TableSpecification, h: int) -> tuple[int, ...]:
+    """Inputs output ``h`` depends on: two cared-for assignments differing only there disagree."""
+    table, care = spec.tables[h], spec.care[h]
+    found = []
+    for j in range(spec.inputs):
+        bit = 1 << j
+        if any(
+            (care >> t) & 1
+            and (care >> (t | bit)) & 1
+            and ((table >> t) ^ (table >> (t | bit))) & 1
+            for t in range(1 << spec.inputs)
+            if not t & bit
+        ):
+            found.append(j)
+    return tuple(found)
+
+
+def size_lower_bound(spec: Specification) -> int:
+    """Gates any circuit for ``spec`` needs by counting: an output reading s inputs has a cone
+    of at least s-1 two-input gates (each gate joins two subtrees into one)."""
+    if not isinstance(spec, TableSpecification):
+        return 0
+    return max(0, *(len(essential_inputs(spec, h)) - 1 for h in range(spec.outputs)))
 
 
 def measure_cost(circuit: Circuit, measure: Measure) -> int:
@@ -155,15 +182,18 @@ class _Search:
         if depth_bound is not None and circuit.depth > depth_bound:
             raise SynthesisError(f"asked for depth <= {depth_bound}, decoded {circuit.depth}")
         if not self.spec.satisfied_by(circuit):
-            raise SynthesisError("the decoded circuit does not meet the specification:\n"
-                                 + circuit.listing())
+            raise SynthesisError(
+                "the decoded circuit does not meet the specification:\n" + circuit.listing()
+            )
         if self.basis == "aig" and any(g.op in (6, 9) for g in circuit.gates):
             raise SynthesisError("an AIG circuit uses an XOR gate")
         if self.extra_check is not None and not self.extra_check(circuit):
             raise SynthesisError("the decoded circuit fails the extra constraint")
 
 
-def _shapes(measure: Measure, cost: int, min_size: int, outputs: int) -> Iterator[tuple[int, int | None]]:
+def _shapes(
+    measure: Measure, cost: int, min_size: int, outputs: int
+) -> Iterator[tuple[int, int | None]]:
     """(gates, depth bound) pairs whose circuits have exactly ``cost`` (given size >= min_size)."""
     if measure == "size":
         yield cost, None
@@ -185,10 +215,19 @@ def _shapes(measure: Measure, cost: int, min_size: int, outputs: int) -> Iterato
         yield gates, depth
 
 
-def _unknown(search: _Search, measure: Measure, steps: list[ProofStep], start: float,
-             reason: str) -> SynthesisResult:
-    return SynthesisResult("unknown", measure, search.basis, None, None, tuple(steps),
-                           time.perf_counter() - start, reason)
+def _unknown(
+    search: _Search, measure: Measure, steps: list[ProofStep], start: float, reason: str
+) -> SynthesisResult:
+    return SynthesisResult(
+        "unknown",
+        measure,
+        search.basis,
+        None,
+        None,
+        tuple(steps),
+        time.perf_counter() - start,
+        reason,
+    )
 
 
 def synthesize_specification(
@@ -224,18 +263,40 @@ def synthesize_specification(
     steps: list[ProofStep] = []
     if isinstance(spec, RewardSpecification) and spec.best_reward() < spec.threshold:
         return SynthesisResult(
-            "infeasible", measure, basis, None, None, (), time.perf_counter() - start,
+            "infeasible",
+            measure,
+            basis,
+            None,
+            None,
+            (),
+            time.perf_counter() - start,
             f"no policy reaches {spec.threshold}: the best expected reward is {spec.best_reward()}",
         )
 
-    # Fewest gates first; every smaller size is answered unsat on the way.
+    # Fewest gates first; every smaller size is answered unsat (or excluded by counting).
     best: Circuit | None = None
-    for gates in range(0, MAX_GATES + 1):
+    lower = size_lower_bound(spec)
+    for gates in range(lower):
+        steps.append(
+            ProofStep(
+                gates,
+                None,
+                "bound",
+                0.0,
+                f"an output depends on {lower + 1} inputs, so its cone has at least {lower} gates",
+            )
+        )
+    for gates in range(lower, MAX_GATES + 1):
         step, circuit = search.ask(gates, None)
         steps.append(step)
         if step.outcome == "unknown":
-            return _unknown(search, measure, steps, start,
-                            f"no answer for {gates} gates ({step.note or 'time limit'})")
+            return _unknown(
+                search,
+                measure,
+                steps,
+                start,
+                f"no answer for {gates} gates ({step.note or 'time limit'})",
+            )
         if circuit is not None:
             best = circuit
             break
@@ -250,33 +311,56 @@ def synthesize_specification(
     first = 1 if measure == "depth" else min_size + 1
     for cost in range(first, best_cost):
         if measure == "depth" and depth_capacity(spec.outputs, cost) < min_size:
-            steps.append(ProofStep(min_size, cost, "bound", 0.0,
-                                   f"depth {cost} holds at most {depth_capacity(spec.outputs, cost)} "
-                                   f"gates feeding {spec.outputs} output(s), fewer than {min_size}"))
+            steps.append(
+                ProofStep(
+                    min_size,
+                    cost,
+                    "bound",
+                    0.0,
+                    f"depth {cost} holds at most {depth_capacity(spec.outputs, cost)} "
+                    f"gates feeding {spec.outputs} output(s), fewer than {min_size}",
+                )
+            )
             continue
         for gates, depth_bound in _shapes(measure, cost, min_size, spec.outputs):
             step, circuit = search.ask(gates, depth_bound)
             steps.append(step)
             if step.outcome == "unknown":
-                return _unknown(search, measure, steps, start,
-                                f"no answer for {gates} gates at depth <= {depth_bound}")
+                return _unknown(
+                    search,
+                    measure,
+                    steps,
+                    start,
+                    f"no answer for {gates} gates at depth <= {depth_bound}",
+                )
             if circuit is not None:
                 return _finish(search, measure, circuit, steps, start)
     return _finish(search, measure, best, steps, start)
 
 
-def _finish(search: _Search, measure: Measure, circuit: Circuit, steps: list[ProofStep],
-            start: float) -> SynthesisResult:
+def _finish(
+    search: _Search, measure: Measure, circuit: Circuit, steps: list[ProofStep], start: float
+) -> SynthesisResult:
     cost = measure_cost(circuit, measure)
     refuted = [s for s in steps if s.outcome in ("unsat", "bound")]
     if cost == 0:
         reason = "cost 0: nothing is cheaper"
     elif measure == "size":
-        reason = f"unsat for every size below {cost} ({', '.join(str(s.gates) for s in refuted)} gates)"
+        reason = (
+            f"unsat for every size below {cost} ({', '.join(str(s.gates) for s in refuted)} gates)"
+        )
     else:
         reason = f"unsat or impossible for all {len(refuted)} cheaper shapes (gates, depth bound)"
-    return SynthesisResult("optimal", measure, search.basis, circuit, cost, tuple(steps),
-                           time.perf_counter() - start, reason)
+    return SynthesisResult(
+        "optimal",
+        measure,
+        search.basis,
+        circuit,
+        cost,
+        tuple(steps),
+        time.perf_counter() - start,
+        reason,
+    )
 
 
 def synthesize(
@@ -317,8 +401,14 @@ def circuit_at_cost(
     circuit satisfies ``extra``.
     """
     start = time.perf_counter()
-    search = _Search(spec, basis, symmetric_pairs(spec) if symmetric_inputs else (), extra,
-                     extra_check, None if timeout is None else start + timeout)
+    search = _Search(
+        spec,
+        basis,
+        symmetric_pairs(spec) if symmetric_inputs else (),
+        extra,
+        extra_check,
+        None if timeout is None else start + timeout,
+    )
     steps: list[ProofStep] = []
     for gates, depth_bound in _shapes(measure, cost, min_size, spec.outputs):
         step, circuit = search.ask(gates, depth_bound)
@@ -371,4 +461,3 @@ def lookup_table_size(
 
 def _ceil_log2(value: int) -> int:
     return max(value - 1, 0).bit_length()
-
