@@ -70,7 +70,6 @@ from sympy.core.function import AppliedUndef
 from calculus.costs import EXCHANGE, Atomic, G, Junction, LogicFormula, Negation, atomics
 from calculus.logic import (
     Encoder,
-    Hypothesis,
     Problem,
     Unsupported,
     Verdict,
@@ -79,6 +78,7 @@ from calculus.logic import (
     _reason,
     decide,
     evaluate,
+    hypotheses_hold,
     relevant_atoms,
 )
 
@@ -544,14 +544,9 @@ def _with_exchange(formulas: Sequence[LogicFormula], atoms: dict[sympy.Basic, sy
 
 def _confirm(problem: Problem, values: dict[sympy.Basic, sympy.Expr]) -> bool:
     """Exactly: the bounds and assumptions hold at `values` and the claim fails."""
+    if not hypotheses_hold(problem.hypotheses, values):
+        return False
     try:
-        for hypothesis in problem.hypotheses:
-            for symbol, kind in hypothesis.bounds:
-                value = values.get(symbol, sympy.Integer(1))
-                if value < 0 or (kind == "positive" and value == 0):
-                    return False
-            if hypothesis.formula is not None and not evaluate(hypothesis.formula, values):
-                return False
         return not evaluate(problem.claim, values)
     except (ZeroDivisionError, TypeError):
         return False
@@ -755,7 +750,7 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
     check.add(satisfiable)
     if check.check() != z3.unsat:
         return Verdict("unknown", reason="z3's costs where no g works did not survive the re-check")
-    if not _confirm_assumptions(problem.hypotheses, atoms):
+    if not hypotheses_hold(problem.hypotheses, atoms):
         return Verdict("unknown", reason="z3's costs did not satisfy the assumptions exactly")
     shown = tuple((s.name, Fraction(int(atoms[s].p), int(atoms[s].q)))
                   for s in relevant_atoms(problem.claim, include_g=False) if s in atoms)
@@ -764,19 +759,3 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
         f"with these costs no {family} g satisfies the claim: its axioms instantiated where g "
         f"is applied ({points} {'point' if points == 1 else 'points'}) already contradict it "
         "(re-checked with the costs fixed, in exact rational arithmetic)",))
-
-
-def _confirm_assumptions(hypotheses: Sequence[Hypothesis],
-                         atoms: dict[sympy.Basic, sympy.Expr]) -> bool:
-    """Exactly: the bounds and assumptions (none mentioning g) hold at `atoms`."""
-    try:
-        for hypothesis in hypotheses:
-            for symbol, kind in hypothesis.bounds:
-                value = atoms.get(symbol, sympy.Integer(1))
-                if value < 0 or (kind == "positive" and value == 0):
-                    return False
-            if hypothesis.formula is not None and not evaluate(hypothesis.formula, atoms):
-                return False
-        return True
-    except (ZeroDivisionError, TypeError):
-        return False

@@ -465,18 +465,26 @@ def _exact_values(solver: z3.Solver, model: z3.ModelRef, encoder: Encoder,
     return exact
 
 
-def _confirm(problem: Problem, values: dict[sympy.Basic, sympy.Expr]) -> bool:
-    """Exact re-check: every hypothesis holds and the claim fails at `values`."""
+def hypotheses_hold(hypotheses: Sequence[Hypothesis], values: dict[sympy.Basic, sympy.Expr]) -> bool:
+    """Exactly: every default bound and assumption holds at `values` (unset atoms are 1)."""
     try:
-        if values.get(G, sympy.Integer(1)) <= 0:
-            return False
-        for hypothesis in problem.hypotheses:
+        for hypothesis in hypotheses:
             for symbol, kind in hypothesis.bounds:
                 value = values.get(symbol, sympy.Integer(1))
                 if value < 0 or (kind == "positive" and value == 0):
                     return False
             if hypothesis.formula is not None and not evaluate(hypothesis.formula, values):
                 return False
+        return True
+    except (ZeroDivisionError, TypeError):
+        return False
+
+
+def _confirm(problem: Problem, values: dict[sympy.Basic, sympy.Expr]) -> bool:
+    """Exact re-check: every hypothesis holds and the claim fails at `values`."""
+    if values.get(G, sympy.Integer(1)) <= 0 or not hypotheses_hold(problem.hypotheses, values):
+        return False
+    try:
         if problem.for_some_g:
             return not exists_g(problem.claim, values)
         return not evaluate(problem.claim, values)
