@@ -295,7 +295,8 @@ def synthesize_specification(
                 measure,
                 steps,
                 start,
-                f"no answer for {gates} gates ({step.note or 'time limit'})",
+                (f"no circuit with fewer than {gates} gates; " if gates else "")
+                + f"no answer for {gates} gates ({step.note or 'time limit'})",
             )
         if circuit is not None:
             best = circuit
@@ -338,6 +339,10 @@ def synthesize_specification(
     return _finish(search, measure, best, steps, start)
 
 
+def _span(sizes: list[int]) -> str:
+    return str(sizes[0]) if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
+
+
 def _finish(
     search: _Search, measure: Measure, circuit: Circuit, steps: list[ProofStep], start: float
 ) -> SynthesisResult:
@@ -346,9 +351,14 @@ def _finish(
     if cost == 0:
         reason = "cost 0: nothing is cheaper"
     elif measure == "size":
-        reason = (
-            f"unsat for every size below {cost} ({', '.join(str(s.gates) for s in refuted)} gates)"
-        )
+        counted = [s.gates for s in refuted if s.outcome == "bound"]
+        solved = [s.gates for s in refuted if s.outcome == "unsat"]
+        parts = []
+        if counted:
+            parts.append(f"{_span(counted)} gates excluded by counting")
+        if solved:
+            parts.append(f"{_span(solved)} gates unsat")
+        reason = f"no circuit with fewer than {cost} gates: " + "; ".join(parts)
     else:
         reason = f"unsat or impossible for all {len(refuted)} cheaper shapes (gates, depth bound)"
     return SynthesisResult(

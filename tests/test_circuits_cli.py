@@ -1,0 +1,86 @@
+"""``cost synth`` semantics through ``synth_main``: text, JSON, exit statuses, bad input."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from calculus.circuits.cli import synth_main
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    status = synth_main(list(argv), stdout=out, stderr=err)
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_text_listing_of_majority() -> None:
+    status, out, err = run("--inputs", "3", "--table", "e8")
+    assert status == 0 and err == ""
+    lines = out.splitlines()
+    assert lines[0] == "size 4, depth 3 (basis b2, measure size = 4)"
+    assert lines[1].startswith("proved minimal: no circuit with fewer than 4 gates")
+    assert sum(line.startswith("g") for line in lines) == 4
+    assert lines[-1].startswith("y1 = ")
+
+
+def test_json_full_adder() -> None:
+    status, out, _ = run("--inputs", "3", "--table", "96", "--table", "0xE8", "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert data["size"] == 5 and data["proved_minimal"] is True
+    assert isinstance(data["depth"], int)
+    assert len(data["gates"]) == 5 and len(data["outputs"]) == 2
+    assert data["tables"] == ["96", "e8"]
+    assert all(step["outcome"] in ("unsat", "bound") for step in data["proof"])
+    assert [step["gates"] for step in data["proof"]] == [0, 1, 2, 3, 4]
+
+
+def test_json_zero_cost_and_measures() -> None:
+    status, out, _ = run("--inputs", "2", "--table", "5", "--format", "json")
+    assert status == 0
+    data = json.loads(out)
+    assert (data["size"], data["depth"], data["outputs"][0]["node"]) == (0, 0, "x1")
+    assert data["outputs"][0]["complemented"] is True
+    status, out, _ = run(
+        "--inputs", "4", "--table", "f1ca", "--measure", "depth", "--format", "json"
+    )
+    data = json.loads(out)
+    assert (data["depth"], data["size"], data["cost"]) == (3, 6, 3)
+
+
+def test_aig_and_dont_care() -> None:
+    status, out, _ = run("--inputs", "2", "--table", "6", "--basis", "aig", "--format", "json")
+    assert json.loads(out)["size"] == 3
+    status, out, _ = run("--inputs", "3", "--table", "3e", "--dont-care", "1", "--format", "json")
+    assert json.loads(out)["size"] == 1
+
+
+def test_timeout_is_unknown_with_exit_1() -> None:
+    status, out, _ = run("--inputs", "5", "--table", "169ae443", "--timeout", "0.2")
+    assert status == 1
+    assert out.startswith("unknown:")
+
+
+@pytest.mark.parametrize(
+    ("argv", "fragment"),
+    [
+        (["--inputs", "2", "--table", "1ff"], "more than 4 bits"),
+        (["--inputs", "2", "--table", "zz"], "not a hexadecimal number"),
+        (["--inputs", "2"], "--table"),
+        (["--inputs", "2", "--table", "6", "--basis", "nand"], "invalid choice"),
+        (["--inputs", "99", "--table", "6"], "--inputs must be between"),
+        (["--inputs", "3", "--table", "e8", "--dont-care", "1", "--dont-care", "2"], "don't-care"),
+        (["--inputs", "2", "--table", "6", "--timeout", "-1"], "--timeout"),
+        (["--inputs", "two", "--table", "6"], "invalid int value"),
+    ],
+)
+def test_bad_input_exits_2_without_traceback(argv: list[str], fragment: str) -> None:
+    status, out, err = run(*argv)
+    assert status == 2
+    assert out == ""
+    assert err.startswith("cost synth: error: ")
+    assert fragment in err
+    assert "Traceback" not in err
