@@ -1070,8 +1070,12 @@ class _Elimination:
                 if not self._fixed_satisfiable(component):
                     return []
                 continue
-            cells = _satisfiable_cells(component, _to_cells(result), self.deadline)
-            result = _union(cells)
+            rivals = sum(1 for row in component if any(len(p) > 1 for p in _polys(row)))
+            convex = _convex_where(component, self.deadline) if rivals > 1 else None
+            if convex is not None:
+                result = _intersection(result, convex)
+            else:
+                result = _union(_satisfiable_cells(component, _to_cells(result), self.deadline))
             if not result:
                 return []
         return result
@@ -1081,6 +1085,106 @@ class _Elimination:
         if key not in self._fixed:
             self._fixed[key] = bool(_satisfiable_cells(rows, [_ANYWHERE], self.deadline))
         return self._fixed[key]
+
+
+# When every cost atom enters the comparisons either multiplied by g (a c-atom) or not (a
+# t-atom), and no row mixes the two kinds, the substitution y = g*x for the c-atoms makes
+# every row linear in (g, atoms) jointly (after multiplying it by a power of g > 0). The set
+# of g is then the projection of one polyhedron: an interval with rational ends, found by
+# exact linear programming instead of elimination. This is the common case in practice (the
+# essay's assumptions each speak about description lengths or about run times, not both).
+
+
+def _scaled_rows(rows: list[_Row]) -> list[tuple[dict[int, int], int, int, str]] | None:
+    """Rows as (coefficients, coefficient of g, constant, relation) after the substitution,
+    or None when the substitution does not make them linear."""
+    scaled = {i for row in rows for i, p in row.coefficients if len(p) > 1}
+    result = []
+    for row in rows:
+        exponents = set()
+        terms: dict[int, int] = {}
+        for index, poly in row.coefficients:
+            degrees = [d for d, c in enumerate(poly) if c]
+            if len(degrees) != 1:
+                return None
+            degree = degrees[0]
+            exponents.add(degree - 1 if index in scaled else degree)
+            terms[index] = int(poly[degree])
+        if len(exponents) > 1:
+            return None
+        exponent = exponents.pop() if exponents else 0
+        constant = row.constant
+        if any(c and d not in (exponent, exponent + 1) for d, c in enumerate(constant)):
+            return None
+        plain = int(constant[exponent]) if 0 <= exponent < len(constant) else 0
+        with_g = int(constant[exponent + 1]) if 0 <= exponent + 1 < len(constant) else 0
+        result.append((terms, with_g, plain, row.relation))
+    return result
+
+
+def _convex_where(rows: list[_Row], deadline: float) -> list[_Piece] | None:
+    """The g > 0 where the rows are satisfiable, when `_scaled_rows` applies; else None."""
+    linear = _scaled_rows(rows)
+    if linear is None:
+        return None
+    import z3
+
+    g = z3.Real("g")
+    unknowns = {i: z3.Real(f"v{i}") for terms, _, _, _ in linear for i in terms}
+
+    def side(terms: dict[int, int], with_g: int, plain: int) -> z3.ArithRef:
+        parts = [c * unknowns[i] for i, c in terms.items()]
+        if with_g:
+            parts.append(with_g * g)
+        return z3.Sum(parts) + plain if parts else z3.RealVal(plain)
+
+    exact = [g > 0]
+    relaxed = [g >= 0]
+    for terms, with_g, plain, relation in linear:
+        value = side(terms, with_g, plain)
+        exact.append(
+            value > 0 if relation == ">" else value >= 0 if relation == ">=" else value == 0
+        )
+        relaxed.append(value == 0 if relation == "=" else value >= 0)
+
+    def budget() -> int:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise _Timeout("the elimination ran out of time")
+        return max(int(remaining * 1000), 1)
+
+    def satisfiable(extra: list[z3.BoolRef]) -> bool:
+        solver = z3.Solver()
+        solver.set("timeout", budget())
+        solver.add(*exact, *extra)
+        answer = solver.check()
+        if answer == z3.unknown:
+            raise _Timeout(f"z3 gave up: {solver.reason_unknown()}")
+        return answer == z3.sat
+
+    def extreme(maximize: bool) -> Fraction | None:
+        optimizer = z3.Optimize()
+        optimizer.set("timeout", budget())
+        optimizer.add(*relaxed)
+        handle = optimizer.maximize(g) if maximize else optimizer.minimize(g)
+        if optimizer.check() != z3.sat:
+            raise _Timeout("z3 could not optimize g")
+        value = handle.value()
+        if z3.is_int_value(value):
+            return Fraction(value.as_long())
+        if not z3.is_rational_value(value):
+            return None  # unbounded
+        return Fraction(value.numerator_as_long(), value.denominator_as_long())
+
+    if not satisfiable([]):
+        return []
+    lo, hi = extreme(False), extreme(True)
+    assert lo is not None
+    lo_in = lo > 0 and satisfiable([g == z3.RealVal(str(lo))])
+    hi_in = hi is not None and satisfiable([g == z3.RealVal(str(hi))])
+    if hi is not None and lo == hi:
+        return [_Piece(lo, hi, True, True)] if lo_in else []
+    return [_Piece(lo, hi, lo_in, hi_in)]
 
 
 def _polys(row: _Row) -> list[GPoly]:

@@ -33,7 +33,7 @@ from calculus.dominance import (
 
 __all__ = ["QepcadError", "available", "install", "solve", "ranges", "program_ranges"]
 
-_CELLS = 20_000_000  # QEPCAD's garbage-collected space; the default 2,000,000 is too small
+_CELLS = 5_000_000  # QEPCAD's garbage-collected space to start with; quadrupled when short
 
 
 class QepcadError(Exception):
@@ -326,7 +326,7 @@ def solve(text: str, timeout: float = 60.0) -> str:
             )
         except subprocess.TimeoutExpired as error:
             raise QepcadError(f"qepcad timed out after {timeout:g} s") from error
-        output = done.stdout
+        output = done.stdout + done.stderr
         if "An equivalent quantifier-free formula:" in output:
             body = output.split("An equivalent quantifier-free formula:", 1)[1]
             return body.split("=====================  The End", 1)[0].strip()
