@@ -49,7 +49,6 @@ class CircuitEncoding:
         at_most_one: bool = True,
     ) -> None:
         self.spec = spec
-        self.distinct_functions = distinct_functions
         self.n = spec.inputs
         self.r = gates
         self.m = spec.outputs
@@ -62,7 +61,7 @@ class CircuitEncoding:
             for mask in spec.care:
                 care_any |= mask
             self.rows = [t for t in range(1, 1 << self.n) if (care_any >> t) & 1]
-        self._row_set = set(self.rows)
+        self.distinct_functions = distinct_functions
         add = self.builder.add
         new = self.builder.new_variable
 
@@ -79,7 +78,9 @@ class CircuitEncoding:
             self.operator.append((new(), new(), new()))
             self.values.append({t: new() for t in self.rows})
         for i in range(gates):
-            self._gate_clauses(i)
+            self._operator_clauses(i)
+            for t in self.rows:
+                self._gate_row_clauses(i, t)
             if at_most_one:
                 self._at_most_one(list(self.select[i].values()))
 
@@ -100,11 +101,8 @@ class CircuitEncoding:
                 care, table = spec.care[h], spec.tables[h]
                 polarity: Lit = bool(table & 1) if care & 1 else new()
                 self.polarity.append(polarity)
-                for source, chosen in self.output_select[h].items():
-                    for t in self.rows:
-                        if (care >> t) & 1:
-                            target = xor_constant(polarity, (table >> t) & 1)
-                            self.builder.add_equal(self.node_value(source, t), target, -chosen)
+            for t in self.rows:
+                self._output_row_clauses(t)
 
         self._symmetry_breaks(symmetric)
         if depth_bound is not None and depth_bound < gates:
@@ -153,10 +151,9 @@ class CircuitEncoding:
 
     # -- clause groups ----------------------------------------------------------------
 
-    def _gate_clauses(self, i: int) -> None:
+    def _operator_clauses(self, i: int) -> None:
         add = self.builder.add
         g1, g2, g3 = self.operator[i]
-        op_var = {1: g1, 2: g2, 3: g3}
         # Non-trivial operators: not constant 0, not the first fanin, not the second.
         add(g1, g2, g3)
         add(-g1, g2, -g3)
@@ -164,22 +161,62 @@ class CircuitEncoding:
         if self.basis == "aig":
             add(-g1, -g2, g3)  # no XOR: AND with inverted inputs/outputs only
         add(*self.select[i].values())
-        x = self.values[i]
+
+    def _gate_row_clauses(self, i: int, t: int) -> None:
+        """Gate i's value on row t is its operator applied to its selected fanins' values.
+
+        For selection s, fanin values a, b and value x: s and (a, b) = (0, 0) give x = 0;
+        otherwise x equals the operator bit g_ab.  Known input values are folded in.  This
+        is the bulk of the clauses, so the DIMACS lines are written directly.
+        """
+        lines = self.builder.clauses
+        n = self.n
+        op_var = (0, *self.operator[i])
+        x = self.values[i][t]
         for (j, k), s in self.select[i].items():
-            for t in self.rows:
-                vj, vk = self.node_value(j, t), self.node_value(k, t)
-                for a in (0, 1):
-                    for b in (0, 1):
-                        not_a = xor_constant(vj, a)  # false exactly when value of j is a
-                        not_b = xor_constant(vk, b)
-                        if not_a is True or not_b is True:
-                            continue
-                        if a == 0 and b == 0:
-                            add(-s, not_a, not_b, -x[t])
-                        else:
-                            g = op_var[a + 2 * b]
-                            add(-s, not_a, not_b, -x[t], g)
-                            add(-s, not_a, not_b, x[t], -g)
+            if k < n:  # both fanins are inputs: their values are known
+                index = ((t >> j) & 1) + 2 * ((t >> k) & 1)
+                if index == 0:
+                    lines.append(f"{-s} {-x} 0")
+                else:
+                    g = op_var[index]
+                    lines.append(f"{-s} {-x} {g} 0")
+                    lines.append(f"{-s} {x} {-g} 0")
+                continue
+            vk = self.values[k - n][t]
+            if j < n:  # first fanin an input, second a gate
+                a = (t >> j) & 1
+                for b, not_b in ((0, vk), (1, -vk)):
+                    index = a + 2 * b
+                    if index == 0:
+                        lines.append(f"{-s} {not_b} {-x} 0")
+                    else:
+                        g = op_var[index]
+                        lines.append(f"{-s} {not_b} {-x} {g} 0")
+                        lines.append(f"{-s} {not_b} {x} {-g} 0")
+                continue
+            vj = self.values[j - n][t]
+            for a, not_a in ((0, vj), (1, -vj)):
+                for b, not_b in ((0, vk), (1, -vk)):
+                    index = a + 2 * b
+                    if index == 0:
+                        lines.append(f"{-s} {not_a} {not_b} {-x} 0")
+                    else:
+                        g = op_var[index]
+                        lines.append(f"{-s} {not_a} {not_b} {-x} {g} 0")
+                        lines.append(f"{-s} {not_a} {not_b} {x} {-g} 0")
+
+    def _output_row_clauses(self, t: int) -> None:
+        """Table mode: each output's selected node equals the table (after inversion) on t."""
+        spec = self.spec
+        assert not isinstance(spec, RewardSpecification)
+        for h in range(self.m):
+            care, table = spec.care[h], spec.tables[h]
+            if not (care >> t) & 1:
+                continue
+            target = xor_constant(self.polarity[h], (table >> t) & 1)
+            for source, chosen in self.output_select[h].items():
+                self.builder.add_equal(self.node_value(source, t), target, -chosen)
 
     def _symmetry_breaks(self, symmetric: tuple[tuple[int, int], ...]) -> None:
         add = self.builder.add
