@@ -9,6 +9,8 @@ from fractions import Fraction
 from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from calculus.circuits.circuit import Circuit, Gate, Output, apply_operator
 from calculus.circuits.specification import (
@@ -20,6 +22,7 @@ from calculus.circuits.specification import (
 from calculus.circuits.synthesis import (
     lookup_table_size,
     synthesize,
+    synthesize_reward,
     synthesize_specification,
 )
 
@@ -394,3 +397,55 @@ def test_lookup_table_size() -> None:
     # Don't-care assignments are answered 0.
     assert lookup_table_size(2, [0b1110], [0b0010]).size == 1
     assert lookup_table_size(3, [parity(3)]).size == 4 * 2 + 3
+
+
+# -- properties ------------------------------------------------------------------------------
+
+
+@st.composite
+def random_circuits(draw: st.DrawFn) -> Circuit:
+    inputs = draw(st.integers(2, 4))
+    gates = []
+    for index in range(draw(st.integers(0, 5))):
+        node = inputs + index
+        second = draw(st.integers(1, node - 1))
+        first = draw(st.integers(0, second - 1))
+        gates.append(Gate(draw(st.integers(0, 15)), first, second))
+    total = inputs + len(gates)
+    outputs = tuple(
+        Output(draw(st.integers(0, total - 1)), draw(st.booleans()))
+        for _ in range(draw(st.integers(1, 2)))
+    )
+    return Circuit(inputs, tuple(gates), outputs)
+
+
+@settings(max_examples=40, deadline=None)
+@given(random_circuits())
+def test_no_circuit_beats_the_minimum(circuit: Circuit) -> None:
+    # Any circuit's own tables: the minimum is at most its size, and is re-simulated.
+    tables = list(circuit.truth_tables())
+    result = synthesize(circuit.inputs, tables)
+    assert check(result, tables).size <= circuit.size
+    depth = synthesize(circuit.inputs, tables, measure="depth")
+    assert check(depth, tables).depth <= circuit.depth
+
+
+def test_tiny_input_counts() -> None:
+    for inputs, table in ((0, 0), (0, 1), (1, 0b01), (1, 0b10), (1, 0b11)):
+        result = synthesize(inputs, [table])
+        assert check(result, [table]).size == 0
+    # the same function twice, and a function with its complement, share gates
+    tables = [0b0110, 0b0110, 0b1001]
+    assert check(synthesize(2, tables), tables).size == 1
+
+
+def test_synthesize_reward_from_plain_data() -> None:
+    # Output 1 on 111 and 0 on the states with at most one 1; 011, 101, 110 are free.
+    weights = {0: 1, 1: 1, 2: 1, 4: 1, 7: 2}
+    rewards = {t: [1 - (t == 7), int(t == 7)] for t in weights}
+    result = synthesize_reward(3, 1, weights, rewards, 6)
+    assert result.status == "optimal"
+    circuit = result.circuit
+    assert circuit is not None
+    assert all(circuit.simulate(t)[0] == (t == 7) for t in weights)
+    assert circuit.size == 1  # the AND of any two inputs fits

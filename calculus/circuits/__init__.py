@@ -29,6 +29,7 @@ from .synthesis import (
     SynthesisResult,
     lookup_table_size,
     synthesize,
+    synthesize_reward,
     synthesize_specification,
 )
 from .tasks import Task, TaskSet, combine, proxy_task_set, shared_goal_task_set, task, task_set
@@ -59,6 +60,7 @@ __all__ = [
     "shared_goal_task_set",
     "synth_main",
     "synthesize",
+    "synthesize_reward",
     "synthesize_specification",
     "table_specification",
     "task",

@@ -11,8 +11,9 @@ the specification before it is returned.  A time limit turns into status ``unkno
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 from typing import Literal as TypingLiteral
 
@@ -24,6 +25,7 @@ from .specification import (
     Specification,
     SpecificationError,
     TableSpecification,
+    reward_specification,
     symmetric_pairs,
     table_specification,
 )
@@ -389,6 +391,24 @@ def synthesize(
     ``unknown``.
     """
     spec = table_specification(inputs, tables, dont_care)
+    return synthesize_specification(spec, basis=basis, measure=measure, timeout=timeout)
+
+
+def synthesize_reward(
+    inputs: int,
+    outputs: int,
+    weights: Mapping[int, Fraction | int],
+    reward: Mapping[int, Sequence[Fraction | int]] | Callable[[int, int], Fraction | int],
+    threshold: Fraction | int,
+    *,
+    basis: Basis = "b2",
+    measure: Measure = "size",
+    timeout: float | None = None,
+) -> SynthesisResult:
+    """A minimum circuit whose expected reward ``sum_t weights[t] * reward(t, action(t))``
+    is at least ``threshold`` (the action is the outputs read as a number, y1 lowest).
+    Status ``infeasible`` when no policy reaches the threshold."""
+    spec = reward_specification(inputs, outputs, weights, reward, threshold)
     return synthesize_specification(spec, basis=basis, measure=measure, timeout=timeout)
 
 
