@@ -104,62 +104,20 @@ def format_intervals(intervals: Iterable[Interval]) -> str:
 # Thresholds
 
 
-def _threshold_text(
-    winner: str,
-    loser: str,
-    delta_c: sympy.Expr,
-    delta_t: sympy.Expr,
-    sign_of_delta_c: int | None = None,
-) -> str:
-    """Spell out P beats Q as a bound on g, one case per possible sign of c(P)-c(Q).
-
-    `sign_of_delta_c` is the sign the assumptions force on c(P)-c(Q) (None: not forced),
-    so only the cases that can happen are written.
-    """
+def numeric_threshold(winner: str, loser: str, delta_c: Fraction, delta_t: Fraction) -> Threshold:
+    """P beats Q  <=>  g*delta_c < delta_t  for numbers delta_c = c(P)-c(Q), delta_t = t(Q)-t(P)."""
     head = f"{winner} beats {loser} <=> "
-    if delta_c.is_number:
-        sign_of_delta_c = int(sympy.sign(delta_c))
-    ratio = sympy.simplify(delta_t / delta_c) if delta_c != 0 else None
-    cases: list[str] = []
-    if sign_of_delta_c in (None, 1):
-        cases.append(
-            f"g < {sympy.sstr(ratio)}"
-            + ("" if sign_of_delta_c == 1 else f" when {sympy.sstr(delta_c)} > 0")
-        )
-    if sign_of_delta_c in (None, -1):
-        cases.append(
-            f"g > {sympy.sstr(ratio)}"
-            + ("" if sign_of_delta_c == -1 else f" when {sympy.sstr(delta_c)} < 0")
-        )
-    if sign_of_delta_c in (None, 0):
-        if delta_t.is_number:
-            verdict = "always" if delta_t > 0 else "never"
-            cases.append(
-                verdict + ("" if sign_of_delta_c == 0 else f" when {sympy.sstr(delta_c)} = 0")
-            )
-        else:
-            cases.append(
-                f"{sympy.sstr(delta_t)} > 0"
-                + ("" if sign_of_delta_c == 0 else f" when {sympy.sstr(delta_c)} = 0")
-            )
-    return head + "; ".join(cases)
+    if delta_c > 0:
+        text = f"g < {_number(delta_t / delta_c)}"
+    elif delta_c < 0:
+        text = f"g > {_number(delta_t / delta_c)}"
+    else:
+        text = "always" if delta_t > 0 else "never"
+    return Threshold(winner, loser, _rational(delta_c), _rational(delta_t), head + text)
 
 
-def make_threshold(
-    winner: str,
-    loser: str,
-    delta_c: sympy.Expr,
-    delta_t: sympy.Expr,
-    sign_of_delta_c: int | None = None,
-) -> Threshold:
-    """The pairwise threshold of `winner` over `loser` from c(P)-c(Q) and t(Q)-t(P)."""
-    return Threshold(
-        winner,
-        loser,
-        delta_c,
-        delta_t,
-        _threshold_text(winner, loser, delta_c, delta_t, sign_of_delta_c),
-    )
+def _rational(value: Fraction) -> sympy.Expr:
+    return sympy.Rational(value.numerator, value.denominator)
 
 
 # ---------------------------------------------------------------------------
@@ -287,9 +245,7 @@ def scenario_ranges(
         thresholds = []
         for other in bounding.get(index, ()):
             (c1, t1), (c2, t2) = values[index], values[other]
-            thresholds.append(
-                make_threshold(name, names[other], sympy.Rational(c1 - c2), sympy.Rational(t2 - t1))
-            )
+            thresholds.append(numeric_threshold(name, names[other], c1 - c2, t2 - t1))
         rows.append(RangeRow(name, pieces, pieces, tuple(thresholds)))
     return RangesResult(tuple(names), scenario, tuple(rows), "exact", None)
 
@@ -896,7 +852,7 @@ def _inequality_step(rows: list[_Row], cell: _Cell, eliminated: int) -> _Step:
 
 
 class _NonLinear(Exception):
-    pass
+    """The model is outside what the linear elimination handles (a product, a huge DNF)."""
 
 
 @dataclass(frozen=True)
@@ -1463,7 +1419,7 @@ def _nonlinear_ranges(
     from calculus.qepcad import available, ranges  # imported late: it builds on this module
 
     if not available():
-        reason = f"non-linear ({why}) and QEPCAD B is not installed for the exact fallback"
+        reason = f"beyond the linear elimination ({why}) and QEPCAD B is not installed for the exact fallback"
         return RangesResult(
             names, None, tuple(RangeRow(n, (), (), ()) for n in names), "unknown", reason
         )

@@ -314,6 +314,7 @@ def solve(text: str, timeout: float = 60.0) -> str:
     if not available():
         raise QepcadError("qepcad is not installed")
     cells = _CELLS
+    started = time.monotonic()
     for _ in range(3):
         try:
             done = subprocess.run(
@@ -334,6 +335,8 @@ def solve(text: str, timeout: float = 60.0) -> str:
             cells *= 4
             continue
         break
+    if time.monotonic() - started >= timeout - 0.5:
+        raise QepcadError(f"qepcad timed out after {timeout:g} s")
     tail = " ".join(output.strip().splitlines()[-3:])
     raise QepcadError(f"qepcad printed no formula: {tail[-300:]}")
 
@@ -658,7 +661,11 @@ def ranges(
 
 
 def _because(fallback_reason: str | None, problem: str) -> str:
-    return f"non-linear ({fallback_reason}); {problem}" if fallback_reason else problem
+    return (
+        f"beyond the linear elimination ({fallback_reason}); {problem}"
+        if fallback_reason
+        else problem
+    )
 
 
 def _thresholds(
