@@ -197,6 +197,22 @@ def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> An
         )
 
 
+# A reduction runs many exact-synthesis queries; it gets this many obligations' time.
+REDUCTION_TIMEOUT_FACTOR = 6
+
+
+def _guarded_reduction(model: Model, statement: n.Reduction, timeout: float) -> Any:
+    from calculus.circuits.language import ReductionOutcome, run_reduction
+
+    try:
+        return run_reduction(model, statement, timeout * REDUCTION_TIMEOUT_FACTOR)
+    except (InputError, KeyboardInterrupt):
+        raise
+    except Exception as error:  # noqa: BLE001 - reported as the outcome's reason
+        return ReductionOutcome(statement.name.text, statement.span, None,
+                                f"internal error: {type(error).__name__}: {error}")
+
+
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     costs = derive_costs(model)
     # Translate everything first so that `positivity` covers every atom in play.
@@ -206,7 +222,7 @@ def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
         costs.formula(claim.node.formula)
     claims = tuple(_guarded_claim(costs, c.node, c.name, timeout) for c in model.claims)
     ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
-    reductions: tuple[Any, ...] = ()
+    reductions = tuple(_guarded_reduction(model, r, timeout) for r in model.reductions)
     return FileResult(model.path, model.text, model.title, claims, ranges, reductions,
                       (), model, costs)
 

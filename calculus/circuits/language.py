@@ -1,0 +1,218 @@
+"""From the language's `task`, `tasks` and `reduction` statements to checked reductions.
+
+States are bit-vectors over a task's inputs in declaration order: input k is bit k of the
+state number (x1 the least significant bit, as in `cost synth`), and the written state
+`110` sets the first two inputs. Actions are the output bits the same way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from calculus import nodes as n
+from calculus.diagnostics import InputError, at
+from calculus.model import Model
+
+from .reduction import DECEPTIVE, ReductionResult, check_reduction
+from .specification import SpecificationError
+from .tasks import Task, TaskSet, task, task_set
+
+_CHECK_TITLES = {
+    "decomposition": "value decomposition E[R(π,T*)] = Σ p_i E[R(π,T_i)]",
+    "combined": "T* is the disjoint union with the p-mixture",
+    "same_minimum": "minimum on T* = minimum on the set",
+    "hypothesis": "hypothesis (on the set)",
+    "conclusion": "conclusion (on T*)",
+    "converse": "converse (one-task set)",
+    "lookup_table": "lookup table",
+}
+_MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
+
+
+def bit_value(expr: n.BitExpr, inputs: dict[str, int], state: int) -> int:
+    """The value of a bit expression on a state."""
+    if isinstance(expr, n.BitConst):
+        return expr.value
+    if isinstance(expr, n.BitVar):
+        return (state >> inputs[expr.name.text]) & 1
+    if isinstance(expr, n.BitNot):
+        return 1 - bit_value(expr.operand, inputs, state)
+    left, right = bit_value(expr.left, inputs, state), bit_value(expr.right, inputs, state)
+    if expr.op == "and":
+        return left & right
+    if expr.op == "or":
+        return left | right
+    if expr.op in ("xor", "!="):
+        return left ^ right
+    return 1 - (left ^ right)
+
+
+def state_number(bits: str) -> int:
+    """`110` (first input first) as a state number with the first input as bit 0."""
+    return sum(int(bit) << position for position, bit in enumerate(bits))
+
+
+def _number(expr: n.Expr) -> Fraction:
+    if isinstance(expr, n.Number):
+        return expr.value
+    if isinstance(expr, n.Negate):
+        return -_number(expr.operand)
+    if isinstance(expr, n.Arithmetic):
+        left, right = _number(expr.left), _number(expr.right)
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        if expr.op == "/":
+            return left / right
+        return Fraction(left ** int(right))
+    raise ValueError("not a number")
+
+
+def _actions(table: tuple[tuple[n.Name, n.BitExpr], ...], outputs: dict[str, int],
+             inputs: dict[str, int], state: int) -> int:
+    return sum(bit_value(expr, inputs, state) << outputs[name.text] for name, expr in table)
+
+
+def build_task(declared: n.Task, path: str) -> Task:
+    inputs = {name.text: k for k, name in enumerate(declared.inputs)}
+    outputs = {name.text: k for k, name in enumerate(declared.outputs)}
+    states = range(1 << len(inputs))
+    if declared.train_where is not None:
+        where = declared.train_where
+        training: dict[int, Fraction] | list[int] = [
+            s for s in states if bit_value(where, inputs, s)]
+        if not training:
+            raise InputError([at(path, where.span, "task",
+                                 f"no state of task '{declared.name}' satisfies `train where`")])
+    else:
+        training = {}
+        for state in declared.train_states:
+            weight = Fraction(1) if state.weight is None else _number(state.weight)
+            if weight <= 0:
+                raise InputError([at(path, state.span, "task", "a training weight must be > 0")])
+            training[state_number(state.bits)] = weight
+    intended = [_actions(declared.intended, outputs, inputs, s) for s in states]
+    reward = None
+    if declared.reward:
+        # Outputs without a reward line are rewarded for their intended value.
+        given = {name.text for name, _ in declared.reward}
+        table = declared.reward + tuple(
+            (name, expr) for name, expr in declared.intended if name.text not in given)
+        rewarded = [_actions(table, outputs, inputs, s) for s in states]
+
+        def reward(state: int, action: int) -> int:
+            return int(action == rewarded[state])
+
+    try:
+        return task(declared.name.text, len(inputs), len(outputs), training, intended, reward)
+    except SpecificationError as error:
+        raise InputError([at(path, declared.span, "task", str(error))]) from None
+
+
+def build_task_set(model: Model, name: str) -> TaskSet:
+    declared = model.task_sets[name]
+    tasks = [build_task(model.tasks[member.text], model.path) for member, _ in declared.members]
+    weights = None
+    if any(weight is not None for _, weight in declared.members):
+        weights = [Fraction(1) if w is None else _number(w) for _, w in declared.members]
+        for (member, _), weight in zip(declared.members, weights, strict=True):
+            if weight <= 0:
+                raise InputError([at(model.path, member.span, "task",
+                                     f"task '{member}' has weight {weight}; weights must be > 0")])
+    try:
+        return task_set(tasks, weights)
+    except SpecificationError as error:
+        raise InputError([at(model.path, declared.span, "task", str(error))]) from None
+
+
+@dataclass(frozen=True)
+class ReductionOutcome:
+    """A `reduction` statement checked: passes when every structural check is proved and
+    the conclusion on T* agrees with the hypothesis on the set (the essay's reduction and
+    its converse make them equivalent)."""
+
+    name: str
+    span: n.Span
+    result: ReductionResult | None
+    reason: str | None = None
+    listing: str = field(default="", compare=False)
+    inputs_note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return self.result.verdict if self.result is not None else "unknown"
+
+    @property
+    def passed(self) -> bool:
+        if self.result is None:
+            return False
+        verdicts = {check.name: check.verdict for check in self.result.checks}
+        structural = [v for k, v in verdicts.items() if k not in ("hypothesis", "conclusion")]
+        return (all(v == "proved" for v in structural)
+                and verdicts.get("conclusion") in ("proved", "refuted")
+                and verdicts.get("conclusion") == verdicts.get("hypothesis"))
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "kind": "reduction", "verdict": self.verdict,
+                                "passed": self.passed, "reason": self.reason,
+                                "line": self.span.line, "inputs": self.inputs_note}
+        if self.result is not None:
+            data.update(self.result.to_json())
+            data["verdict"] = self.verdict
+        return data
+
+    def text_lines(self) -> list[str]:
+        status = "pass" if self.passed else "FAIL"
+        if self.result is None:
+            return [f"? unknown  reduction {self.name}   [{status}]", f"    why: {self.reason}"]
+        result = self.result
+        conclusion = result.check("conclusion")
+        lines = [f"{_MARK[self.verdict]} {self.verdict:<8} reduction {self.name}: "
+                 f"{conclusion.statement}   [{status}]"]
+        for check in result.checks:
+            title = _CHECK_TITLES.get(check.name, check.name)
+            lines.append(f"    {_MARK[check.verdict]} {title}: {check.reason}")
+        if result.minimal_circuit is not None:
+            lines.append(f"    minimal circuit for T* ({result.measure} {result.minimal_cost}, "
+                         f"basis {result.basis}):")
+            lines.extend(f"      {line}" for line in result.minimal_circuit.listing().splitlines())
+            if self.inputs_note:
+                lines.append(f"      ({self.inputs_note})")
+        return lines
+
+
+def run_reduction(model: Model, reduction: n.Reduction, timeout: float) -> ReductionOutcome:
+    """Build the task set of a `reduction` statement and check the essay's construction."""
+    assert reduction.tasks is not None  # resolved by calculus.model
+    tasks = build_task_set(model, reduction.tasks.text)
+    bad = reduction.bad.text if reduction.bad is not None else tasks.tasks[0].name
+    measure = "+".join(x.text for x in reduction.measure) or "size"
+    threshold = _number(reduction.reward) if reduction.reward is not None else None
+    result = check_reduction(
+        tasks, bad,
+        threshold=threshold,
+        measure=measure,  # type: ignore[arg-type]
+        basis=(reduction.basis.text if reduction.basis else "b2"),  # type: ignore[arg-type]
+        predicate=DECEPTIVE,
+        timeout=timeout,
+    )
+    listing = result.minimal_circuit.listing() if result.minimal_circuit is not None else ""
+    return ReductionOutcome(reduction.name.text, reduction.span, result, None, listing,
+                            _inputs_note(model, tasks))
+
+
+def _inputs_note(model: Model, tasks: TaskSet) -> str:
+    """Which circuit input is which: the tasks' own inputs, then the task-index bits."""
+    first = model.tasks[tasks.tasks[0].name]
+    own = ", ".join(f"x{k + 1} = {name}" for k, name in enumerate(first.inputs))
+    width = len(first.inputs)
+    index = [f"x{width + k + 1}" for k in range(tasks.index_bits)]
+    if not index:
+        return own
+    numbering = ", ".join(f"{i} = {t.name}" for i, t in enumerate(tasks.tasks))
+    return f"{own}; task index {' '.join(index)} (least significant first): {numbering}"
