@@ -201,7 +201,8 @@ def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> An
 REDUCTION_TIMEOUT_FACTOR = 6
 
 
-def _guarded_reduction(model: Model, statement: n.Reduction, timeout: float) -> Any:
+def check_reduction_statement(model: Model, statement: n.Reduction, timeout: float) -> Any:
+    """Check one `reduction` statement; solver trouble becomes an unknown outcome."""
     from calculus.circuits.language import ReductionOutcome, run_reduction
 
     try:
@@ -222,7 +223,7 @@ def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
         costs.formula(claim.node.formula)
     claims = tuple(_guarded_claim(costs, c.node, c.name, timeout) for c in model.claims)
     ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
-    reductions = tuple(_guarded_reduction(model, r, timeout) for r in model.reductions)
+    reductions = tuple(check_reduction_statement(model, r, timeout) for r in model.reductions)
     return FileResult(model.path, model.text, model.title, claims, ranges, reductions,
                       (), model, costs)
 

@@ -156,7 +156,8 @@ def shift_spans(node: Any, lines: int, first_line_columns: int = 0) -> Any:
 
 def statement_name(statement: n.Statement) -> str | None:
     """The name a statement is known by in the model (labels, or `assume@LINE`)."""
-    if isinstance(statement, (n.Primitive, n.Program, n.Scenario)):
+    if isinstance(statement, (n.Primitive, n.Program, n.Scenario, n.Task, n.TaskSet,
+                              n.Reduction)):
         return statement.name.text
     if isinstance(statement, (n.Assume, n.Claim)):
         if statement.label is not None:
@@ -172,6 +173,8 @@ def _replacement_key(statement: n.Statement) -> tuple[Any, ...]:
         return ("name", statement.name.text)
     if isinstance(statement, n.Scenario):
         return ("scenario", statement.name.text)
+    if isinstance(statement, (n.Task, n.TaskSet, n.Reduction)):
+        return ("task", statement.name.text)
     if isinstance(statement, (n.Assume, n.Claim)) and statement.label is not None:
         return ("label", statement.label.text)
     if isinstance(statement, n.ModelTitle):
@@ -196,6 +199,12 @@ def _kind_of(statement: n.Statement) -> str:
         return "ranges"
     if isinstance(statement, n.Exchange):
         return "exchange"
+    if isinstance(statement, n.Task):
+        return "task"
+    if isinstance(statement, n.TaskSet):
+        return "task set"
+    if isinstance(statement, n.Reduction):
+        return "reduction"
     return "model"
 
 
@@ -440,6 +449,9 @@ class Session:
                 self.last_result = result
             elif isinstance(statement, n.Ranges):
                 outputs.append(Output("ranges", tuple(ranges_lines(ranges[statement]))))
+            elif isinstance(statement, n.Reduction):
+                outcome = self._reduce(state.model, statement)
+                outputs.append(Output("verdict", tuple(outcome.text_lines())))
             else:
                 outputs.append(Output("info", tuple(self._describe(verb, statement, state))))
         outputs.extend(self._changed(state, exclude=typed_claims))
@@ -692,8 +704,9 @@ class Session:
             self._origins, self._next_line = saved_origins, saved_next
             raise
         self._commit(entries, state)
+        reductions = tuple(self._reduce(state.model, r) for r in state.model.reductions)
         result = FileResult(shown, text, state.model.title, tuple(state.results.values()),
-                            tuple(ranges[r] for r in state.model.ranges), (), (),
+                            tuple(ranges[r] for r in state.model.ranges), reductions, (),
                             state.model, state.costs)
         return [Output("info", tuple(file_lines(result)) + (summary_line([result]),))]
 
@@ -777,7 +790,11 @@ class Session:
         outputs = [Output("verdict", tuple(claim_lines(r)), r) for r in chosen]
         if chosen:
             self.last_result = chosen[-1]
-        total = FileResult(self.display_path, "", claims=tuple(chosen))
+        reductions: tuple[Any, ...] = ()
+        if not argument.strip():
+            reductions = tuple(self._reduce(self.model, r) for r in self.model.reductions)
+            outputs += [Output("verdict", tuple(r.text_lines())) for r in reductions]
+        total = FileResult(self.display_path, "", claims=tuple(chosen), reductions=reductions)
         outputs.append(Output("info", (summary_line([total]),)))
         return outputs
 
@@ -917,7 +934,14 @@ class Session:
             ranges = tuple(compute_ranges(costs, r, self.timeout) for r in model.ranges)
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics, text)]) from None
-        return FileResult(path, text, model.title, claims, ranges, (), (), model, costs)
+        reductions = tuple(self._reduce(model, r) for r in model.reductions)
+        return FileResult(path, text, model.title, claims, ranges, reductions, (), model, costs)
+
+    def _reduce(self, model: Model, statement: n.Reduction) -> Any:
+        """Check a reduction statement; a problem in its tasks is shown, not raised."""
+        from calculus.check import check_reduction_statement
+
+        return check_reduction_statement(model, statement, self.timeout)
 
     def _command_report(self, text: str, argument: str) -> list[Output]:
         if not argument:
