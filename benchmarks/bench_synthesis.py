@@ -18,7 +18,6 @@ import os
 import platform
 import random
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from calculus.circuits.npn import npn_representatives  # noqa: E402
 from calculus.circuits.synthesis import synthesize  # noqa: E402
+from calculus.peers import ensure_debian_package  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,7 @@ def children_cpu() -> float:
 
 def find_abc() -> tuple[str | None, str]:
     """Path of the ABC binary, installing the Debian package if it is missing."""
-    for name in ("berkeley-abc", "abc"):
-        path = shutil.which(name)
-        if path:
-            return path, "found"
-    if shutil.which("apt-get") and os.geteuid() == 0:
-        subprocess.run(
-            ["apt-get", "install", "-y", "berkeley-abc"], capture_output=True, check=False
-        )
-        path = shutil.which("berkeley-abc")
-        if path:
-            return path, "installed with apt-get"
-        return None, "apt-get install -y berkeley-abc failed"
-    return None, "berkeley-abc is not installed and apt-get as root is not available"
+    return ensure_debian_package("berkeley-abc", "berkeley-abc", "abc")
 
 
 def abc_exact(abc: str, inputs: int, table: int, workdir: str) -> tuple[int, float, float]:

@@ -10,7 +10,6 @@ check of the linear elimination.
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 import subprocess
@@ -46,19 +45,10 @@ def available() -> bool:
 
 def install() -> bool:
     """Install the Debian package `qepcad` if missing (needs root and apt); True if present."""
-    if available():
-        return True
-    if shutil.which("apt-get") is None:
-        return False
-    environment = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    subprocess.run(
-        ["apt-get", "install", "-y", "qepcad"],
-        env=environment,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        check=False,
-    )
-    return available()
+    from calculus.peers import ensure_debian_package
+
+    path, _ = ensure_debian_package("qepcad")
+    return path is not None
 
 
 # ---------------------------------------------------------------------------
@@ -496,7 +486,7 @@ def _holds(atom: _Atom, cell: dominance._Cell) -> bool:
             raise QepcadError(f"_root_{atom.root} of a polynomial with {len(roots)} real roots")
         point = roots[atom.root - 1]
         sign = (
-            dominance._compare(cell.sample(), point)
+            dominance._compare(cell.sample, point)
             if not cell.point
             else dominance._compare(cell.lo, point)
         )

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from calculus.check import check_source
+from calculus.peers import ensure_debian_package
 from calculus.report import write_report
 
 pytestmark = pytest.mark.slow
@@ -47,36 +48,11 @@ document.body.setAttribute("data-svg-widths", widths("figure svg").join(" "));
 </script>"""
 
 
-def _install_chromium() -> str | None:
-    """Why Chromium cannot be installed, or None once it is."""
-    if shutil.which("apt-get") is None:
-        return "chromium is missing and there is no apt-get to install it"
-    if hasattr(os, "geteuid") and os.geteuid() != 0:
-        return "chromium is missing and installing it needs root"
-    environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    for command in (["apt-get", "update"], ["apt-get", "install", "-y", "chromium"]):
-        try:
-            completed = subprocess.run(
-                command, env=environment, capture_output=True, text=True, timeout=1200
-            )
-        except (OSError, subprocess.TimeoutExpired) as error:
-            return f"`{' '.join(command)}` failed: {error}"
-        if completed.returncode != 0:
-            tail = (completed.stderr or completed.stdout).strip().splitlines()[-1:]
-            return f"`{' '.join(command)}` failed: {' '.join(tail)}"
-    return None
-
-
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    found = shutil.which("chromium") or shutil.which("chromium-browser")
+    found, how = ensure_debian_package("chromium", "chromium", "chromium-browser")
     if found is None:
-        problem = _install_chromium()
-        if problem is not None:
-            pytest.skip(problem)
-        found = shutil.which("chromium")
-        if found is None:
-            pytest.skip("apt-get installed chromium but it is not on PATH")
+        pytest.skip(how)
     return found
 
 
