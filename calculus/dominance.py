@@ -42,7 +42,7 @@ class Interval:
 
     def __contains__(self, g: object) -> bool:
         if not isinstance(g, (int, Fraction)):
-            return NotImplemented
+            raise TypeError(f"an exchange rate is a rational number, not {g!r}")
         above = g > self.lo or (self.lo_closed and g == self.lo)
         below = self.hi is None or g < self.hi or (self.hi_closed and g == self.hi)
         return above and below
@@ -348,14 +348,6 @@ class Algebraic:
         else:
             self.hi = middle
 
-    def sympy_value(self) -> sympy.Expr:
-        g = sympy.Symbol("g")
-        expression = sum(sympy.Rational(c) * g**i for i, c in enumerate(self.poly))
-        return sympy.CRootOf(sympy.Poly(expression, g), self._root_number())
-
-    def _root_number(self) -> int:
-        return self.index  # real roots come first, ascending, in sympy's CRootOf numbering
-
     def __repr__(self) -> str:
         return f"root#{self.index} of {self.poly} in ({self.lo}, {self.hi})"
 
@@ -450,7 +442,9 @@ class _Cell:
     hi: RealPoint | None
     point: bool
 
+    @functools.cached_property
     def sample(self) -> Fraction | Algebraic:
+        """The point itself, or a rational inside the interval."""
         return self.lo if self.point else _rational_between(self.lo, self.hi)
 
 
@@ -458,7 +452,7 @@ def _sign_on(p: GPoly, cell: _Cell) -> int:
     """The sign of p on the cell; the caller guarantees p has no root inside an open cell."""
     if len(p) <= 1:
         return _sign(p[0]) if p else 0
-    return _sign_at(p, cell.sample())
+    return _sign_at(p, cell.sample)
 
 
 def _roots_inside(p: GPoly, cell: _Cell) -> list[RealPoint]:
@@ -1027,7 +1021,7 @@ class _Elimination:
                     return []
                 continue
             rivals = sum(1 for row in component if any(len(p) > 1 for p in _polys(row)))
-            convex = _convex_where(component, self.deadline) if rivals > 1 else None
+            convex = _convex_where(component, self.deadline) if rivals > 2 else None
             if convex is not None:
                 result = _intersection(result, convex)
             else:
@@ -1331,8 +1325,10 @@ def symbolic_ranges(
         empty = tuple(RangeRow(n, (), (), ()) for n in names)
         return RangesResult(names, None, empty, "unknown", f"{error} (timeout {timeout:g} s)")
     if irrational:
+        # No partial rows: an empty range would read as "never" rather than "not exact".
         why = "a range ends at an irrational g, which intervals cannot hold exactly: "
-        return RangesResult(names, None, tuple(rows), "unknown", why + "; ".join(irrational))
+        bare = tuple(RangeRow(row.program, (), (), row.thresholds) for row in rows)
+        return RangesResult(names, None, bare, "unknown", why + "; ".join(irrational))
     note = (
         None
         if satisfiable

@@ -644,8 +644,10 @@ def ranges(
     except QepcadError as error:
         return RangesResult(names, None, empty, "unknown", _because(fallback_reason, str(error)))
     if problems:
+        # No partial rows: an empty range would read as "never" rather than "not exact".
+        bare = tuple(RangeRow(row.program, (), (), row.thresholds) for row in rows)
         return RangesResult(
-            names, None, tuple(rows), "unknown", _because(fallback_reason, "; ".join(problems))
+            names, None, bare, "unknown", _because(fallback_reason, "; ".join(problems))
         )
     return RangesResult(names, None, tuple(rows), "exact", None)
 

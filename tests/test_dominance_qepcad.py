@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import pytest
 import sympy
 from hypothesis import HealthCheck, given, settings
-from test_dominance_symbolic import (
+
+from calculus import qepcad
+from calculus.dominance import symbolic_ranges
+
+sys.path.insert(0, str(Path(__file__).parent))
+from test_dominance_symbolic import (  # noqa: E402
     ESSAY,
     ESSAY_ASSUMPTIONS,
     ESSAY_BOUNDS,
@@ -13,9 +21,6 @@ from test_dominance_symbolic import (
     ranges_text,
     tiny_models,
 )
-
-from calculus import qepcad
-from calculus.dominance import symbolic_ranges
 
 pytestmark = pytest.mark.skipif(not qepcad.available(), reason="QEPCAD B (qepcad) is not installed")
 

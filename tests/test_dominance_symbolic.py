@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from calculus.dominance import Interval, RangesResult, format_intervals, symbolic_ranges
 
 F = Fraction
+ZERO = sympy.Integer(0)
 
 
 def c(name: str) -> sympy.Symbol:
@@ -284,7 +285,7 @@ small = st.integers(-2, 3)
 
 @st.composite
 def tiny_models(draw):
-    programs = draw(st.integers(2, 3))
+    programs = draw(st.integers(2, 4))
     atoms = ATOMS[: draw(st.integers(1, 4))]
 
     def form(allow_constant=True):
@@ -318,3 +319,51 @@ def test_tiny_models_against_oracle(model):
 def test_many_tiny_models_against_oracle(model):
     costs, assumptions, bounds = model
     check_with_oracle(costs, assumptions, bounds)
+
+
+def shared_family(n: int, helpers: int = 0):
+    """n programs trading stored units against run steps, optionally with bounded helpers."""
+    costs = {}
+    for i in range(1, n + 1):
+        cost = c("core") + (n - i) * c("unit") + (c(f"helper{i % helpers}") if helpers else 0)
+        costs[f"P{i}"] = (cost, t("core") + i * i * t("step"))
+    assumptions = [c("unit") >= 1, c("unit") <= 2, t("step") >= 3, t("step") <= 5]
+    assumptions += [c(f"helper{k}") <= 1 for k in range(helpers)]
+    bounds = {atom: "positive" for pair in costs.values() for e in pair for atom in e.free_symbols}
+    return costs, assumptions, bounds
+
+
+def test_many_rivals_at_once_against_oracle():
+    # Five rivals per program: the joint "possible" reading goes through linear programming.
+    costs, assumptions, bounds = shared_family(6, helpers=2)
+    result = check_with_oracle(costs, assumptions, bounds)
+    assert result.status == "exact"
+    assert ranges_text(result)["P1"] == ("(0, 3]", "(0, 20)")
+
+
+def test_mixed_assumption_uses_elimination_and_agrees_with_oracle():
+    # t(find) >= 10*c(get_base_obj) ties a run time to a description length, so the
+    # substitution behind the linear-programming path does not apply.
+    assumptions = ESSAY_ASSUMPTIONS + [t(FIND) >= 10 * c("get_base_obj")]
+    result = check_with_oracle(ESSAY, assumptions, ESSAY_BOUNDS)
+    assert result.status == "exact"
+
+
+def test_timeout_is_unknown_not_a_guess():
+    costs, assumptions, bounds = shared_family(8, helpers=3)
+    result = symbolic_ranges(costs, assumptions, bounds, timeout=0)
+    assert result.status == "unknown"
+    assert "time" in (result.reason or "")
+    assert all(row.robust == () and row.possible == () for row in result.rows)
+
+
+def test_nonlinear_without_qepcad_is_unknown(monkeypatch):
+    from calculus import qepcad
+
+    monkeypatch.setattr(qepcad, "available", lambda: False)
+    x, y = sympy.symbols("x y", real=True)
+    result = symbolic_ranges(
+        {"P": (x * y, ZERO), "Q": (ZERO, sympy.Integer(1))}, [], {x: "positive", y: "positive"}
+    )
+    assert result.status == "unknown"
+    assert "QEPCAD" in (result.reason or "")
