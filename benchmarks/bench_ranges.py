@@ -173,7 +173,7 @@ def symbolic_section(out: Callable[[str], None], quick: bool) -> None:
     sizes = [10, 20] if quick else [10, 20, 50]
     for n in sizes:
         costs, assumptions = shared_family(n)
-        cases.append((f"{n} programs, shared atoms", costs, assumptions, 120 if n > 20 else 300))
+        cases.append((f"{n} programs, shared atoms", costs, assumptions, 600))
     costs, assumptions = helper_family(5)
     cases.append(("5 programs, shared + bounded helpers", costs, assumptions, 60 if quick else 120))
     ours_times: dict[int, float] = {}

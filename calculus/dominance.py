@@ -1045,29 +1045,32 @@ class _Elimination:
 # essay's assumptions each speak about description lengths or about run times, not both).
 
 
-def _scaled_rows(rows: list[_Row]) -> list[tuple[dict[int, int], int, int, str]] | None:
+_Scaled = tuple[dict[int, Fraction | int], Fraction | int, Fraction | int, str]
+
+
+def _scaled_rows(rows: list[_Row]) -> list[_Scaled] | None:
     """Rows as (coefficients, coefficient of g, constant, relation) after the substitution,
     or None when the substitution does not make them linear."""
     scaled = {i for row in rows for i, p in row.coefficients if len(p) > 1}
     result = []
     for row in rows:
         exponents = set()
-        terms: dict[int, int] = {}
+        terms: dict[int, Fraction | int] = {}
         for index, poly in row.coefficients:
             degrees = [d for d, c in enumerate(poly) if c]
             if len(degrees) != 1:
                 return None
             degree = degrees[0]
             exponents.add(degree - 1 if index in scaled else degree)
-            terms[index] = int(poly[degree])
+            terms[index] = poly[degree]
         if len(exponents) > 1:
             return None
         exponent = exponents.pop() if exponents else 0
         constant = row.constant
         if any(c and d not in (exponent, exponent + 1) for d, c in enumerate(constant)):
             return None
-        plain = int(constant[exponent]) if 0 <= exponent < len(constant) else 0
-        with_g = int(constant[exponent + 1]) if 0 <= exponent + 1 < len(constant) else 0
+        plain = constant[exponent] if 0 <= exponent < len(constant) else 0
+        with_g = constant[exponent + 1] if 0 <= exponent + 1 < len(constant) else 0
         result.append((terms, with_g, plain, row.relation))
     return result
 
@@ -1082,11 +1085,16 @@ def _convex_where(rows: list[_Row], deadline: float) -> list[_Piece] | None:
     g = z3.Real("g")
     unknowns = {i: z3.Real(f"v{i}") for terms, _, _, _ in linear for i in terms}
 
-    def side(terms: dict[int, int], with_g: int, plain: int) -> z3.ArithRef:
-        parts = [c * unknowns[i] for i, c in terms.items()]
+    def number(value: Fraction | int) -> z3.ArithRef | int:
+        return value if isinstance(value, int) else z3.RealVal(str(value))
+
+    def side(
+        terms: dict[int, Fraction | int], with_g: Fraction | int, plain: Fraction | int
+    ) -> z3.ArithRef:
+        parts = [number(c) * unknowns[i] for i, c in terms.items()]
         if with_g:
-            parts.append(with_g * g)
-        return z3.Sum(parts) + plain if parts else z3.RealVal(plain)
+            parts.append(number(with_g) * g)
+        return z3.Sum(parts) + number(plain) if parts else z3.RealVal(str(plain))
 
     exact = [g > 0]
     relaxed = [g >= 0]

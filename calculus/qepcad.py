@@ -642,7 +642,10 @@ def ranges(
                 )
             )
     except QepcadError as error:
-        return RangesResult(names, None, empty, "unknown", _because(fallback_reason, str(error)))
+        problem = str(error)
+        if "timed out" in problem:
+            problem = f"qepcad did not finish within {timeout:g} s"
+        return RangesResult(names, None, empty, "unknown", _because(fallback_reason, problem))
     if problems:
         # No partial rows: an empty range would read as "never" rather than "not exact".
         bare = tuple(RangeRow(row.program, (), (), row.thresholds) for row in rows)
