@@ -138,12 +138,13 @@ def summary_line(results: list[FileResult]) -> str:
     reductions = [x for r in results for x in r.reductions]
     counts = {s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")}
     if reductions:
-        by_verdict = {v: sum(1 for x in reductions if x.verdict == v)
+        by_verdict = {v: sum(1 for x in reductions if getattr(x, "verdict", "unknown") == v)
                       for v in ("proved", "refuted", "unknown")}
         noun_r = "reduction" if len(reductions) == 1 else "reductions"
         reduction_text = f"; {len(reductions)} {noun_r}: " + ", ".join(
             f"{count} {verdict}" for verdict, count in by_verdict.items() if count)
-    failed = sum(1 for c in claims if not c.passed) + sum(1 for x in reductions if not x.passed)
+    failed = sum(1 for c in claims if not c.passed)
+    failed += sum(1 for x in reductions if not getattr(x, "passed", True))
     errors = sum(1 for r in results if r.input_error)
     noun = "claim" if len(claims) == 1 else "claims"
     text = (f"{len(claims)} {noun}: {counts['proved']} proved, {counts['refuted']} refuted, "
