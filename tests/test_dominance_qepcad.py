@@ -22,7 +22,10 @@ from test_dominance_symbolic import (  # noqa: E402
     tiny_models,
 )
 
-pytestmark = pytest.mark.skipif(not qepcad.available(), reason="QEPCAD B (qepcad) is not installed")
+# The peer is installed from Debian where missing (CI starts from a fresh machine).
+pytestmark = pytest.mark.skipif(
+    not qepcad.install(), reason="QEPCAD B (Debian package qepcad) is missing and could not be installed"
+)
 
 x, y, s = sympy.symbols("x y s", real=True)
 ZERO = sympy.Integer(0)
@@ -113,9 +116,12 @@ def test_tiny_models_agree(model):
 def test_many_tiny_models_agree(model):
     costs, assumptions, bounds = model
     ours = symbolic_ranges(costs, assumptions, bounds, timeout=60)
-    peer = qepcad.ranges(costs, assumptions, bounds, timeout=120)
+    peer = qepcad.ranges(costs, assumptions, bounds, timeout=30)
     if ours.status == "exact" and peer.status == "exact":
         assert ranges_text(ours) == ranges_text(peer)
+    elif "did not finish" in (peer.reason or ""):
+        # QEPCAD gave up on this one; the exact oracle still checks ours.
+        check_with_oracle(costs, assumptions, bounds)
     else:
-        # Only irrational ends may stop either side on these tiny models.
+        # Otherwise only irrational ends may stop either side on these tiny models.
         assert "irrational" in ((ours.reason or "") + (peer.reason or ""))
