@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import pytest
+from essay_model import ESSAY_PROGRAMS
 
 from calculus.check import FileResult, check_source
 from calculus.families import PiecewiseLinear, membership
@@ -22,23 +23,7 @@ from calculus.families import PiecewiseLinear, membership
 F = Fraction
 Exchange = Callable[[Fraction], Fraction]
 
-ESSAY = """
-primitive get_base_obj, mesaoptimize, useful_knowledge, simplest_obj, combine
-primitive is_deployed_in_world, get_proxy_for_base_obj, mesaoptimize_env
-primitive mesaoptimize_outer_world_env, find, env
-program Hfh {
-  stores get_base_obj, mesaoptimize, useful_knowledge
-  runs   get_proxy_for_base_obj, mesaoptimize_env
-}
-program Hfd extends Hfh {
-  stores simplest_obj, is_deployed_in_world
-  runs   is_deployed_in_world
-}
-program Hsd {
-  c = c(simplest_obj) + c(combine) + c(mesaoptimize) + c(useful_knowledge)
-  t = t(combine) + t(find(get_proxy_for_base_obj(env))) + t(mesaoptimize_env) +
-      t(mesaoptimize_outer_world_env)
-}
+ESSAY = "\n" + ESSAY_PROGRAMS + """\
 exchange FAMILY
 assume base_is_complex: c(get_base_obj) > c(simplest_obj) + c(combine)
 assume proxy_is_slow: t(find(get_proxy_for_base_obj(env))) >= t(get_proxy_for_base_obj)

@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from essay_model import ESSAY_PROGRAMS
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import InMemoryHistory
@@ -41,24 +42,7 @@ scenario s { t(slow) = 10; default = 1 }
 """
 
 # DESIGN §4's example without `base_is_complex`: adding it back flips `sd_simpler`.
-ESSAY_WITHOUT_ASSUMPTION = """\
-model "Speed prior vs deceptive mesa-optimizers"
-primitive get_base_obj, mesaoptimize, useful_knowledge, simplest_obj, combine
-primitive is_deployed_in_world, get_proxy_for_base_obj, mesaoptimize_env
-primitive mesaoptimize_outer_world_env, find, env
-program Hfh {
-  stores get_base_obj, mesaoptimize, useful_knowledge
-  runs   get_proxy_for_base_obj, mesaoptimize_env
-}
-program Hfd extends Hfh {
-  stores simplest_obj, is_deployed_in_world
-  runs   is_deployed_in_world
-}
-program Hsd {
-  c = c(simplest_obj) + c(combine) + c(mesaoptimize) + c(useful_knowledge)
-  t = t(combine) + t(find(get_proxy_for_base_obj(env))) + t(mesaoptimize_env) +
-      t(mesaoptimize_outer_world_env)
-}
+ESSAY_WITHOUT_ASSUMPTION = 'model "Speed prior vs deceptive mesa-optimizers"\n' + ESSAY_PROGRAMS + """\
 exchange linear
 assume t(find(get_proxy_for_base_obj(env))) >= t(get_proxy_for_base_obj)
 claim fd_loses: Hfh beats Hfd
