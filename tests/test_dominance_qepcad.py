@@ -24,7 +24,8 @@ from test_dominance_symbolic import (  # noqa: E402
 
 # The peer is installed from Debian where missing (CI starts from a fresh machine).
 pytestmark = pytest.mark.skipif(
-    not qepcad.install(), reason="QEPCAD B (Debian package qepcad) is missing and could not be installed"
+    not qepcad.install(),
+    reason="QEPCAD B (Debian package qepcad) is missing and could not be installed",
 )
 
 x, y, s = sympy.symbols("x y s", real=True)
