@@ -14,7 +14,7 @@ import re
 import sys
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
@@ -306,12 +306,28 @@ class RangesView:
 
 
 @dataclass(frozen=True)
+class ReductionCheckView:
+    title: str
+    verdict: str
+    mark: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class ReductionView:
     anchor: str
     heading: str
     passed: bool | None
     fields: tuple[tuple[str, str], ...]
     listings: tuple[tuple[str, str], ...]
+    # Filled for the language's `reduction` statements; other records show `fields`.
+    verdict: str | None = None
+    mark: str = ""
+    statement: str = ""
+    location: str | None = None
+    settings: tuple[tuple[str, str], ...] = ()
+    checks: tuple[ReductionCheckView, ...] = ()
+    inputs_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -756,16 +772,56 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
             )
             for key, value in data.items()
         )
-        views.append(
-            ReductionView(
-                f"reduction-{index}",
-                heading,
-                passed if isinstance(passed, bool) else None,
-                fields,
-                tuple(listings),
-            )
+        view = ReductionView(
+            f"reduction-{index}",
+            heading,
+            passed if isinstance(passed, bool) else None,
+            fields,
+            tuple(listings),
         )
+        outcome = getattr(record, "result", None)
+        if outcome is not None and hasattr(outcome, "checks"):
+            view = _structured_reduction(view, record, outcome, result.path)
+        views.append(view)
     return tuple(views)
+
+
+def _structured_reduction(view: ReductionView, record: Any, outcome: Any, path: str) -> ReductionView:
+    """A checked `reduction` statement: its settings, each check with its verdict, the
+    minimal circuit and the lookup-table size beside it."""
+    from calculus.circuits.language import CHECK_TITLES
+
+    marks = {"proved": "✓", "refuted": "✗", "unknown": "?"}
+    checks = tuple(
+        ReductionCheckView(CHECK_TITLES.get(c.name, c.name), c.verdict, marks[c.verdict], c.reason)
+        for c in outcome.checks
+    )
+    settings = (
+        ("bad task", outcome.bad_task),
+        ("property", outcome.predicate),
+        ("basis", outcome.basis),
+        ("measure", outcome.measure),
+        ("expected reward to reach", str(outcome.threshold)),
+        ("minimum", "—" if outcome.minimal_cost is None else str(outcome.minimal_cost)),
+        ("lookup table, training states", str(outcome.lookup_table.size)),
+        ("lookup table, all states", str(outcome.lookup_table_all_states.size)),
+    )
+    listings = view.listings
+    if outcome.minimal_circuit is not None:
+        listings = (("minimal circuit for T*", outcome.minimal_circuit.listing()),)
+    span = getattr(record, "span", None)
+    location = f"{path}:{span.line}" if span is not None and span.line else None
+    return replace(
+        view,
+        listings=listings,
+        verdict=outcome.verdict,
+        mark=marks[outcome.verdict],
+        statement=outcome.check("conclusion").statement,
+        location=location,
+        settings=settings,
+        checks=checks,
+        inputs_note=getattr(record, "inputs_note", ""),
+    )
 
 
 def _summary(result: FileResult) -> Summary:

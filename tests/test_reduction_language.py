@@ -114,3 +114,17 @@ def test_reductions_in_json() -> None:
     assert first["minimal_cost"] == 2
     assert {c["name"] for c in first["checks"]} >= {
         "decomposition", "same_minimum", "hypothesis", "conclusion", "converse", "lookup_table"}
+
+
+def test_report_shows_each_check_and_the_circuit(tmp_path: Path) -> None:
+    from calculus.check import check_file
+    from calculus.report import write_report
+
+    result = check_file(ROOT / "proofs" / "minimal_circuits.cost")
+    out = tmp_path / "circuits.md"
+    write_report(result, out)
+    text = out.read_text()
+    assert "| conclusion (on T\\*) | ✓ proved |" in text
+    assert "| lookup table, all states | 23 |" in text
+    assert "g2 = x3 XOR g1" in text  # the minimal circuit, listed
+    assert "x3 = hint" in text  # which input is which

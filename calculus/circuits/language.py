@@ -19,7 +19,7 @@ from .reduction import DECEPTIVE, ReductionResult, check_reduction
 from .specification import SpecificationError
 from .tasks import Task, TaskSet, task, task_set
 
-_CHECK_TITLES = {
+CHECK_TITLES = {
     "decomposition": "value decomposition E[R(π,T*)] = Σ p_i E[R(π,T_i)]",
     "combined": "T* is the disjoint union with the p-mixture",
     "same_minimum": "minimum on T* = minimum on the set",
@@ -175,7 +175,7 @@ class ReductionOutcome:
         lines = [f"{_MARK[self.verdict]} {self.verdict:<8} reduction {self.name}: "
                  f"{conclusion.statement}   [{status}]"]
         for check in result.checks:
-            title = _CHECK_TITLES.get(check.name, check.name)
+            title = CHECK_TITLES.get(check.name, check.name)
             lines.append(f"    {_MARK[check.verdict]} {title}: {check.reason}")
         if result.minimal_circuit is not None:
             lines.append(f"    minimal circuit for T* ({result.measure} {result.minimal_cost}, "
