@@ -847,15 +847,23 @@ class Session:
         lines += [f"  note: {note}" for note in verdict.notes]
         return lines
 
-    def _command_ranges(self, text: str, argument: str) -> list[Output]:
-        if not argument:
-            return [self._command_error(text, "", "usage: :ranges P, Q ... [in S]")]
+    def _command_statements(self, text: str) -> tuple[Origin, list[n.Statement]] | Output:
+        """A `:command` whose argument is a statement of the language (`:ranges`,
+        `:assume`), parsed with positions in the session's transcript."""
         origin = self._new_origin(REPL_PATH, text)
         try:
             source = parse(text.replace(":", " ", 1), REPL_PATH)
         except InputError as error:
-            return [self._error(error.diagnostics, text)]
-        statements = [shift_spans(s, origin.first_line - 1) for s in source.statements]
+            return self._error(error.diagnostics, text)
+        return origin, [shift_spans(s, origin.first_line - 1) for s in source.statements]
+
+    def _command_ranges(self, text: str, argument: str) -> list[Output]:
+        if not argument:
+            return [self._command_error(text, "", "usage: :ranges P, Q ... [in S]")]
+        parsed = self._command_statements(text)
+        if isinstance(parsed, Output):
+            return [parsed]
+        _, statements = parsed
         if len(statements) != 1 or not isinstance(statements[0], n.Ranges):
             return [self._command_error(text, "ranges", "usage: :ranges P, Q ... [in S]")]
         state = self._resolve_names(extra=statements)
@@ -866,12 +874,10 @@ class Session:
     def _command_assume(self, text: str, argument: str) -> list[Output]:
         if not argument:
             return [self._command_error(text, "", "usage: :assume [LABEL:] FORMULA")]
-        origin = self._new_origin(REPL_PATH, text)
-        try:
-            source = parse(text.replace(":", " ", 1), REPL_PATH)
-        except InputError as error:
-            return [self._error(error.diagnostics, text)]
-        statements = [shift_spans(s, origin.first_line - 1) for s in source.statements]
+        parsed = self._command_statements(text)
+        if isinstance(parsed, Output):
+            return [parsed]
+        origin, statements = parsed
         return self._apply(statements, origin)
 
     def _command_forget(self, text: str, argument: str) -> list[Output]:
