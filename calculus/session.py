@@ -290,6 +290,8 @@ class Session:
     error_count: int = 0
     failed_formulas: int = 0
     last_result: ClaimResult | None = None
+    # Whether each reduction passed when last checked, by name.
+    reductions_passed: dict[str, bool] = field(default_factory=dict)
     _origins: list[Origin] = field(default_factory=list)
     _next_line: int = 1
     _state: _State | None = None
@@ -341,10 +343,12 @@ class Session:
         }
 
     def exit_code(self) -> int:
-        """For piped input: 2 after any error, 1 when a claim fails, else 0."""
+        """For piped input: 2 after any error, 1 when a claim or reduction fails, else 0."""
         if self.error_count:
             return 2
         if self.failed_formulas or not all(r.passed for r in self.results.values()):
+            return 1
+        if not all(self.reductions_passed.values()):
             return 1
         return 0
 
@@ -947,7 +951,9 @@ class Session:
         """Check a reduction statement; a problem in its tasks is shown, not raised."""
         from calculus.check import check_reduction_statement
 
-        return check_reduction_statement(model, statement, self.timeout)
+        outcome = check_reduction_statement(model, statement, self.timeout)
+        self.reductions_passed[statement.name.text] = bool(outcome.passed)
+        return outcome
 
     def _command_report(self, text: str, argument: str) -> list[Output]:
         if not argument:
