@@ -148,3 +148,13 @@ def test_evaluate_agrees_with_hand_arithmetic() -> None:
     formula = Atomic("<", G * 3 + 1, G * 1 + 10)
     assert evaluate(formula, {G: sympy.Integer(2)})
     assert not evaluate(formula, {G: sympy.Rational(9, 2)})  # 14.5 < 14.5 fails
+
+
+def test_counterexamples_do_not_depend_on_what_ran_before() -> None:
+    # Each claim is decided in a fresh solver context, so checking other files first (or
+    # the same file twice) must not change a single counterexample value.
+    first = check_file(PROOFS / "speed_prior.cost")
+    check_file(PROOFS / "speed_prior_objections.cost")
+    check_file(PROOFS / "speed_prior_nonlinear.cost")
+    again = check_file(PROOFS / "speed_prior.cost")
+    assert [c.verdict for c in first.claims] == [c.verdict for c in again.claims]
