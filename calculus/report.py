@@ -358,6 +358,7 @@ class Report:
     reductions: tuple[ReductionView, ...]
     versions: tuple[tuple[str, str], ...]
     sha256: str
+    tasks: tuple[tuple[str, str, str], ...] = ()
 
 
 # ---- building ---------------------------------------------------------------------------
@@ -457,6 +458,18 @@ def _program_views(result: FileResult) -> tuple[ProgramView, ...]:
             )
         )
     return tuple(views)
+
+
+def _task_views(result: FileResult) -> tuple[tuple[str, str, str], ...]:
+    """(name, location, source) of every task and task set, as the file states them."""
+    from calculus.syntax import format_statement
+
+    assert result.model is not None
+    declared = list(result.model.tasks.values()) + list(result.model.task_sets.values())
+    return tuple(
+        (node.name.text, _location(result, node.span.line), format_statement(node))
+        for node in sorted(declared, key=lambda node: node.span.line)
+    )
 
 
 def _scenario_views(result: FileResult) -> tuple[ScenarioView, ...]:
@@ -865,6 +878,7 @@ def build_report(
         programs=_program_views(result),
         assumptions=tuple(v for k, v in _assumption_views(result).items() if k != POSITIVITY),
         scenarios=_scenario_views(result),
+        tasks=_task_views(result),
         claims=_claim_views(result),
         ranges=_ranges_views(result, stem),
         reductions=_reduction_views(result),
