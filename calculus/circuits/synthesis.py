@@ -232,6 +232,26 @@ def _unknown(
     )
 
 
+def _new_search(
+    spec: Specification,
+    basis: Basis,
+    symmetric_inputs: bool,
+    extra: ExtraConstraint | None,
+    extra_check: Callable[[Circuit], bool] | None,
+    start: float,
+    timeout: float | None,
+) -> _Search:
+    """A search over ``basis`` for ``spec``, with ``timeout`` seconds counted from ``start``."""
+    return _Search(
+        spec,
+        basis,
+        symmetric_pairs(spec) if symmetric_inputs else (),
+        extra,
+        extra_check,
+        None if timeout is None else start + timeout,
+    )
+
+
 def synthesize_specification(
     spec: Specification,
     *,
@@ -254,14 +274,7 @@ def synthesize_specification(
     if measure not in MEASURES:
         raise SpecificationError(f"unknown measure {measure!r}; use size, depth or size+depth")
     start = time.perf_counter()
-    search = _Search(
-        spec,
-        basis,
-        symmetric_pairs(spec) if symmetric_inputs else (),
-        extra,
-        extra_check,
-        None if timeout is None else start + timeout,
-    )
+    search = _new_search(spec, basis, symmetric_inputs, extra, extra_check, start, timeout)
     steps: list[ProofStep] = []
     if isinstance(spec, RewardSpecification) and spec.best_reward() < spec.threshold:
         return SynthesisResult(
@@ -431,14 +444,7 @@ def circuit_at_cost(
     circuit satisfies ``extra``.
     """
     start = time.perf_counter()
-    search = _Search(
-        spec,
-        basis,
-        symmetric_pairs(spec) if symmetric_inputs else (),
-        extra,
-        extra_check,
-        None if timeout is None else start + timeout,
-    )
+    search = _new_search(spec, basis, symmetric_inputs, extra, extra_check, start, timeout)
     steps: list[ProofStep] = []
     for gates, depth_bound in _shapes(measure, cost, min_size, spec.outputs):
         step, circuit = search.ask(gates, depth_bound)
