@@ -46,12 +46,13 @@ def scenario_file(programs: int, seed: int = 1) -> str:
         stores = ", ".join(sorted({f"p{rng.randrange(20)}" for _ in range(3)}))
         runs = ", ".join(f"{rng.randint(1, 9)} * p{rng.randrange(20)}" for _ in range(2))
         lines.append(f"program P{index} {{ stores {stores}; runs {runs} }}")
-    values = "; ".join(f"c(p{i}) = {rng.randint(1, 1000)}; t(p{i}) = {rng.randint(1, 1000)}"
-                       for i in range(20))
+    values = "; ".join(
+        f"c(p{i}) = {rng.randint(1, 1000)}; t(p{i}) = {rng.randint(1, 1000)}" for i in range(20)
+    )
     lines.append(f"scenario s {{ {values} }}")
     # A list continues onto the next line after a comma.
     names = [f"P{i}" for i in range(programs)]
-    rows = [", ".join(names[i:i + 50]) for i in range(0, programs, 50)]
+    rows = [", ".join(names[i : i + 50]) for i in range(0, programs, 50)]
     lines.append("ranges " + ",\n  ".join(rows) + " in s")
     return "\n".join(lines) + "\n"
 
@@ -67,8 +68,10 @@ def main() -> None:
         [python, "-m", "calculus", "check", str(ESSAY)],
         options.repeat,
     )
-    print(f"cold check of {ESSAY.name}: {check:.3f} s; import floor (sympy, z3, lark): "
-          f"{floor:.3f} s; ratio {check / floor:.2f}x (target <= 1.3x)")
+    print(
+        f"cold check of {ESSAY.name}: {check:.3f} s; import floor (sympy, z3, lark): "
+        f"{floor:.3f} s; ratio {check / floor:.2f}x (target <= 1.3x)"
+    )
 
     from fractions import Fraction
 
@@ -79,24 +82,33 @@ def main() -> None:
         for programs in (100, 1_000, 10_000):
             path = Path(folder) / f"s{programs}.cost"
             path.write_text(scenario_file(programs))
-            _, end_to_end = median_pair([python, "-c", "pass"],
-                                        [python, "-m", "calculus", "check", str(path)], 3)
+            _, end_to_end = median_pair(
+                [python, "-c", "pass"], [python, "-m", "calculus", "check", str(path)], 3
+            )
             rng = random.Random(programs)
-            lines = {f"P{i}": (Fraction(rng.randint(1, 10**6), rng.randint(1, 100)),
-                               Fraction(rng.randint(1, 10**6), rng.randint(1, 100)))
-                     for i in range(programs)}
+            lines = {
+                f"P{i}": (
+                    Fraction(rng.randint(1, 10**6), rng.randint(1, 100)),
+                    Fraction(rng.randint(1, 10**6), rng.randint(1, 100)),
+                )
+                for i in range(programs)
+            }
             started = time.perf_counter()
             result = scenario_ranges(lines)
             envelope = time.perf_counter() - started
             winners = sum(1 for row in result.rows if row.robust)
             growth = ""
             if previous is not None:
-                growth = (f"; growth per 10x: end-to-end {end_to_end / previous[0]:.1f}x, "
-                          f"envelope {envelope / previous[1]:.1f}x")
-            print(f"scenario ranges, {programs:>6,} programs: cost check {end_to_end:.3f} s "
-                  f"(floor {floor:.3f} s, {end_to_end / floor:.1f}x); envelope alone "
-                  f"{envelope * 1000:.1f} ms, {winners} programs on the envelope (target <= 1 s)"
-                  + growth)
+                growth = (
+                    f"; growth per 10x: end-to-end {end_to_end / previous[0]:.1f}x, "
+                    f"envelope {envelope / previous[1]:.1f}x"
+                )
+            print(
+                f"scenario ranges, {programs:>6,} programs: cost check {end_to_end:.3f} s "
+                f"(floor {floor:.3f} s, {end_to_end / floor:.1f}x); envelope alone "
+                f"{envelope * 1000:.1f} ms, {winners} programs on the envelope (target <= 1 s)"
+                + growth
+            )
             previous = (end_to_end, envelope)
 
 

@@ -61,8 +61,12 @@ class FileResult:
     def ok(self) -> bool:
         ranges_ok = all(getattr(r, "status", "exact") == "exact" for r in self.ranges)
         reductions_ok = all(getattr(r, "passed", True) for r in self.reductions)
-        return (not self.diagnostics and all(c.passed for c in self.claims)
-                and ranges_ok and reductions_ok)
+        return (
+            not self.diagnostics
+            and all(c.passed for c in self.claims)
+            and ranges_ok
+            and reductions_ok
+        )
 
 
 def hypotheses(costs: CostModel) -> list[Hypothesis]:
@@ -81,8 +85,13 @@ def claim_difference(formula: LogicFormula) -> sympy.Expr | None:
     return None
 
 
-def decide_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float,
-                 extra: list[Hypothesis] | None = None) -> ClaimResult:
+def decide_claim(
+    costs: CostModel,
+    claim: n.Claim,
+    name: str,
+    timeout: float,
+    extra: list[Hypothesis] | None = None,
+) -> ClaimResult:
     formula = costs.formula(claim.formula)
     found = hypotheses(costs) + (extra or [])
     started = time.perf_counter()
@@ -100,8 +109,9 @@ def decide_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float,
     )
 
 
-def scenario_values(costs: CostModel, scenario: n.Scenario, atoms: set[sympy.Symbol],
-                    where: n.Span) -> dict[sympy.Symbol, sympy.Expr]:
+def scenario_values(
+    costs: CostModel, scenario: n.Scenario, atoms: set[sympy.Symbol], where: n.Span
+) -> dict[sympy.Symbol, sympy.Expr]:
     """Numbers for every atom in `atoms`, from the scenario or its default."""
     given: dict[sympy.Symbol, sympy.Expr] = {}
     for value in scenario.values:
@@ -109,17 +119,33 @@ def scenario_values(costs: CostModel, scenario: n.Scenario, atoms: set[sympy.Sym
             given[atom(value.target.kind, str(value.target.term))] = costs.expr(value.value)
     missing = sorted((s for s in atoms if s not in given), key=lambda s: s.name)
     if missing and scenario.default is None:
-        raise InputError([at(costs.model.path, where, "scenario",
-                             f"scenario '{scenario.name}' gives no value to {missing[0].name}",
-                             "give it a value, or add `default = 1` to the scenario")])
+        raise InputError(
+            [
+                at(
+                    costs.model.path,
+                    where,
+                    "scenario",
+                    f"scenario '{scenario.name}' gives no value to {missing[0].name}",
+                    "give it a value, or add `default = 1` to the scenario",
+                )
+            ]
+        )
     default = costs.expr(scenario.default) if scenario.default is not None else sympy.Integer(0)
     values = {s: given.get(s, default) for s in atoms}
     for symbol, value in values.items():
         kind = costs.bounds.get(symbol, "positive")
         if value < 0 or (kind == "positive" and value == 0):
-            raise InputError([at(costs.model.path, scenario.span, "scenario",
-                                 f"scenario '{scenario.name}' sets {symbol.name} = {value}, "
-                                 f"but cost atoms are {'>= 0' if kind == 'nonneg' else '> 0'}")])
+            raise InputError(
+                [
+                    at(
+                        costs.model.path,
+                        scenario.span,
+                        "scenario",
+                        f"scenario '{scenario.name}' sets {symbol.name} = {value}, "
+                        f"but cost atoms are {'>= 0' if kind == 'nonneg' else '> 0'}",
+                    )
+                ]
+            )
     return values
 
 
@@ -142,9 +168,17 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
             lines[name] = (Fraction(int(c.p), int(c.q)), Fraction(int(t.p), int(t.q)))
         return dominance.scenario_ranges(lines, scenario.name.text)
     if costs.family != "linear":
-        raise InputError([at(costs.model.path, statement.span, "unsupported",
-                             "symbolic ranges are computed for the linear exchange family",
-                             "use `exchange linear`, or a scenario: `ranges ... in S`")])
+        raise InputError(
+            [
+                at(
+                    costs.model.path,
+                    statement.span,
+                    "unsupported",
+                    "symbolic ranges are computed for the linear exchange family",
+                    "use `exchange linear`, or a scenario: `ranges ... in S`",
+                )
+            ]
+        )
     program_costs = {name: (costs.program(name).c, costs.program(name).t) for name in names}
     assumptions = [to_sympy_boolean(costs.formula(a.node.formula)) for a in costs.model.assumptions]
     return dominance.symbolic_ranges(program_costs, assumptions, dict(costs.bounds), timeout)
@@ -155,8 +189,12 @@ def to_sympy_boolean(f: LogicFormula) -> Any:
 
     if isinstance(f, Atomic):
         return {
-            "<": sympy.Lt, "<=": sympy.Le, ">": sympy.Gt, ">=": sympy.Ge,
-            "=": sympy.Eq, "!=": sympy.Ne,
+            "<": sympy.Lt,
+            "<=": sympy.Le,
+            ">": sympy.Gt,
+            ">=": sympy.Ge,
+            "=": sympy.Eq,
+            "!=": sympy.Ne,
         }[f.op](f.lhs, f.rhs, evaluate=False)
     if isinstance(f, Negation):
         return sympy.Not(to_sympy_boolean(f.operand))
@@ -193,7 +231,9 @@ def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> An
         return RangesResult(
             tuple(p.text for p in statement.programs),
             statement.scenario.text if statement.scenario else None,
-            (), "unknown", f"internal error: {type(error).__name__}: {error}",
+            (),
+            "unknown",
+            f"internal error: {type(error).__name__}: {error}",
         )
 
 
@@ -210,8 +250,12 @@ def check_reduction_statement(model: Model, statement: n.Reduction, timeout: flo
     except (InputError, KeyboardInterrupt):
         raise
     except Exception as error:  # noqa: BLE001 - reported as the outcome's reason
-        return ReductionOutcome(statement.name.text, statement.span, None,
-                                f"internal error: {type(error).__name__}: {error}")
+        return ReductionOutcome(
+            statement.name.text,
+            statement.span,
+            None,
+            f"internal error: {type(error).__name__}: {error}",
+        )
 
 
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
@@ -225,8 +269,9 @@ def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     claims = tuple(_guarded_claim(costs, c.node, c.name, timeout) for c in model.claims)
     ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
     reductions = tuple(check_reduction_statement(model, r, timeout) for r in model.reductions)
-    return FileResult(model.path, model.text, model.title, claims, ranges, reductions,
-                      (), model, costs)
+    return FileResult(
+        model.path, model.text, model.title, claims, ranges, reductions, (), model, costs
+    )
 
 
 def check_source(text: str, path: str = "<input>", timeout: float = DEFAULT_TIMEOUT) -> FileResult:
@@ -243,8 +288,11 @@ def check_file(path: str | Path, timeout: float = DEFAULT_TIMEOUT) -> FileResult
     try:
         data = Path(path).read_bytes()
     except OSError as error:
-        return FileResult(shown, "", diagnostics=(
-            Diagnostic(shown, 0, 0, "file", f"cannot read file: {error.strerror}"),))
+        return FileResult(
+            shown,
+            "",
+            diagnostics=(Diagnostic(shown, 0, 0, "file", f"cannot read file: {error.strerror}"),),
+        )
     try:
         text = decode(data, shown)
     except InputError as error:
@@ -264,5 +312,13 @@ def gather_files(arguments: list[str]) -> list[Path]:
     return found
 
 
-__all__ = ["ClaimResult", "FileResult", "check_file", "check_source", "check_model", "G",
-           "gather_files", "rational"]
+__all__ = [
+    "ClaimResult",
+    "FileResult",
+    "check_file",
+    "check_source",
+    "check_model",
+    "G",
+    "gather_files",
+    "rational",
+]

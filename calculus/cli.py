@@ -32,13 +32,20 @@ def _positive(text: str) -> float:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="cost", description="Machine-checked arguments about simplicity and speed priors.")
+    parser = _Parser(
+        prog="cost", description="Machine-checked arguments about simplicity and speed priors."
+    )
     commands = parser.add_subparsers(dest="command", parser_class=_Parser)
     check = commands.add_parser("check", help="decide every claim and compute every range")
     check.add_argument("paths", nargs="+", metavar="FILE|DIR")
     check.add_argument("--format", choices=("text", "json"), default="text")
-    check.add_argument("--timeout", type=_positive, default=10.0, metavar="S",
-                       help="seconds per solver obligation (default 10)")
+    check.add_argument(
+        "--timeout",
+        type=_positive,
+        default=10.0,
+        metavar="S",
+        help="seconds per solver obligation (default 10)",
+    )
     report = commands.add_parser("report", help="write a proof report (HTML or Markdown)")
     report.add_argument("path", metavar="FILE")
     report.add_argument("-o", "--output", required=True, metavar="OUT.html|OUT.md")

@@ -96,7 +96,9 @@ class ProgramCosts:
             return f"c({self.name}) = " + (" + ".join(parts) or "0") + via
         if self.t_from_formula:
             return f"t({self.name}) is given by a formula"
-        parts = [(f"{count}·t({term})" if count != 1 else f"t({term})") for count, term in self.runs]
+        parts = [
+            (f"{count}·t({term})" if count != 1 else f"t({term})") for count, term in self.runs
+        ]
         via = f" (extends {self.extends}; runs are a multiset)" if self.extends else " (runs)"
         return f"t({self.name}) = " + (" + ".join(parts) or "0") + via
 

@@ -92,7 +92,9 @@ NOTE_LIMIT = 8
 
 
 def fraction_text(value: Fraction) -> str:
-    return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return (
+        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
 
 
 @dataclass(frozen=True)
@@ -119,19 +121,28 @@ class PiecewiseLinear:
 
     def slopes_from_zero(self) -> list[Fraction]:
         """Slopes of the pieces covering x >= 0, left to right (0 is always a point)."""
-        pieces = [s for ((x0, _), _), s in zip(itertools.pairwise(self.points),
-                                               self.segment_slopes(), strict=True) if x0 >= 0]
+        pieces = [
+            s
+            for ((x0, _), _), s in zip(
+                itertools.pairwise(self.points), self.segment_slopes(), strict=True
+            )
+            if x0 >= 0
+        ]
         return pieces + [self.right_slope]
 
     def describe(self) -> str:
         shown = ", ".join(f"({fraction_text(x)}, {fraction_text(y)})" for x, y in self.points)
         first, last = self.points[0][0], self.points[-1][0]
-        return (f"g is piecewise linear through {shown}, continued with slope "
-                f"{fraction_text(self.right_slope)} above {fraction_text(last)} and slope "
-                f"{fraction_text(self.left_slope)} below {fraction_text(first)}")
+        return (
+            f"g is piecewise linear through {shown}, continued with slope "
+            f"{fraction_text(self.right_slope)} above {fraction_text(last)} and slope "
+            f"{fraction_text(self.left_slope)} below {fraction_text(first)}"
+        )
 
 
-def additivity_violation(function: PiecewiseLinear, family: str) -> tuple[Fraction, Fraction] | None:
+def additivity_violation(
+    function: PiecewiseLinear, family: str
+) -> tuple[Fraction, Fraction] | None:
     """A pair x, y >= 0 where `function` breaks sub/superadditivity, or None if there is none.
 
     h(x, y) = g(x) + g(y) − g(x+y) is affine on every cell of the arrangement of the lines
@@ -164,15 +175,23 @@ def membership(function: PiecewiseLinear, family: str) -> tuple[bool, str]:
         return True, "every slope is positive, so it is strictly increasing, and g(0) = 0"
     right = function.slopes_from_zero()
     if family == "subadditive" and all(a >= b for a, b in itertools.pairwise(right)):
-        return True, "its slopes are positive and decrease on x >= 0 (concave, g(0) = 0), hence subadditive"
+        return (
+            True,
+            "its slopes are positive and decrease on x >= 0 (concave, g(0) = 0), hence subadditive",
+        )
     if family == "superadditive" and all(a <= b for a, b in itertools.pairwise(right)):
-        return True, "its slopes are positive and increase on x >= 0 (convex, g(0) = 0), hence superadditive"
+        return (
+            True,
+            "its slopes are positive and increase on x >= 0 (convex, g(0) = 0), hence superadditive",
+        )
     violation = additivity_violation(function, family)
     if violation is not None:
         x, y = violation
         return False, f"it is not {family} at x = {fraction_text(x)}, y = {fraction_text(y)}"
-    return True, (f"its slopes are positive, and g(x) + g(y) − g(x+y) was checked exactly at every "
-                  f"vertex of its breakpoint arrangement, where it is extreme: {family}")
+    return True, (
+        f"its slopes are positive, and g(x) + g(y) − g(x+y) was checked exactly at every "
+        f"vertex of its breakpoint arrangement, where it is extreme: {family}"
+    )
 
 
 def witness(points: dict[Fraction, Fraction], family: str) -> tuple[PiecewiseLinear, str] | None:
@@ -316,13 +335,25 @@ def _axioms(exchange: _Exchange, family: str) -> list[_Axiom]:
 
     terms = list(exchange.terms.values())
     for t in terms:
-        axiom("zero", f"g(0) = 0 and g increasing, so g({t.argument}) has the sign of {t.argument}",
-              z3.And(z3.Implies(t.x > 0, t.y > 0), z3.Implies(t.x == 0, t.y == 0),
-                     z3.Implies(t.x < 0, t.y < 0)))
+        axiom(
+            "zero",
+            f"g(0) = 0 and g increasing, so g({t.argument}) has the sign of {t.argument}",
+            z3.And(
+                z3.Implies(t.x > 0, t.y > 0),
+                z3.Implies(t.x == 0, t.y == 0),
+                z3.Implies(t.x < 0, t.y < 0),
+            ),
+        )
     for a, b in itertools.combinations(terms, 2):
-        axiom("monotone", f"g increasing between {a.argument} and {b.argument}",
-              z3.And(z3.Implies(a.x < b.x, a.y < b.y), z3.Implies(a.x == b.x, a.y == b.y),
-                     z3.Implies(a.x > b.x, a.y > b.y)))
+        axiom(
+            "monotone",
+            f"g increasing between {a.argument} and {b.argument}",
+            z3.And(
+                z3.Implies(a.x < b.x, a.y < b.y),
+                z3.Implies(a.x == b.x, a.y == b.y),
+                z3.Implies(a.x > b.x, a.y > b.y),
+            ),
+        )
     if family == "monotone":
         return axioms
     relation = "<=" if family == "subadditive" else ">="
@@ -332,8 +363,11 @@ def _axioms(exchange: _Exchange, family: str) -> list[_Axiom]:
             if whole is None:
                 continue
             bound = whole.y <= x.y + y.y if family == "subadditive" else whole.y >= x.y + y.y
-            axiom("additive", f"g({whole.argument}) {relation} g({x.argument}) + g({y.argument})",
-                  z3.Implies(z3.And(x.x >= 0, y.x >= 0), bound))
+            axiom(
+                "additive",
+                f"g({whole.argument}) {relation} g({x.argument}) + g({y.argument})",
+                z3.Implies(z3.And(x.x >= 0, y.x >= 0), bound),
+            )
     return axioms
 
 
@@ -427,12 +461,16 @@ def _decide_for_all(problem: Problem, family: str) -> Verdict:
 
 
 def _variables(encoding: _Encoding, extra: Iterable[z3.ArithRef] = ()) -> list[z3.ArithRef]:
-    return [*encoding.encoder.variables.values(), *(t.y for t in encoding.exchange.terms.values()),
-            *extra]
+    return [
+        *encoding.encoder.variables.values(),
+        *(t.y for t in encoding.exchange.terms.values()),
+        *extra,
+    ]
 
 
-def _shrink(solver: z3.Solver, kept: list[z3.BoolRef], fixed: Sequence[z3.BoolRef],
-            deadline: float) -> list[z3.BoolRef]:
+def _shrink(
+    solver: z3.Solver, kept: list[z3.BoolRef], fixed: Sequence[z3.BoolRef], deadline: float
+) -> list[z3.BoolRef]:
     """Deletion-based shrinking of `kept` (with `fixed` always on) until every member is
     needed, or until the deadline (then what is left is still sufficient)."""
     for candidate in list(kept):
@@ -475,8 +513,9 @@ def _proof(solver: z3.Solver, encoding: _Encoding, deadline: float) -> Verdict:
 # ---- refutations ----------------------------------------------------------------------------
 
 
-def _exact_model(solver: z3.Solver, variables: list[z3.ArithRef],
-                 assumptions: Sequence[z3.BoolRef]) -> dict[str, Fraction] | None:
+def _exact_model(
+    solver: z3.Solver, variables: list[z3.ArithRef], assumptions: Sequence[z3.BoolRef]
+) -> dict[str, Fraction] | None:
     """Rational values of `variables` in a model of `solver`, keyed by name; irrational
     coordinates are pinned to nearby rationals and the model asked for again."""
     model = solver.model()
@@ -526,14 +565,17 @@ def _exact_number(e: sympy.Expr) -> Fraction | None:
     return Fraction(int(e.p), int(e.q))
 
 
-def _with_exchange(formulas: Sequence[LogicFormula], atoms: dict[sympy.Basic, sympy.Expr],
-                   g: PiecewiseLinear) -> dict[sympy.Basic, sympy.Expr] | None:
+def _with_exchange(
+    formulas: Sequence[LogicFormula], atoms: dict[sympy.Basic, sympy.Expr], g: PiecewiseLinear
+) -> dict[sympy.Basic, sympy.Expr] | None:
     """Atoms plus the value of every application of g in `formulas`, computed with `g`."""
     values = dict(atoms)
     applications: list[sympy.Expr] = []
     for f in formulas:
         applications.extend(_applications(f))
-    for application in sorted(set(applications), key=lambda e: (_depth(e), sympy.default_sort_key(e))):
+    for application in sorted(
+        set(applications), key=lambda e: (_depth(e), sympy.default_sort_key(e))
+    ):
         x = _exact_number(application.args[0].xreplace(values))
         if x is None:
             return None
@@ -557,7 +599,8 @@ def _refutation(encoding: _Encoding, values: dict[str, Fraction]) -> Verdict | N
     problem = encoding.problem
     atoms: dict[sympy.Basic, sympy.Expr] = {
         symbol: sympy.Rational(values[str(v)].numerator, values[str(v)].denominator)
-        for symbol, v in encoding.encoder.variables.items() if str(v) in values
+        for symbol, v in encoding.encoder.variables.items()
+        if str(v) in values
     }
     at_terms = dict(atoms)
     for term in encoding.exchange.terms.values():
@@ -599,11 +642,15 @@ def _refutation(encoding: _Encoding, values: dict[str, Fraction]) -> Verdict | N
 def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
     """Ask z3 for a counterexample whose points lie on a member of the family."""
     assert encoding.claim is not None
-    failed = ("z3 found a counterexample to the instantiated axioms of g, but no g of the "
-              f"{encoding.family} family through its points was found")
+    failed = (
+        "z3 found a counterexample to the instantiated axioms of g, but no g of the "
+        f"{encoding.family} family through its points was found"
+    )
     if encoding.family == "monotone":
-        failed = ("z3's counterexample could not be confirmed exactly (irrational values, or it "
-                  "failed the exact re-evaluation)")
+        failed = (
+            "z3's counterexample could not be confirmed exactly (irrational values, or it "
+            "failed the exact re-evaluation)"
+        )
     base = [*encoding.hypotheses.values(), z3.Not(encoding.claim), *encoding.defined()]
     originals = encoding.exchange.originals()
     concave = encoding.family == "subadditive"
@@ -676,9 +723,13 @@ def _mentions_exchange(formula: LogicFormula) -> bool:
 def _linearised(formula: LogicFormula) -> LogicFormula:
     """The formula with every g(x) read as k·x (k the linear family's rate)."""
     if isinstance(formula, Atomic):
+
         def linear(e: sympy.Expr) -> sympy.Expr:
-            return e.replace(lambda x: isinstance(x, AppliedUndef) and x.func == EXCHANGE,
-                             lambda x: G * x.args[0])
+            return e.replace(
+                lambda x: isinstance(x, AppliedUndef) and x.func == EXCHANGE,
+                lambda x: G * x.args[0],
+            )
+
         return Atomic(formula.op, linear(formula.lhs), linear(formula.rhs))
     if isinstance(formula, Negation):
         return Negation(_linearised(formula.operand))
@@ -686,23 +737,34 @@ def _linearised(formula: LogicFormula) -> LogicFormula:
 
 
 def _decide_for_some(problem: Problem, family: str) -> Verdict:
-    plain = [h for h in problem.hypotheses if h.formula is None or not _mentions_exchange(h.formula)]
+    plain = [
+        h for h in problem.hypotheses if h.formula is None or not _mentions_exchange(h.formula)
+    ]
     linear = decide(Problem(_linearised(problem.claim), plain, True, "linear", problem.timeout))
     if linear.status == "proved":
-        return Verdict("proved", uses=linear.uses, notes=(
-            "for every admissible cost assignment a linear g(x) = k·x (k > 0) satisfies the "
-            f"claim, and every such g is {family}",))
+        return Verdict(
+            "proved",
+            uses=linear.uses,
+            notes=(
+                "for every admissible cost assignment a linear g(x) = k·x (k > 0) satisfies the "
+                f"claim, and every such g is {family}",
+            ),
+        )
     if len(plain) != len(problem.hypotheses):
-        return Verdict("unknown", reason="no linear g works for every admissible cost "
-                       "assignment, and `for some g` with assumptions about g is only decided "
-                       "through linear g in non-linear families")
+        return Verdict(
+            "unknown",
+            reason="no linear g works for every admissible cost "
+            "assignment, and `for some g` with assumptions about g is only decided "
+            "through linear g in non-linear families",
+        )
     encoding = _encode(problem, family)
     assert encoding.claim is not None
     # For fixed costs, "some g of the family satisfies the claim" implies that some values
     # of g at the terms satisfy the axioms' instances and the claim; for the monotone family
     # the converse holds as well (the instances are exactly order-consistency with (0, 0)).
-    satisfiable = z3.And([a.formula for a in encoding.axioms] + encoding.defined()
-                         + [encoding.claim])
+    satisfiable = z3.And(
+        [a.formula for a in encoding.axioms] + encoding.defined() + [encoding.claim]
+    )
     ys = [t.y for t in encoding.exchange.terms.values()]
     nobody = z3.ForAll(ys, z3.Not(satisfiable)) if ys else z3.Not(satisfiable)
     everything = list(encoding.hypotheses)
@@ -723,18 +785,26 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
             trial = [k for k in kept if k != name]
             if search(trial)[0] == z3.unsat:
                 kept = trial
-        return Verdict("proved", uses=tuple(kept), notes=(
-            "for every admissible cost assignment some values of g at the points where it is "
-            "applied are ordered like the points (and like 0 at 0) and satisfy the claim; "
-            "any such values lie on a strictly increasing piecewise-linear g",))
+        return Verdict(
+            "proved",
+            uses=tuple(kept),
+            notes=(
+                "for every admissible cost assignment some values of g at the points where it is "
+                "applied are ordered like the points (and like 0 at 0) and satisfy the claim; "
+                "any such values lie on a strictly increasing piecewise-linear g",
+            ),
+        )
     if result != z3.sat:
         if result == z3.unsat:
-            why = (f"for every admissible cost assignment the claim is consistent with the "
-                   f"instantiated axioms, which are necessary but not sufficient for a {family} g")
+            why = (
+                f"for every admissible cost assignment the claim is consistent with the "
+                f"instantiated axioms, which are necessary but not sufficient for a {family} g"
+            )
         else:
             why = f"the search for costs where no g works failed: {_reason(solver)}"
-        return Verdict("unknown", reason=f"no linear g works for every admissible cost "
-                       f"assignment, and {why}")
+        return Verdict(
+            "unknown", reason=f"no linear g works for every admissible cost assignment, and {why}"
+        )
     values = _exact_model(solver, list(encoding.encoder.variables.values()), [])
     if values is None:
         return Verdict("unknown", reason="z3 found costs where no g works, but not rational ones")
@@ -745,17 +815,29 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
     # Re-check with the costs fixed: the axioms' instances and the claim have no common
     # solution in the values of g, so no g of the family satisfies the claim there.
     check = _solver(problem.timeout)
-    check.add(*(v == z3.RealVal(f"{values[str(v)].numerator}/{values[str(v)].denominator}")
-                for v in encoding.encoder.variables.values()))
+    check.add(
+        *(
+            v == z3.RealVal(f"{values[str(v)].numerator}/{values[str(v)].denominator}")
+            for v in encoding.encoder.variables.values()
+        )
+    )
     check.add(satisfiable)
     if check.check() != z3.unsat:
         return Verdict("unknown", reason="z3's costs where no g works did not survive the re-check")
     if not hypotheses_hold(problem.hypotheses, atoms):
         return Verdict("unknown", reason="z3's costs did not satisfy the assumptions exactly")
-    shown = tuple((s.name, Fraction(int(atoms[s].p), int(atoms[s].q)))
-                  for s in relevant_atoms(problem.claim, include_g=False) if s in atoms)
+    shown = tuple(
+        (s.name, Fraction(int(atoms[s].p), int(atoms[s].q)))
+        for s in relevant_atoms(problem.claim, include_g=False)
+        if s in atoms
+    )
     points = len(encoding.exchange.terms)
-    return Verdict("refuted", counterexample=shown, notes=(
-        f"with these costs no {family} g satisfies the claim: its axioms instantiated where g "
-        f"is applied ({points} {'point' if points == 1 else 'points'}) already contradict it "
-        "(re-checked with the costs fixed, in exact rational arithmetic)",))
+    return Verdict(
+        "refuted",
+        counterexample=shown,
+        notes=(
+            f"with these costs no {family} g satisfies the claim: its axioms instantiated where g "
+            f"is applied ({points} {'point' if points == 1 else 'points'}) already contradict it "
+            "(re-checked with the costs fixed, in exact rational arithmetic)",
+        ),
+    )

@@ -25,8 +25,16 @@ IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 
 # How each grammar keyword is shown; a keyword the grammar gains later and this table does
 # not know yet is still shown as a keyword.
-_DECLARATIONS = ("model", "primitive", "program", "scenario", "exchange", "task", "tasks",
-                 "reduction")
+_DECLARATIONS = (
+    "model",
+    "primitive",
+    "program",
+    "scenario",
+    "exchange",
+    "task",
+    "tasks",
+    "reduction",
+)
 _OPERATOR_WORDS = ("not", "and", "or", "xor", "beats")
 _COST_FUNCTIONS = ("c", "t", "g")
 
@@ -62,14 +70,22 @@ class CostLexer(RegexLexer):
             (r"#.*?$", Comment.Single),
             (r'"(\\\\|\\[^\\]|[^"\\\n])*"', String.Double),
             # A label: `claim fd_loses:`, `assume base_is_complex:`.
-            (r"(assume|claim|refute)(\s+)(" + IDENTIFIER + r")(\s*)(:)(?!=)",
-             bygroups(Keyword, Whitespace, Name.Label, Whitespace, Punctuation)),
-            (r"(program)(\s+)(" + IDENTIFIER + r")",
-             bygroups(Keyword.Declaration, Whitespace, Name.Class)),
-            (r"(scenario)(\s+)(" + IDENTIFIER + r")",
-             bygroups(Keyword.Declaration, Whitespace, Name.Namespace)),
-            (r"(exchange)(\s+)(" + IDENTIFIER + r")",
-             bygroups(Keyword.Declaration, Whitespace, Name.Constant)),
+            (
+                r"(assume|claim|refute)(\s+)(" + IDENTIFIER + r")(\s*)(:)(?!=)",
+                bygroups(Keyword, Whitespace, Name.Label, Whitespace, Punctuation),
+            ),
+            (
+                r"(program)(\s+)(" + IDENTIFIER + r")",
+                bygroups(Keyword.Declaration, Whitespace, Name.Class),
+            ),
+            (
+                r"(scenario)(\s+)(" + IDENTIFIER + r")",
+                bygroups(Keyword.Declaration, Whitespace, Name.Namespace),
+            ),
+            (
+                r"(exchange)(\s+)(" + IDENTIFIER + r")",
+                bygroups(Keyword.Declaration, Whitespace, Name.Constant),
+            ),
             (r"(extends)(\s+)(" + IDENTIFIER + r")", bygroups(Keyword, Whitespace, Name.Class)),
             (r"(primitive)\b", Keyword.Declaration, "primitives"),
             include("formula"),
@@ -79,8 +95,10 @@ class CostLexer(RegexLexer):
             (r"[ \t\f\r]+", Whitespace),
             (r"#.*?$", Comment.Single),
             (r"\{", Punctuation, "fixed"),
-            (r"(\()(\s*)(" + IDENTIFIER + r")(\s*)(\))",
-             bygroups(Punctuation, Whitespace, Name.Attribute, Whitespace, Punctuation)),
+            (
+                r"(\()(\s*)(" + IDENTIFIER + r")(\s*)(\))",
+                bygroups(Punctuation, Whitespace, Name.Attribute, Whitespace, Punctuation),
+            ),
             (r";", Punctuation, "#pop"),
             (r",", Punctuation),
             (IDENTIFIER, Name.Function),

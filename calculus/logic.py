@@ -146,8 +146,12 @@ def _holds(op: str, difference: sympy.Expr) -> bool:
         raise ZeroDivisionError(f"not a number: {difference}")
     value = Fraction(int(difference.p), int(difference.q))
     return {
-        "<": value < 0, "<=": value <= 0, ">": value > 0,
-        ">=": value >= 0, "=": value == 0, "!=": value != 0,
+        "<": value < 0,
+        "<=": value <= 0,
+        ">": value > 0,
+        ">=": value >= 0,
+        "=": value == 0,
+        "!=": value != 0,
     }[op]
 
 
@@ -226,8 +230,10 @@ def eliminate_exists_g(f: LogicFormula, encoder: Encoder) -> z3.BoolRef:
     """A quantifier-free z3 formula over the atoms equivalent to ∃ g > 0. f."""
     leaves = atomics(f)
     affine = {id(a): _affine_in_g(a) for a in leaves}
-    encoded = {id(a): (encoder.expr(s), encoder.expr(o)) for a, (s, o) in
-               ((a, affine[id(a)]) for a in leaves)}
+    encoded = {
+        id(a): (encoder.expr(s), encoder.expr(o))
+        for a, (s, o) in ((a, affine[id(a)]) for a in leaves)
+    }
 
     def substitute(g_sign: Callable[[Atomic], z3.BoolRef]) -> z3.BoolRef:
         def walk(node: LogicFormula) -> z3.BoolRef:
@@ -253,15 +259,20 @@ def eliminate_exists_g(f: LogicFormula, encoder: Encoder) -> z3.BoolRef:
         slope_r, offset_r = encoded[id(root)]
         if affine[id(root)][0] == 0:
             continue
+
         # At e = -b_r/a_r the sign of a_i·e + b_i is the sign of a_r·(b_i·a_r − a_i·b_r).
-        def value_at(a: Atomic, slope_r: z3.ArithRef = slope_r, offset_r: z3.ArithRef = offset_r) -> z3.ArithRef:
+        def value_at(
+            a: Atomic, slope_r: z3.ArithRef = slope_r, offset_r: z3.ArithRef = offset_r
+        ) -> z3.ArithRef:
             slope_i, offset_i = encoded[id(a)]
             return slope_r * (offset_i * slope_r - slope_i * offset_r)
 
         def test_at(a: Atomic, value_at: Callable[[Atomic], z3.ArithRef] = value_at) -> z3.BoolRef:
             return _sign_test(a.op, value_at(a), encoded[id(a)][0], False)
 
-        def test_right_of(a: Atomic, value_at: Callable[[Atomic], z3.ArithRef] = value_at) -> z3.BoolRef:
+        def test_right_of(
+            a: Atomic, value_at: Callable[[Atomic], z3.ArithRef] = value_at
+        ) -> z3.BoolRef:
             return _sign_test(a.op, value_at(a), encoded[id(a)][0], True)
 
         sign_of_root = -offset_r * slope_r  # same sign as e
@@ -305,6 +316,7 @@ def prepare_contexts(count: int) -> None:
     Creating a context takes about 6 ms inside z3, during which ctypes releases the GIL, so
     this overlaps with the Python work of translating the claims.
     """
+
     def make() -> None:
         for _ in range(count):
             _SPARE_CONTEXTS.put(z3.Context())
@@ -395,8 +407,9 @@ def _minimise(solver: z3.Solver, core: list[z3.BoolRef], timeout: float) -> list
     return kept
 
 
-def _readable_model(solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbol],
-                    indicators: list[z3.BoolRef]) -> z3.ModelRef:
+def _readable_model(
+    solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbol], indicators: list[z3.BoolRef]
+) -> z3.ModelRef:
     """Pin the shown atoms (g first) to small numbers where the problem stays satisfiable,
     so counterexamples read like `g = 1, c(x) = 2` rather than `c(x) = 193/64`."""
     model = solver.model()
@@ -433,21 +446,26 @@ def _readable_model(solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbo
     return result
 
 
-def _counterexample(solver: z3.Solver, encoder: Encoder, problem: Problem,
-                    indicators: list[z3.BoolRef]) -> Verdict:
+def _counterexample(
+    solver: z3.Solver, encoder: Encoder, problem: Problem, indicators: list[z3.BoolRef]
+) -> Verdict:
     model = _readable_model(
-        solver, encoder, relevant_atoms(problem.claim, include_g=not problem.for_some_g),
-        indicators)
+        solver, encoder, relevant_atoms(problem.claim, include_g=not problem.for_some_g), indicators
+    )
     values = _exact_values(solver, model, encoder, indicators)
     if values is None:
-        return Verdict("unknown", reason="z3 found a counterexample with irrational values "
-                       "and no rational one was confirmed")
+        return Verdict(
+            "unknown",
+            reason="z3 found a counterexample with irrational values "
+            "and no rational one was confirmed",
+        )
     if not _confirm(problem, values):
         return Verdict("unknown", reason="z3's counterexample did not survive exact re-evaluation")
     shown = relevant_atoms(problem.claim, include_g=not problem.for_some_g)
     counterexample = tuple(
         (symbol.name, Fraction(int(values[symbol].p), int(values[symbol].q)))
-        for symbol in shown if symbol in values
+        for symbol in shown
+        if symbol in values
     )
     assignment = tuple(
         (symbol.name, Fraction(int(value.p), int(value.q)))
@@ -456,8 +474,9 @@ def _counterexample(solver: z3.Solver, encoder: Encoder, problem: Problem,
     return Verdict("refuted", counterexample=counterexample, assignment=assignment)
 
 
-def _exact_values(solver: z3.Solver, model: z3.ModelRef, encoder: Encoder,
-                  indicators: list[z3.BoolRef]) -> dict[sympy.Basic, sympy.Expr] | None:
+def _exact_values(
+    solver: z3.Solver, model: z3.ModelRef, encoder: Encoder, indicators: list[z3.BoolRef]
+) -> dict[sympy.Basic, sympy.Expr] | None:
     raw = {s: model.eval(v, model_completion=True) for s, v in encoder.variables.items()}
     irrational = [s for s, v in raw.items() if _rational(v) is None]
     if irrational:
@@ -470,7 +489,9 @@ def _exact_values(solver: z3.Solver, model: z3.ModelRef, encoder: Encoder,
                 solver.add(encoder.variables[symbol] == approximation)
             if solver.check(*indicators) == z3.sat:
                 retry = solver.model()
-                raw = {s: retry.eval(v, model_completion=True) for s, v in encoder.variables.items()}
+                raw = {
+                    s: retry.eval(v, model_completion=True) for s, v in encoder.variables.items()
+                }
                 solver.pop()
                 if all(_rational(v) is not None for v in raw.values()):
                     break
@@ -487,7 +508,9 @@ def _exact_values(solver: z3.Solver, model: z3.ModelRef, encoder: Encoder,
     return exact
 
 
-def hypotheses_hold(hypotheses: Sequence[Hypothesis], values: dict[sympy.Basic, sympy.Expr]) -> bool:
+def hypotheses_hold(
+    hypotheses: Sequence[Hypothesis], values: dict[sympy.Basic, sympy.Expr]
+) -> bool:
     """Exactly: every default bound and assumption holds at `values` (unset atoms are 1)."""
     try:
         for hypothesis in hypotheses:

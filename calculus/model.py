@@ -82,17 +82,35 @@ class _Resolver:
         self.family: str | None = None
         self.family_span: n.Span | None = None
 
-    def error(self, span: n.Span, code: str, message: str, hint: str | None = None,
-              notes: tuple[str, ...] = ()) -> None:
+    def error(
+        self,
+        span: n.Span,
+        code: str,
+        message: str,
+        hint: str | None = None,
+        notes: tuple[str, ...] = (),
+    ) -> None:
         diagnostic = at(self.path, span, code, message, hint)
         if notes:
-            diagnostic = Diagnostic(diagnostic.path, diagnostic.line, diagnostic.column, code,
-                                    message, hint, diagnostic.end_column, notes=notes)
+            diagnostic = Diagnostic(
+                diagnostic.path,
+                diagnostic.line,
+                diagnostic.column,
+                code,
+                message,
+                hint,
+                diagnostic.end_column,
+                notes=notes,
+            )
         self.diagnostics.append(diagnostic)
 
     def duplicate(self, name: n.Name, first: n.Span, what: str) -> None:
-        self.error(name.span, "duplicate", f"{what} '{name}' is defined twice",
-                   notes=(f"first defined at {self.path}:{first.line}:{first.column}",))
+        self.error(
+            name.span,
+            "duplicate",
+            f"{what} '{name}' is defined twice",
+            notes=(f"first defined at {self.path}:{first.line}:{first.column}",),
+        )
 
     # ---- declarations
     def declare(self) -> None:
@@ -104,20 +122,24 @@ class _Resolver:
                 self._declare(statement.name, statement, self.programs, "program")
             elif isinstance(statement, n.Scenario):
                 if statement.name.text in self.scenarios:
-                    self.duplicate(statement.name, self.scenarios[statement.name.text].name.span,
-                                   "scenario")
+                    self.duplicate(
+                        statement.name, self.scenarios[statement.name.text].name.span, "scenario"
+                    )
                 else:
                     self.scenarios[statement.name.text] = statement
             elif isinstance(statement, n.Exchange):
                 if self.family is not None and self.family_span is not None:
-                    self.error(statement.family.span, "duplicate", "the exchange family is given twice",
-                               notes=(f"first given at {self.path}:{self.family_span.line}",))
+                    self.error(
+                        statement.family.span,
+                        "duplicate",
+                        "the exchange family is given twice",
+                        notes=(f"first given at {self.path}:{self.family_span.line}",),
+                    )
                 else:
                     self.family = statement.family.text
                     self.family_span = statement.span
 
-    def _declare(self, name: n.Name, node: n.Primitive | n.Program,
-                 table: dict, what: str) -> None:  # type: ignore[type-arg]
+    def _declare(self, name: n.Name, node: n.Primitive | n.Program, table: dict, what: str) -> None:  # type: ignore[type-arg]
         other = self.primitives.get(name.text) or self.programs.get(name.text)
         if other is not None:
             self.duplicate(name, other.name.span, "name")
@@ -130,8 +152,12 @@ class _Resolver:
                 continue
             for node in _expr_nodes(expr):
                 if isinstance(node, (n.CostOf, n.GRate, n.GApply)):
-                    self.error(node.span, "type", "a fixed cost must be a number",
-                               "write e.g. `{ c = 1; t = 1/10 }`")
+                    self.error(
+                        node.span,
+                        "type",
+                        "a fixed cost must be a number",
+                        "write e.g. `{ c = 1; t = 1/10 }`",
+                    )
                     break
 
     # ---- uses
@@ -142,14 +168,20 @@ class _Resolver:
             if name.text in self.primitives:
                 continue
             if name.text in self.programs:
-                self.error(name.span, "program-in-term",
-                           f"'{name}' is a program, not a primitive",
-                           "a program's costs are c(P) and t(P); to build on it use `extends`")
+                self.error(
+                    name.span,
+                    "program-in-term",
+                    f"'{name}' is a program, not a primitive",
+                    "a program's costs are c(P) and t(P); to build on it use `extends`",
+                )
                 continue
             candidates = list(self.primitives) + (list(self.programs) if allow_program else [])
-            self.error(name.span, "undeclared", f"undeclared name '{name}'",
-                       did_you_mean(name.text, candidates)
-                       or f"declare it with `primitive {name}`")
+            self.error(
+                name.span,
+                "undeclared",
+                f"undeclared name '{name}'",
+                did_you_mean(name.text, candidates) or f"declare it with `primitive {name}`",
+            )
 
     def check_program_name(self, name: n.Name) -> None:
         if name.text in self.programs:
@@ -157,8 +189,12 @@ class _Resolver:
         if name.text in self.primitives:
             self.error(name.span, "not-a-program", f"'{name}' is a primitive, not a program")
             return
-        self.error(name.span, "undeclared", f"undeclared program '{name}'",
-                   did_you_mean(name.text, self.programs))
+        self.error(
+            name.span,
+            "undeclared",
+            f"undeclared program '{name}'",
+            did_you_mean(name.text, self.programs),
+        )
 
     def check_expr(self, expr: object, family: str, context: str) -> None:
         for node in _expr_nodes(expr):
@@ -168,12 +204,19 @@ class _Resolver:
                 self.check_program_name(node.winner)
                 self.check_program_name(node.loser)
             elif isinstance(node, n.GRate) and family != "linear":
-                self.error(node.span, "family",
-                           f"a bare `g` is the rate of the linear family, not of `{family}`",
-                           "apply the exchange function to a cost: g(c(P))")
+                self.error(
+                    node.span,
+                    "family",
+                    f"a bare `g` is the rate of the linear family, not of `{family}`",
+                    "apply the exchange function to a cost: g(c(P))",
+                )
             elif isinstance(node, (n.GRate, n.GApply)) and context == "program":
-                self.error(node.span, "type", "a program's cost cannot depend on g",
-                           "g belongs in claims and assumptions")
+                self.error(
+                    node.span,
+                    "type",
+                    "a program's cost cannot depend on g",
+                    "g belongs in claims and assumptions",
+                )
 
     def check_programs(self, family: str) -> None:
         for program in self.programs.values():
@@ -184,13 +227,19 @@ class _Resolver:
             for run in program.runs:
                 self.check_term(run.term, allow_program=False)
             if program.c_formula is not None and program.stores:
-                self.error(program.c_formula.span, "conflict",
-                           f"program '{program.name}' has both `stores` and `c =`",
-                           "give c either as stores or as a formula")
+                self.error(
+                    program.c_formula.span,
+                    "conflict",
+                    f"program '{program.name}' has both `stores` and `c =`",
+                    "give c either as stores or as a formula",
+                )
             if program.t_formula is not None and program.runs:
-                self.error(program.t_formula.span, "conflict",
-                           f"program '{program.name}' has both `runs` and `t =`",
-                           "give t either as runs or as a formula")
+                self.error(
+                    program.t_formula.span,
+                    "conflict",
+                    f"program '{program.name}' has both `runs` and `t =`",
+                    "give t either as runs or as a formula",
+                )
             for formula in (program.c_formula, program.t_formula):
                 if formula is not None:
                     self.check_expr(formula, family, "program")
@@ -200,7 +249,11 @@ class _Resolver:
         # A program depends on what it extends and on programs its formulas mention.
         edges: dict[str, list[n.Name]] = {}
         for name, program in self.programs.items():
-            out = [program.extends] if program.extends and program.extends.text in self.programs else []
+            out = (
+                [program.extends]
+                if program.extends and program.extends.text in self.programs
+                else []
+            )
             out += program_references(program.c_formula, self.programs)
             out += program_references(program.t_formula, self.programs)
             edges[name] = out
@@ -211,13 +264,16 @@ class _Resolver:
             state[name] = 1
             for target in edges[name]:
                 if state.get(target.text) == 1:
-                    cycle = path[path.index(target.text):] + [target.text]
+                    cycle = path[path.index(target.text) :] + [target.text]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
-                        self.error(target.span, "cycle",
-                                   f"program '{name}' depends on itself: " + " -> ".join(cycle),
-                                   "break the cycle: a program may only build on programs defined without it")
+                        self.error(
+                            target.span,
+                            "cycle",
+                            f"program '{name}' depends on itself: " + " -> ".join(cycle),
+                            "break the cycle: a program may only build on programs defined without it",
+                        )
                 elif state.get(target.text) is None:
                     visit(target.text, path + [target.text])
             state[name] = 2
@@ -249,7 +305,9 @@ class _Resolver:
                 else:
                     name = anonymous_name(kind, statement.span)
                 if isinstance(statement, n.Assume):
-                    assumptions.append(NamedAssumption(name, statement, statement.label is not None))
+                    assumptions.append(
+                        NamedAssumption(name, statement, statement.label is not None)
+                    )
                 else:
                     claims.append(NamedClaim(name, statement))
             elif isinstance(statement, n.Ranges):
@@ -262,9 +320,12 @@ class _Resolver:
                 if len(statement.programs) < 2:
                     self.error(statement.span, "ranges", "ranges needs at least two programs")
                 if statement.scenario is not None and statement.scenario.text not in self.scenarios:
-                    self.error(statement.scenario.span, "undeclared",
-                               f"undeclared scenario '{statement.scenario}'",
-                               did_you_mean(statement.scenario.text, self.scenarios))
+                    self.error(
+                        statement.scenario.span,
+                        "undeclared",
+                        f"undeclared scenario '{statement.scenario}'",
+                        did_you_mean(statement.scenario.text, self.scenarios),
+                    )
                 ranges.append(statement)
             elif isinstance(statement, n.Scenario):
                 self._check_scenario(statement)
@@ -330,36 +391,59 @@ class _Resolver:
             given: set[str] = set()
             for output, expr in table:
                 if output.text not in outputs:
-                    self.error(output.span, "undeclared", f"'{output}' is not an output of {where}",
-                               did_you_mean(output.text, outputs))
+                    self.error(
+                        output.span,
+                        "undeclared",
+                        f"'{output}' is not an output of {where}",
+                        did_you_mean(output.text, outputs),
+                    )
                 if output.text in given:
-                    self.error(output.span, "duplicate", f"{kind} {output} is given twice in {where}")
+                    self.error(
+                        output.span, "duplicate", f"{kind} {output} is given twice in {where}"
+                    )
                 given.add(output.text)
                 self._check_bits(expr, inputs, where)
             if kind == "intended":
                 for missing in [o for o in outputs if o not in given]:
-                    self.error(task.span, "task", f"{where} gives no intended value for '{missing}'",
-                               f"add `intended {missing} = ...`")
+                    self.error(
+                        task.span,
+                        "task",
+                        f"{where} gives no intended value for '{missing}'",
+                        f"add `intended {missing} = ...`",
+                    )
         if task.train_where is not None:
             self._check_bits(task.train_where, inputs, where)
         elif not task.train_states:
-            self.error(task.span, "task", f"{where} says nothing of training",
-                       "list the states training sees (`train 01, 11`) or `train where ...`")
+            self.error(
+                task.span,
+                "task",
+                f"{where} says nothing of training",
+                "list the states training sees (`train 01, 11`) or `train where ...`",
+            )
         states: set[str] = set()
         for state in task.train_states:
             if len(state.bits) != len(task.inputs):
-                self.error(state.span, "task",
-                           f"state {state.bits} has {len(state.bits)} bits but {where} has "
-                           f"{len(task.inputs)} inputs")
+                self.error(
+                    state.span,
+                    "task",
+                    f"state {state.bits} has {len(state.bits)} bits but {where} has "
+                    f"{len(task.inputs)} inputs",
+                )
             if state.bits in states:
-                self.error(state.span, "duplicate", f"state {state.bits} is listed twice in {where}")
+                self.error(
+                    state.span, "duplicate", f"state {state.bits} is listed twice in {where}"
+                )
             states.add(state.bits)
 
     def _check_bits(self, expr: n.BitExpr, inputs: set[str], where: str) -> None:
         if isinstance(expr, n.BitVar):
             if expr.name.text not in inputs:
-                self.error(expr.span, "undeclared", f"'{expr.name}' is not an input of {where}",
-                           did_you_mean(expr.name.text, inputs))
+                self.error(
+                    expr.span,
+                    "undeclared",
+                    f"'{expr.name}' is not an input of {where}",
+                    did_you_mean(expr.name.text, inputs),
+                )
         elif isinstance(expr, n.BitNot):
             self._check_bits(expr.operand, inputs, where)
         elif isinstance(expr, n.BitOp):
@@ -374,33 +458,51 @@ class _Resolver:
         for member, _weight in task_set.members:
             task = tasks.get(member.text)
             if task is None:
-                self.error(member.span, "undeclared", f"undeclared task '{member}'",
-                           did_you_mean(member.text, tasks))
+                self.error(
+                    member.span,
+                    "undeclared",
+                    f"undeclared task '{member}'",
+                    did_you_mean(member.text, tasks),
+                )
                 continue
             if member.text in listed:
                 self.error(member.span, "duplicate", f"task '{member}' is listed twice")
             listed.add(member.text)
             shapes.add((len(task.inputs), len(task.outputs)))
         if len(shapes) > 1:
-            self.error(task_set.span, "task",
-                       f"the tasks of '{task_set.name}' differ in their numbers of inputs or outputs",
-                       "the combined task feeds every task the same circuit inputs and outputs")
+            self.error(
+                task_set.span,
+                "task",
+                f"the tasks of '{task_set.name}' differ in their numbers of inputs or outputs",
+                "the combined task feeds every task the same circuit inputs and outputs",
+            )
 
     def _check_reduction(self, reduction: n.Reduction, task_sets: dict[str, n.TaskSet]) -> None:
         if reduction.tasks is None:
-            self.error(reduction.span, "reduction", f"reduction '{reduction.name}' names no task set",
-                       "add `tasks SET`")
+            self.error(
+                reduction.span,
+                "reduction",
+                f"reduction '{reduction.name}' names no task set",
+                "add `tasks SET`",
+            )
             return
         task_set = task_sets.get(reduction.tasks.text)
         if task_set is None:
-            self.error(reduction.tasks.span, "undeclared", f"undeclared task set '{reduction.tasks}'",
-                       did_you_mean(reduction.tasks.text, task_sets))
+            self.error(
+                reduction.tasks.span,
+                "undeclared",
+                f"undeclared task set '{reduction.tasks}'",
+                did_you_mean(reduction.tasks.text, task_sets),
+            )
             return
         members = [m.text for m, _ in task_set.members]
         if reduction.bad is not None and reduction.bad.text not in members:
-            self.error(reduction.bad.span, "undeclared",
-                       f"'{reduction.bad}' is not a task of '{reduction.tasks}'",
-                       did_you_mean(reduction.bad.text, members))
+            self.error(
+                reduction.bad.span,
+                "undeclared",
+                f"'{reduction.bad}' is not a task of '{reduction.tasks}'",
+                did_you_mean(reduction.bad.text, members),
+            )
 
     def _check_scenario(self, scenario: n.Scenario) -> None:
         seen: dict[str, n.Span] = {}
@@ -408,16 +510,21 @@ class _Resolver:
             target = value.target
             if isinstance(target, n.CostOf):
                 if not target.term.args and target.term.head.text in self.programs:
-                    self.error(target.span, "scenario",
-                               "a scenario gives values to cost atoms, not to programs",
-                               "set the atoms the program is built from")
+                    self.error(
+                        target.span,
+                        "scenario",
+                        "a scenario gives values to cost atoms, not to programs",
+                        "set the atoms the program is built from",
+                    )
                 else:
                     self.check_term(target.term, allow_program=False)
                 key = f"{target.kind}({target.term})"
             else:
                 key = "g"
             if key in seen:
-                self.error(value.span, "duplicate", f"{key} is given twice in scenario '{scenario.name}'")
+                self.error(
+                    value.span, "duplicate", f"{key} is given twice in scenario '{scenario.name}'"
+                )
             seen[key] = value.span
             for node in _expr_nodes(value.value):
                 if isinstance(node, (n.CostOf, n.GRate, n.GApply)):

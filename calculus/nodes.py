@@ -327,8 +327,19 @@ class Reduction:
     span: Span = _span()
 
 
-Statement = (ModelTitle | Primitive | Program | Exchange | Assume | Claim | Ranges | Scenario
-             | Task | TaskSet | Reduction)
+Statement = (
+    ModelTitle
+    | Primitive
+    | Program
+    | Exchange
+    | Assume
+    | Claim
+    | Ranges
+    | Scenario
+    | Task
+    | TaskSet
+    | Reduction
+)
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,9 @@ MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
 
 
 def fraction_text(value: Fraction) -> str:
-    return format_number(value) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    return (
+        format_number(value) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+    )
 
 
 def interval_json(interval: Any) -> list[str]:
@@ -58,14 +60,16 @@ def ranges_json(result: Any) -> dict[str, Any]:
     for row in result.rows:
         robust, robust_closed = _intervals(row.robust)
         possible, possible_closed = _intervals(row.possible)
-        rows.append({
-            "program": row.program,
-            "robust": robust,
-            "possible": possible,
-            "robust_closed": robust_closed,
-            "possible_closed": possible_closed,
-            "thresholds": [t.text for t in getattr(row, "thresholds", ())],
-        })
+        rows.append(
+            {
+                "program": row.program,
+                "robust": robust,
+                "possible": possible,
+                "robust_closed": robust_closed,
+                "possible_closed": possible_closed,
+                "thresholds": [t.text for t in getattr(row, "thresholds", ())],
+            }
+        )
     return {
         "programs": list(result.programs),
         "scenario": result.scenario,
@@ -102,7 +106,9 @@ def claim_lines(claim: ClaimResult) -> list[str]:
     head = f"{MARK[verdict.status]} {verdict.status:<8} {claim.kind:<6} {claim.name}: {claim.statement}"
     lines = [f"{head}   [{status}]"]
     if verdict.status == "proved":
-        lines.append("    uses: " + (", ".join(verdict.uses) if verdict.uses else "nothing (valid outright)"))
+        lines.append(
+            "    uses: " + (", ".join(verdict.uses) if verdict.uses else "nothing (valid outright)")
+        )
     elif verdict.status == "refuted":
         text = counterexample_text(claim)
         lines.append("    counterexample: " + (text or "any admissible values"))
@@ -136,19 +142,26 @@ def ranges_lines(result: Any) -> list[str]:
 def summary_line(results: list[FileResult]) -> str:
     claims = [c for r in results for c in r.claims]
     reductions = [x for r in results for x in r.reductions]
-    counts = {s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")}
+    counts = {
+        s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")
+    }
     if reductions:
-        by_verdict = {v: sum(1 for x in reductions if getattr(x, "verdict", "unknown") == v)
-                      for v in ("proved", "refuted", "unknown")}
+        by_verdict = {
+            v: sum(1 for x in reductions if getattr(x, "verdict", "unknown") == v)
+            for v in ("proved", "refuted", "unknown")
+        }
         noun_r = "reduction" if len(reductions) == 1 else "reductions"
         reduction_text = f"; {len(reductions)} {noun_r}: " + ", ".join(
-            f"{count} {verdict}" for verdict, count in by_verdict.items() if count)
+            f"{count} {verdict}" for verdict, count in by_verdict.items() if count
+        )
     failed = sum(1 for c in claims if not c.passed)
     failed += sum(1 for x in reductions if not getattr(x, "passed", True))
     errors = sum(1 for r in results if r.input_error)
     noun = "claim" if len(claims) == 1 else "claims"
-    text = (f"{len(claims)} {noun}: {counts['proved']} proved, {counts['refuted']} refuted, "
-            f"{counts['unknown']} unknown")
+    text = (
+        f"{len(claims)} {noun}: {counts['proved']} proved, {counts['refuted']} refuted, "
+        f"{counts['unknown']} unknown"
+    )
     if reductions:
         text += reduction_text
     if failed:

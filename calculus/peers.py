@@ -22,8 +22,9 @@ def _update_package_lists() -> str | None:
 def _apt(command: list[str]) -> str | None:
     environment = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     try:
-        done = subprocess.run(command, env=environment, capture_output=True, text=True,
-                              timeout=1200, check=False)
+        done = subprocess.run(
+            command, env=environment, capture_output=True, text=True, timeout=1200, check=False
+        )
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"`{' '.join(command)}` failed: {error}"
     if done.returncode != 0:

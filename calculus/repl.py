@@ -51,8 +51,9 @@ def read_inputs(lines: Iterable[str], needs_more: Callable[[str], bool]) -> Iter
         yield text  # unfinished at the end of input: evaluating it reports what is missing
 
 
-def run_piped(session: Session, path: str | None, lines: Iterable[str], out: TextIO,
-              err: TextIO) -> int:
+def run_piped(
+    session: Session, path: str | None, lines: Iterable[str], out: TextIO, err: TextIO
+) -> int:
     """Read statements and commands line by line; print results without prompt or colour.
 
     Exits 2 after any error, 1 when a claim (or a checked formula) failed, else 0."""
@@ -154,16 +155,18 @@ def _completer(session: Session) -> Any:
                 if not space:
                     for each in COMMANDS:
                         if each.name.startswith(head):
-                            yield Completion(":" + each.name, -len(head) - 1,
-                                             display_meta=each.summary)
+                            yield Completion(
+                                ":" + each.name, -len(head) - 1, display_meta=each.summary
+                            )
                     return
                 command = resolve_command(head)
                 if not isinstance(command, Command):
                     return
                 if command.argument == "path":
                     argument = rest.lstrip()
-                    yield from paths.get_completions(Document(argument, len(argument)),
-                                                     complete_event)
+                    yield from paths.get_completions(
+                        Document(argument, len(argument)), complete_event
+                    )
                     return
                 if command.argument == "none":
                     return
@@ -246,8 +249,9 @@ def _key_bindings(session: Session) -> Any:
     return bindings
 
 
-def prompt_session(session: Session, history: Any = None, input: Any = None,
-                   output: Any = None) -> Any:
+def prompt_session(
+    session: Session, history: Any = None, input: Any = None, output: Any = None
+) -> Any:
     """The prompt_toolkit session: history, Ctrl-R search, completion, highlighting."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.auto_suggest import AutoSuggestFromHistory
@@ -273,9 +277,15 @@ def prompt_session(session: Session, history: Any = None, input: Any = None,
     )
 
 
-def run_interactive(session: Session, path: str | None, history: Any = None, input: Any = None,
-                    output: Any = None, out: TextIO | None = None,
-                    err: TextIO | None = None) -> int:
+def run_interactive(
+    session: Session,
+    path: str | None,
+    history: Any = None,
+    input: Any = None,
+    output: Any = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
     """The loop on a terminal. Ctrl-C clears the line, Ctrl-D (or :quit) leaves."""
     out = out or sys.stdout
     err = err or sys.stderr

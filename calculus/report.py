@@ -799,7 +799,9 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
     return tuple(views)
 
 
-def _structured_reduction(view: ReductionView, record: Any, outcome: Any, path: str) -> ReductionView:
+def _structured_reduction(
+    view: ReductionView, record: Any, outcome: Any, path: str
+) -> ReductionView:
     """A checked `reduction` statement: its settings, each check with its verdict, the
     minimal circuit and the lookup-table size beside it."""
     from calculus.circuits.language import CHECK_TITLES

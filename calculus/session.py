@@ -88,14 +88,32 @@ class Command:
 
 COMMANDS = (
     Command("load", ":load FILE", "start over from a .cost file", "path"),
-    Command("reload", ":reload", "re-read the loaded file (what was typed since is dropped)", "none"),
-    Command("show", ":show [NAME]", "a declaration: a program's derived c and t and their "
-            "derivation, a claim's verdict; without NAME, everything declared", "name"),
-    Command("check", ":check [NAME ...]", "the verdicts of every claim, or of the named ones", "names"),
-    Command("why", ":why [NAME]", "the assumptions a proof uses, or the counterexample "
-            f"(without NAME: the last verdict; `{LAST_FORMULA}` is the last bare formula)", "name"),
-    Command("ranges", ":ranges P, Q ... [in S]", "for which g each program wins "
-            "(computed, not added to the model)", "programs"),
+    Command(
+        "reload", ":reload", "re-read the loaded file (what was typed since is dropped)", "none"
+    ),
+    Command(
+        "show",
+        ":show [NAME]",
+        "a declaration: a program's derived c and t and their "
+        "derivation, a claim's verdict; without NAME, everything declared",
+        "name",
+    ),
+    Command(
+        "check", ":check [NAME ...]", "the verdicts of every claim, or of the named ones", "names"
+    ),
+    Command(
+        "why",
+        ":why [NAME]",
+        "the assumptions a proof uses, or the counterexample "
+        f"(without NAME: the last verdict; `{LAST_FORMULA}` is the last bare formula)",
+        "name",
+    ),
+    Command(
+        "ranges",
+        ":ranges P, Q ... [in S]",
+        "for which g each program wins (computed, not added to the model)",
+        "programs",
+    ),
     Command("assume", ":assume [LABEL:] FORMULA", "add an assumption, as `assume` does", "formula"),
     Command("forget", ":forget NAME", "remove a declaration, assumption or claim", "name"),
     Command("report", ":report FILE", "write a proof report (.html or .md) of the model", "path"),
@@ -105,8 +123,17 @@ COMMANDS = (
 )
 _COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
 
-_STATEMENT_WORDS = ("model", "primitive", "program", "exchange", "assume", "claim", "refute",
-                    "ranges", "scenario")
+_STATEMENT_WORDS = (
+    "model",
+    "primitive",
+    "program",
+    "exchange",
+    "assume",
+    "claim",
+    "refute",
+    "ranges",
+    "scenario",
+)
 
 
 # ---- positions -----------------------------------------------------------------------------
@@ -156,8 +183,7 @@ def shift_spans(node: Any, lines: int, first_line_columns: int = 0) -> Any:
 
 def statement_name(statement: n.Statement) -> str | None:
     """The name a statement is known by in the model (labels, or `assume@LINE`)."""
-    if isinstance(statement, (n.Primitive, n.Program, n.Scenario, n.Task, n.TaskSet,
-                              n.Reduction)):
+    if isinstance(statement, (n.Primitive, n.Program, n.Scenario, n.Task, n.TaskSet, n.Reduction)):
         return statement.name.text
     if isinstance(statement, (n.Assume, n.Claim)):
         if statement.label is not None:
@@ -380,10 +406,15 @@ class Session:
         except RecursionError:
             outputs = [Output("error", ("error: the input is nested too deeply",))]
         except Exception as error:  # noqa: BLE001 - a bug must not end the session
-            outputs = [Output("error", (
-                f"internal error: {type(error).__name__}: {error}",
-                "  the session is unchanged; please report this with the input that caused it",
-            ))]
+            outputs = [
+                Output(
+                    "error",
+                    (
+                        f"internal error: {type(error).__name__}: {error}",
+                        "  the session is unchanged; please report this with the input that caused it",
+                    ),
+                )
+            ]
         self.error_count += sum(1 for output in outputs if output.is_error)
         return outputs
 
@@ -428,8 +459,9 @@ class Session:
         changes: list[tuple[str, n.Statement]] = []
         for statement in statements:
             key = _replacement_key(statement)
-            index = next((i for i, e in enumerate(entries)
-                          if _replacement_key(e.statement) == key), None)
+            index = next(
+                (i for i, e in enumerate(entries) if _replacement_key(e.statement) == key), None
+            )
             if index is None:
                 entries.append(Entry(statement, origin))
                 changes.append(("added", statement))
@@ -438,10 +470,12 @@ class Session:
                 entries[index] = Entry(statement, origin)
                 changes.append(("unchanged" if same else "replaced", statement))
         state = self._resolve(entries)
-        touched_costs = any(isinstance(s, (n.Primitive, n.Program, n.Scenario, n.Exchange))
-                            for s in statements)
-        ranges = self._ranges_of(state, touched_costs, [s for s in statements
-                                                        if isinstance(s, n.Ranges)])
+        touched_costs = any(
+            isinstance(s, (n.Primitive, n.Program, n.Scenario, n.Exchange)) for s in statements
+        )
+        ranges = self._ranges_of(
+            state, touched_costs, [s for s in statements if isinstance(s, n.Ranges)]
+        )
         outputs: list[Output] = []
         typed_claims: set[str] = set()
         for verb, statement in changes:
@@ -484,8 +518,9 @@ class Session:
             lines += [f"    c({name}) = {costs.c}", f"    t({name}) = {costs.t}"]
         return lines
 
-    def _resolve(self, entries: list[Entry] | tuple[Entry, ...],
-                 extra: Iterable[n.Statement] = ()) -> _State:
+    def _resolve(
+        self, entries: list[Entry] | tuple[Entry, ...], extra: Iterable[n.Statement] = ()
+    ) -> _State:
         """Resolve, derive and decide; `_Rejected` with diagnostics if the model is wrong."""
         statements = tuple(e.statement for e in entries) + tuple(extra)
         try:
@@ -502,8 +537,9 @@ class Session:
         results = {c.name: self._decide(costs, c.node, c.name) for c in model.claims}
         return _State(model, costs, results)
 
-    def _ranges_of(self, state: _State, recompute_scenarios: bool,
-                   typed: list[n.Ranges]) -> dict[n.Ranges, Any]:
+    def _ranges_of(
+        self, state: _State, recompute_scenarios: bool, typed: list[n.Ranges]
+    ) -> dict[n.Ranges, Any]:
         """Ranges of the typed statements; with changed costs, re-check the scenario ones
         already in the model too, so the model stays one that `cost check` accepts."""
         wanted = list(typed)
@@ -548,21 +584,31 @@ class Session:
             fresh.program(name)
         return fresh
 
-    def _decide(self, costs: CostModel, claim: n.Claim, name: str,
-                force: bool = False) -> ClaimResult:
+    def _decide(
+        self, costs: CostModel, claim: n.Claim, name: str, force: bool = False
+    ) -> ClaimResult:
         """A claim's verdict; the same solver problem is decided only once."""
         formula = costs.formula(claim.formula)
         found = hypotheses(costs)
         key = (
-            formula, claim.for_some_g, costs.family, self.timeout,
+            formula,
+            claim.for_some_g,
+            costs.family,
+            self.timeout,
             tuple((h.name, h.formula) for h in found if h.formula is not None),
             frozenset(costs.bounds.items()),
         )
         cached = self._verdicts.get(key)
         if cached is not None and not force:
             statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
-            return dataclasses.replace(cached, name=name, kind=claim.kind, span=claim.span,
-                                       statement=statement, seconds=0.0)
+            return dataclasses.replace(
+                cached,
+                name=name,
+                kind=claim.kind,
+                span=claim.span,
+                statement=statement,
+                seconds=0.0,
+            )
         result = decide_claim(costs, claim, name, self.timeout)
         if len(self._verdicts) >= _VERDICT_CACHE_SIZE:
             self._verdicts.pop(next(iter(self._verdicts)))
@@ -606,7 +652,9 @@ class Session:
         if origin is None:
             return dataclasses.replace(diagnostic, path=REPL_PATH, notes=notes), None
         local = diagnostic.line - origin.first_line + 1
-        return dataclasses.replace(diagnostic, path=origin.path, line=local, notes=notes), origin.text
+        return dataclasses.replace(
+            diagnostic, path=origin.path, line=local, notes=notes
+        ), origin.text
 
     def _relocate_text(self, text: str) -> str:
         def replace(match: re.Match[str]) -> str:
@@ -626,8 +674,9 @@ class Session:
             lines.extend(render(located, source if source is not None else text).splitlines())
         return Output("error", tuple(lines))
 
-    def _command_error(self, text: str, word: str, message: str, hint: str | None = None,
-                       code: str = "command") -> Output:
+    def _command_error(
+        self, text: str, word: str, message: str, hint: str | None = None, code: str = "command"
+    ) -> Output:
         """An error about part of a typed command, with the caret under that part."""
         lines = text.splitlines() or [""]
         column, line = 1, 1
@@ -647,23 +696,40 @@ class Session:
         command = resolve_command(word)
         if not isinstance(command, Command):
             if command:
-                return [self._command_error(text, word, f"ambiguous command ':{word}'",
-                                            "it could be " + ", ".join(f":{c}" for c in command))]
+                return [
+                    self._command_error(
+                        text,
+                        word,
+                        f"ambiguous command ':{word}'",
+                        "it could be " + ", ".join(f":{c}" for c in command),
+                    )
+                ]
             hint = did_you_mean(word, _COMMANDS_BY_NAME) or "type :help for the commands"
-            return [self._command_error(text, word, f"unknown command ':{word}'",
-                                        hint.replace("'", "':", 1) if hint.startswith("did") else hint)]
+            return [
+                self._command_error(
+                    text,
+                    word,
+                    f"unknown command ':{word}'",
+                    hint.replace("'", "':", 1) if hint.startswith("did") else hint,
+                )
+            ]
         handler = getattr(self, f"_command_{command.name}")
         return handler(text, argument)  # type: ignore[no-any-return]
 
     def _command_help(self, text: str, argument: str) -> list[Output]:
         width = max(len(c.usage) for c in COMMANDS)
-        lines = ["Type a statement of the .cost language (it takes effect at once), a bare",
-                 "formula (checked as a claim), or a command:", ""]
+        lines = [
+            "Type a statement of the .cost language (it takes effect at once), a bare",
+            "formula (checked as a claim), or a command:",
+            "",
+        ]
         lines += [f"  {c.usage:<{width}}  {c.summary}" for c in COMMANDS]
-        lines += ["", "Re-stating a program, assumption, claim or scenario of the same name "
-                  "replaces it;", "claims whose verdict changes are shown. A block stays open "
-                  "until its '}'.", "Ctrl-C clears the input, Ctrl-D leaves, Ctrl-R searches "
-                  "the history, Tab completes."]
+        lines += [
+            "",
+            "Re-stating a program, assumption, claim or scenario of the same name replaces it;",
+            "claims whose verdict changes are shown. A block stays open until its '}'.",
+            "Ctrl-C clears the input, Ctrl-D leaves, Ctrl-R searches the history, Tab completes.",
+        ]
         return [Output("info", tuple(lines))]
 
     def _command_quit(self, text: str, argument: str) -> list[Output]:
@@ -677,8 +743,9 @@ class Session:
 
     def _command_reload(self, text: str, argument: str) -> list[Output]:
         if self.loaded_path is None:
-            return [self._command_error(text, "reload", "no file has been loaded",
-                                        "use :load FILE")]
+            return [
+                self._command_error(text, "reload", "no file has been loaded", "use :load FILE")
+            ]
         return self._load(str(self.loaded_path))
 
     def _load(self, path: str) -> list[Output]:
@@ -709,9 +776,17 @@ class Session:
             raise
         self._commit(entries, state)
         reductions = tuple(self._reduce(state.model, r) for r in state.model.reductions)
-        result = FileResult(shown, text, state.model.title, tuple(state.results.values()),
-                            tuple(ranges[r] for r in state.model.ranges), reductions, (),
-                            state.model, state.costs)
+        result = FileResult(
+            shown,
+            text,
+            state.model.title,
+            tuple(state.results.values()),
+            tuple(ranges[r] for r in state.model.ranges),
+            reductions,
+            (),
+            state.model,
+            state.costs,
+        )
         return [Output("info", tuple(file_lines(result)) + (summary_line([result]),))]
 
     def _lookup(self, text: str, name: str, kinds: tuple[str, ...]) -> Entry | Output:
@@ -719,12 +794,16 @@ class Session:
         for entry in self.entries:
             if statement_name(entry.statement) == name and _kind_of(entry.statement) in kinds:
                 return entry
-        candidates = [statement_name(e.statement) or "" for e in self.entries
-                      if _kind_of(e.statement) in kinds]
+        candidates = [
+            statement_name(e.statement) or ""
+            for e in self.entries
+            if _kind_of(e.statement) in kinds
+        ]
         what = {"claim" if k == "refute" else k for k in kinds}
         message = f"no {what.pop()} named '{name}'" if len(what) == 1 else f"nothing named '{name}'"
-        return self._command_error(text, name, message,
-                                   did_you_mean(name, candidates), code="undeclared")
+        return self._command_error(
+            text, name, message, did_you_mean(name, candidates), code="undeclared"
+        )
 
     def _command_show(self, text: str, argument: str) -> list[Output]:
         if not argument:
@@ -732,8 +811,9 @@ class Session:
         name = argument.split()[0]
         if name == LAST_FORMULA and self.last_result is not None and name not in self.results:
             return [Output("show", tuple(_claim_details(self.last_result)))]
-        found = self._lookup(text, name, ("primitive", "program", "scenario", "assumption",
-                                          "claim", "refute"))
+        found = self._lookup(
+            text, name, ("primitive", "program", "scenario", "assumption", "claim", "refute")
+        )
         if isinstance(found, Output):
             return [found]
         statement = found.statement
@@ -752,8 +832,11 @@ class Session:
         elif isinstance(statement, n.Claim):
             lines += ["  " + line for line in _claim_details(self.results[name])]
         elif isinstance(statement, n.Assume):
-            users = [r.name for r in self.results.values()
-                     if r.verdict.status == "proved" and name in r.verdict.uses]
+            users = [
+                r.name
+                for r in self.results.values()
+                if r.verdict.status == "proved" and name in r.verdict.uses
+            ]
             lines.append("  used by: " + (", ".join(users) if users else "no proof"))
         return [Output("show", tuple(lines))]
 
@@ -766,8 +849,14 @@ class Session:
             ("programs", list(model.programs)),
             ("scenarios", list(model.scenarios)),
             ("assumptions", [a.name for a in model.assumptions]),
-            ("claims", [f"{c.name} ({self.results[c.name].verdict.status})"
-                        for c in model.claims if c.name in self.results]),
+            (
+                "claims",
+                [
+                    f"{c.name} ({self.results[c.name].verdict.status})"
+                    for c in model.claims
+                    if c.name in self.results
+                ],
+            ),
         ]
         for title, names in groups:
             lines.append(f"  {title}: " + (", ".join(names) if names else "none"))
@@ -806,8 +895,9 @@ class Session:
         name = argument.split()[0] if argument else ""
         if not name:
             if self.last_result is None:
-                return [self._command_error(text, "why", "no verdict yet",
-                                            "name a claim: :why NAME")]
+                return [
+                    self._command_error(text, "why", "no verdict yet", "name a claim: :why NAME")
+                ]
             result = self.last_result
         elif name in self.results:
             result = self.results[name]
@@ -821,8 +911,10 @@ class Session:
 
     def _why_lines(self, result: ClaimResult) -> list[str]:
         verdict = result.verdict
-        lines = [f"{result.name}: {result.statement}", f"  {verdict.status}"
-                 + ("" if result.passed else f" (so this {result.kind} fails)")]
+        lines = [
+            f"{result.name}: {result.statement}",
+            f"  {verdict.status}" + ("" if result.passed else f" (so this {result.kind} fails)"),
+        ]
         if verdict.status == "proved":
             if not verdict.uses:
                 lines.append("  it holds outright: no assumption is needed")
@@ -831,14 +923,19 @@ class Session:
                 formulas = {a.name: format_expr(a.node.formula) for a in self.model.assumptions}
                 for used in verdict.uses:
                     if used == POSITIVITY:
-                        lines.append(f"    {POSITIVITY}: every cost atom is > 0 "
-                                     "(>= 0 for (nonneg) primitives), and g > 0")
+                        lines.append(
+                            f"    {POSITIVITY}: every cost atom is > 0 "
+                            "(>= 0 for (nonneg) primitives), and g > 0"
+                        )
                     else:
                         lines.append(f"    {used}: {formulas.get(used, '?')}")
         elif verdict.status == "refuted":
             pairs = verdict.counterexample or ()
-            lines.append("  counterexample (exact, re-checked; only the atoms that matter):"
-                         if pairs else "  counterexample: any admissible values")
+            lines.append(
+                "  counterexample (exact, re-checked; only the atoms that matter):"
+                if pairs
+                else "  counterexample: any admissible values"
+            )
             width = max((len(atom) for atom, _ in pairs), default=0)
             lines += [f"    {atom:<{width}} = {fraction_text(value)}" for atom, value in pairs]
         else:
@@ -890,11 +987,15 @@ class Session:
             return [self._command_error(text, "", "usage: :forget NAME")]
         entries = list(self.entries)
         for name in names:
-            index = next((i for i, e in enumerate(entries)
-                          if statement_name(e.statement) == name), None)
+            index = next(
+                (i for i, e in enumerate(entries) if statement_name(e.statement) == name), None
+            )
             if index is None:
-                found = self._lookup(text, name, ("primitive", "program", "scenario",
-                                                  "assumption", "claim", "refute"))
+                found = self._lookup(
+                    text,
+                    name,
+                    ("primitive", "program", "scenario", "assumption", "claim", "refute"),
+                )
                 assert isinstance(found, Output)
                 return [found]
             del entries[index]
@@ -902,9 +1003,12 @@ class Session:
             state = self._resolve(entries)
             self._ranges_of(state, True, [])
         except _Rejected as rejected:
-            head = self._command_error(text, names[0],
-                                       f"cannot forget {', '.join(names)}: the rest of the model "
-                                       "still uses it", "forget what uses it first")
+            head = self._command_error(
+                text,
+                names[0],
+                f"cannot forget {', '.join(names)}: the rest of the model still uses it",
+                "forget what uses it first",
+            )
             raise _Rejected([head] + [_first_places(o) for o in rejected.outputs]) from None
         outputs = [Output("info", (f"forgot {', '.join(names)}",))]
         outputs += self._changed(state)
@@ -920,8 +1024,11 @@ class Session:
         try:
             path.write_text(self.source_file().text, encoding="utf-8")
         except OSError as error:
-            return [self._command_error(text, argument, f"cannot write {path}: {error.strerror}",
-                                        code="file")]
+            return [
+                self._command_error(
+                    text, argument, f"cannot write {path}: {error.strerror}", code="file"
+                )
+            ]
         count = len(self.statements)
         return [Output("info", (f"saved {count} statement{'s' if count != 1 else ''} to {path}",))]
 
@@ -961,16 +1068,25 @@ class Session:
         try:
             from calculus.report import write_report
         except ImportError:
-            return [self._command_error(text, "report", "proof reports are not available in "
-                                        "this installation (calculus.report is missing)",
-                                        "use `:save FILE` and `cost report FILE -o OUT` later")]
+            return [
+                self._command_error(
+                    text,
+                    "report",
+                    "proof reports are not available in "
+                    "this installation (calculus.report is missing)",
+                    "use `:save FILE` and `cost report FILE -o OUT` later",
+                )
+            ]
         path = Path(_unquote(argument)).expanduser()
         result = self._as_file()
         try:
             write_report(result, path)
         except OSError as error:
-            return [self._command_error(text, argument, f"cannot write {path}: {error.strerror}",
-                                        code="file")]
+            return [
+                self._command_error(
+                    text, argument, f"cannot write {path}: {error.strerror}", code="file"
+                )
+            ]
         return [Output("info", (f"wrote the report to {path}",))]
 
 
@@ -983,8 +1099,11 @@ def _unshift_columns(diagnostic: Diagnostic) -> Diagnostic:
         return diagnostic
     shift = len(_CLAIM_PREFIX)
     end = diagnostic.end_column - shift if diagnostic.end_column is not None else None
-    return dataclasses.replace(diagnostic, column=max(1, diagnostic.column - shift),
-                               end_column=max(1, end) if end is not None else None)
+    return dataclasses.replace(
+        diagnostic,
+        column=max(1, diagnostic.column - shift),
+        end_column=max(1, end) if end is not None else None,
+    )
 
 
 _PLACES_SHOWN = 3
@@ -1016,9 +1135,11 @@ def _unchanged_programs(old: Model, new: Model) -> Iterator[str]:
             node = new.programs.get(name)
             same = node is not None and old.programs.get(name) == node
             if same and node is not None:
-                depends = ([node.extends] if node.extends else []) + \
-                    program_references(node.c_formula, new.programs) + \
-                    program_references(node.t_formula, new.programs)
+                depends = (
+                    ([node.extends] if node.extends else [])
+                    + program_references(node.c_formula, new.programs)
+                    + program_references(node.t_formula, new.programs)
+                )
                 same = all(unchanged(d.text) for d in depends)
             memo[name] = same
         return memo[name]
@@ -1029,10 +1150,17 @@ def _unchanged_programs(old: Model, new: Model) -> Iterator[str]:
 @lru_cache(maxsize=256)
 def _simplified(expr: sympy.Expr) -> sympy.Expr:
     # A sum of atoms with rational weights is already as simple as sympy makes it.
-    if all(term.is_Symbol or term.is_Rational
-           or (term.is_Mul and len(term.args) == 2 and term.args[0].is_Rational
-               and term.args[1].is_Symbol)
-           for term in sympy.Add.make_args(expr)):
+    if all(
+        term.is_Symbol
+        or term.is_Rational
+        or (
+            term.is_Mul
+            and len(term.args) == 2
+            and term.args[0].is_Rational
+            and term.args[1].is_Symbol
+        )
+        for term in sympy.Add.make_args(expr)
+    ):
         return expr
     return sympy.simplify(expr)
 
@@ -1056,8 +1184,7 @@ def _claim_details(result: ClaimResult) -> list[str]:
     return lines
 
 
-def _evaluate_at(expr: sympy.Expr,
-                 values: tuple[tuple[str, Fraction], ...] | None) -> str | None:
+def _evaluate_at(expr: sympy.Expr, values: tuple[tuple[str, Fraction], ...] | None) -> str | None:
     """`expr` at a counterexample, when the counterexample gives every atom it needs."""
     if not values:
         return None
@@ -1071,5 +1198,13 @@ def _evaluate_at(expr: sympy.Expr,
     return str(value) if value.is_Rational else None
 
 
-__all__ = ["COMMANDS", "Command", "LAST_FORMULA", "Output", "Session", "needs_more",
-           "resolve_command", "shift_spans"]
+__all__ = [
+    "COMMANDS",
+    "Command",
+    "LAST_FORMULA",
+    "Output",
+    "Session",
+    "needs_more",
+    "resolve_command",
+    "shift_spans",
+]

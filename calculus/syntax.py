@@ -29,9 +29,7 @@ from calculus.diagnostics import Diagnostic, InputError, at
 MAX_NESTING = 100
 
 # A newline right after one of these does not end the statement (DESIGN §4).
-_CONTINUES = frozenset(
-    "+ - * / ^ , = < <= > >= != -> <-> : and or not beats extends in on".split()
-)
+_CONTINUES = frozenset("+ - * / ^ , = < <= > >= != -> <-> : and or not beats extends in on".split())
 _OPENERS = {"(": ")", "{": "}"}
 
 # Words that may never name anything (the statement and formula keywords) ...
@@ -40,9 +38,10 @@ _CORE_KEYWORDS = (
     "scenario default beats on for some all not and or c t g task tasks reduction"
 ).split()
 # ... and every word the grammar spells out, the task vocabulary included.
-KEYWORDS = _CORE_KEYWORDS + (
-    "inputs outputs intended reward train where xor bad basis measure property"
-).split()
+KEYWORDS = (
+    _CORE_KEYWORDS
+    + ("inputs outputs intended reward train where xor bad basis measure property").split()
+)
 _RESERVED = frozenset(_CORE_KEYWORDS)
 BASES = ("b2", "aig")
 MEASURES = ("size", "depth", "size+depth")
@@ -150,8 +149,12 @@ class _Build(Transformer[Token, Any]):
     # -- names and terms
     def name(self, meta: Any, token: Token) -> n.Name:
         if str(token) in _RESERVED:
-            raise _TypeError(_token_span(token), f"'{token}' is a keyword and cannot be a name",
-                             f"rename it, e.g. '{token}_'", code="reserved")
+            raise _TypeError(
+                _token_span(token),
+                f"'{token}' is a keyword and cannot be a name",
+                f"rename it, e.g. '{token}_'",
+                code="reserved",
+            )
         return n.Name(str(token), _token_span(token))
 
     def term(self, meta: Any, head: n.Name, *args: n.Term) -> n.Term:
@@ -178,7 +181,9 @@ class _Build(Transformer[Token, Any]):
                     fixed[kind] = expr
         for flag in flags:
             if flag.text != "nonneg":
-                raise _TypeError(flag.span, f"unknown primitive flag '{flag}'", "the flag is (nonneg)")
+                raise _TypeError(
+                    flag.span, f"unknown primitive flag '{flag}'", "the flag is (nonneg)"
+                )
         return n.Primitive(name, flags, fixed.get("c"), fixed.get("t"), _span(meta))
 
     def primitive_flags(self, meta: Any, *names: n.Name) -> tuple[str, tuple[n.Name, ...]]:
@@ -212,7 +217,12 @@ class _Build(Transformer[Token, Any]):
                     raise _TypeError(span, f"'{kind}' of program '{name}' is given twice")
                 formulas[kind] = expr
         return n.Program(
-            name, extends, tuple(stores), tuple(runs), formulas.get("c"), formulas.get("t"),
+            name,
+            extends,
+            tuple(stores),
+            tuple(runs),
+            formulas.get("c"),
+            formulas.get("t"),
             _span(meta),
         )
 
@@ -317,8 +327,14 @@ class _Build(Transformer[Token, Any]):
 
     # -- tasks
     def task(self, meta: Any, name: n.Name, *items: Any) -> n.Task:
-        fields: dict[str, Any] = {"inputs": (), "outputs": (), "intended": [], "reward": [],
-                                  "train_states": [], "train_where": None}
+        fields: dict[str, Any] = {
+            "inputs": (),
+            "outputs": (),
+            "intended": [],
+            "reward": [],
+            "train_states": [],
+            "train_where": None,
+        }
         for tag, value, span in items:
             if tag in ("inputs", "outputs"):
                 if fields[tag]:
@@ -333,11 +349,21 @@ class _Build(Transformer[Token, Any]):
                     raise _TypeError(span, f"task '{name}' has two `train where` lines")
                 fields["train_where"] = value
         if fields["train_where"] is not None and fields["train_states"]:
-            raise _TypeError(_span(meta), f"task '{name}' lists training states and `train where`",
-                             "use one of the two")
-        return n.Task(name, fields["inputs"], fields["outputs"], tuple(fields["intended"]),
-                      tuple(fields["reward"]), tuple(fields["train_states"]),
-                      fields["train_where"], _span(meta))
+            raise _TypeError(
+                _span(meta),
+                f"task '{name}' lists training states and `train where`",
+                "use one of the two",
+            )
+        return n.Task(
+            name,
+            fields["inputs"],
+            fields["outputs"],
+            tuple(fields["intended"]),
+            tuple(fields["reward"]),
+            tuple(fields["train_states"]),
+            fields["train_where"],
+            _span(meta),
+        )
 
     def task_inputs(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
         return ("inputs", names, _span(meta))
@@ -360,8 +386,11 @@ class _Build(Transformer[Token, Any]):
     def train_state(self, meta: Any, token: Token, *weight: Any) -> n.TrainState:
         bits = str(token)
         if set(bits) - {"0", "1"}:
-            raise _TypeError(_token_span(token), f"a state is written in bits, not '{bits}'",
-                             "e.g. `train 101` for inputs (1, 0, 1)")
+            raise _TypeError(
+                _token_span(token),
+                f"a state is written in bits, not '{bits}'",
+                "e.g. `train 101` for inputs (1, 0, 1)",
+            )
         value = _expect_expr(weight[0], "a training weight") if weight else None
         if value is not None and not _is_constant(value):
             raise _TypeError(value.span, "a training weight must be a number")
@@ -382,9 +411,16 @@ class _Build(Transformer[Token, Any]):
             if key in fields:
                 raise _TypeError(span, f"reduction '{name}' sets `{key}` twice")
             fields[key] = value
-        return n.Reduction(name, fields.get("tasks"), fields.get("bad"), fields.get("basis"),
-                           fields.get("measure", ()), fields.get("reward"),
-                           fields.get("property"), _span(meta))
+        return n.Reduction(
+            name,
+            fields.get("tasks"),
+            fields.get("bad"),
+            fields.get("basis"),
+            fields.get("measure", ()),
+            fields.get("reward"),
+            fields.get("property"),
+            _span(meta),
+        )
 
     def reduction_tasks(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
         return ("tasks", name, _span(meta))
@@ -400,7 +436,9 @@ class _Build(Transformer[Token, Any]):
     def reduction_measure(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
         text = "+".join(x.text for x in names)
         if text not in MEASURES:
-            raise _TypeError(names[0].span, f"unknown measure '{text}'", "one of: " + ", ".join(MEASURES))
+            raise _TypeError(
+                names[0].span, f"unknown measure '{text}'", "one of: " + ", ".join(MEASURES)
+            )
         return ("measure", names, _span(meta))
 
     def reduction_reward(self, meta: Any, value: Any) -> tuple[str, Any, n.Span]:
@@ -411,7 +449,9 @@ class _Build(Transformer[Token, Any]):
 
     def reduction_property(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
         if name.text not in PROPERTIES:
-            raise _TypeError(name.span, f"unknown property '{name}'", "one of: " + ", ".join(PROPERTIES))
+            raise _TypeError(
+                name.span, f"unknown property '{name}'", "one of: " + ", ".join(PROPERTIES)
+            )
         return ("property", name, _span(meta))
 
     def bit_var(self, meta: Any, name: n.Name) -> n.BitVar:
@@ -515,7 +555,9 @@ class _Build(Transformer[Token, Any]):
 
     def pow(self, meta: Any, base: Any, exponent: Any) -> n.Arithmetic:
         if not _is_constant(exponent):
-            raise _TypeError(exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`")
+            raise _TypeError(
+                exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`"
+            )
         return self._arith("^", meta, base, exponent)
 
     def neg(self, meta: Any, operand: Any) -> n.Negate:
@@ -550,7 +592,10 @@ def _is_constant(expr: Any) -> bool:
 def _number(token: Token) -> Fraction:
     try:
         return Fraction(Decimal(str(token)))
-    except (InvalidOperation, ValueError) as error:  # pragma: no cover - the lexer admits only numbers
+    except (
+        InvalidOperation,
+        ValueError,
+    ) as error:  # pragma: no cover - the lexer admits only numbers
         raise _TypeError(_token_span(token), f"bad number {token}") from error
 
 
@@ -659,16 +704,32 @@ def decode(data: bytes, path: str) -> str:
         line = before.count(b"\n") + 1
         column = error.start - (before.rfind(b"\n") + 1) + 1
         raise InputError(
-            [Diagnostic(path, line, column, "encoding", "the file is not UTF-8 text",
-                        "a .cost file is plain UTF-8 text")]
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    column,
+                    "encoding",
+                    "the file is not UTF-8 text",
+                    "a .cost file is plain UTF-8 text",
+                )
+            ]
         ) from None
     if "\0" in text:
         index = text.index("\0")
         line = text.count("\n", 0, index) + 1
         column = index - (text.rfind("\n", 0, index) + 1) + 1
         raise InputError(
-            [Diagnostic(path, line, column, "encoding", "the file contains a NUL byte",
-                        "a .cost file is plain text, not binary")]
+            [
+                Diagnostic(
+                    path,
+                    line,
+                    column,
+                    "encoding",
+                    "the file contains a NUL byte",
+                    "a .cost file is plain text, not binary",
+                )
+            ]
         )
     return text
 
@@ -683,10 +744,18 @@ def _check_line_lengths(text: str, path: str) -> None:
         return
     for number, line in enumerate(text.split("\n"), start=1):
         if len(line) > MAX_LINE:
-            raise InputError([Diagnostic(
-                path, number, MAX_LINE + 1, "too-long",
-                f"line {number} is {len(line):,} characters long (at most {MAX_LINE:,})",
-                "one statement per line; long formulas may continue on the next line")])
+            raise InputError(
+                [
+                    Diagnostic(
+                        path,
+                        number,
+                        MAX_LINE + 1,
+                        "too-long",
+                        f"line {number} is {len(line):,} characters long (at most {MAX_LINE:,})",
+                        "one statement per line; long formulas may continue on the next line",
+                    )
+                ]
+            )
 
 
 def parse(text: str, path: str = "<input>") -> n.SourceFile:
@@ -699,8 +768,15 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
         raise InputError([_syntax_error(error, path, text)]) from None
     except _TooDeep as error:
         raise InputError(
-            [at(path, _token_span(error.token), "too-deep",
-                f"brackets nested more than {MAX_NESTING} deep", "split the formula up")]
+            [
+                at(
+                    path,
+                    _token_span(error.token),
+                    "too-deep",
+                    f"brackets nested more than {MAX_NESTING} deep",
+                    "split the formula up",
+                )
+            ]
         ) from None
     except VisitError as error:
         original = error.orig_exc
@@ -709,10 +785,14 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
                 [at(path, original.span, original.code, original.message, original.hint)]
             ) from None
         if isinstance(original, RecursionError):
-            raise InputError([Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]) from None
+            raise InputError(
+                [Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]
+            ) from None
         raise
     except RecursionError:
-        raise InputError([Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]) from None
+        raise InputError(
+            [Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]
+        ) from None
     statements: list[n.Statement] = []
     for item in built:
         if isinstance(item, tuple):
@@ -724,7 +804,20 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
 
 # ---- writing trees back as source -----------------------------------------------------
 
-_PRECEDENCE = {"<->": 1, "->": 1, "or": 2, "and": 3, "not": 4, "cmp": 5, "+": 6, "-": 6, "*": 7, "/": 7, "neg": 8, "^": 9}
+_PRECEDENCE = {
+    "<->": 1,
+    "->": 1,
+    "or": 2,
+    "and": 3,
+    "not": 4,
+    "cmp": 5,
+    "+": 6,
+    "-": 6,
+    "*": 7,
+    "/": 7,
+    "neg": 8,
+    "^": 9,
+}
 
 
 def format_number(value: Fraction) -> str:
@@ -764,7 +857,10 @@ def _format(node: Any) -> tuple[str, int]:
         if node.op == "^":
             return f"{format_expr(node.left, 10)}^{format_expr(node.right, 8)}", level
         right_level = level + 1  # left-associative: a - (b - c) keeps its parentheses
-        return f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, right_level)}", level
+        return (
+            f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, right_level)}",
+            level,
+        )
     if isinstance(node, n.Compare):
         return f"{format_expr(node.left, 6)} {node.op} {format_expr(node.right, 6)}", 5
     if isinstance(node, n.Beats):
@@ -778,7 +874,10 @@ def _format(node: Any) -> tuple[str, int]:
             return f"{format_expr(node.left, 2)} -> {format_expr(node.right, 1)}", 1
         if node.op == "<->":
             return f"{format_expr(node.left, 2)} <-> {format_expr(node.right, 2)}", 1
-        return f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, level + 1)}", level
+        return (
+            f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, level + 1)}",
+            level,
+        )
     raise TypeError(f"cannot format {node!r}")
 
 
@@ -805,8 +904,12 @@ def format_statement(statement: n.Statement) -> str:
         if s.stores:
             body.append("  stores " + ", ".join(str(t) for t in s.stores))
         if s.runs:
-            body.append("  runs " + ", ".join(
-                (f"{r.count} * {r.term}" if r.count != 1 else str(r.term)) for r in s.runs))
+            body.append(
+                "  runs "
+                + ", ".join(
+                    (f"{r.count} * {r.term}" if r.count != 1 else str(r.term)) for r in s.runs
+                )
+            )
         if s.c_formula is not None:
             body.append(f"  c = {format_expr(s.c_formula)}")
         if s.t_formula is not None:
@@ -838,15 +941,20 @@ def format_statement(statement: n.Statement) -> str:
         body += [f"  intended {o} = {format_bits(e)}" for o, e in s.intended]
         body += [f"  reward {o} = {format_bits(e)}" for o, e in s.reward]
         if s.train_states:
-            body.append("  train " + ", ".join(
-                st.bits + (f": {format_expr(st.weight)}" if st.weight is not None else "")
-                for st in s.train_states))
+            body.append(
+                "  train "
+                + ", ".join(
+                    st.bits + (f": {format_expr(st.weight)}" if st.weight is not None else "")
+                    for st in s.train_states
+                )
+            )
         if s.train_where is not None:
             body.append(f"  train where {format_bits(s.train_where)}")
         return f"task {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
     if isinstance(s, n.TaskSet):
         members = "; ".join(
-            m.text + (f": {format_expr(w)}" if w is not None else "") for m, w in s.members)
+            m.text + (f": {format_expr(w)}" if w is not None else "") for m, w in s.members
+        )
         return f"tasks {s.name} {{ {members} }}"
     if isinstance(s, n.Reduction):
         body = []

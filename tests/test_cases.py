@@ -42,7 +42,7 @@ def test_success_case(path: Path) -> None:
         assert verdict.status == status, (name, verdict)
         rest = rest.strip()
         if status == "proved" and rest.startswith("uses"):
-            wanted = rest[len("uses"):].strip()
+            wanted = rest[len("uses") :].strip()
             wanted_set = set() if wanted == "nothing" else {u.strip() for u in wanted.split(",")}
             assert set(verdict.uses) == wanted_set, (name, verdict.uses)
         if status == "refuted":
@@ -52,11 +52,14 @@ def test_success_case(path: Path) -> None:
                 assert atom in shown, (name, atom, shown)
                 if value:
                     assert shown[atom] == value, (name, atom, shown)
-        assert claims[name].passed == (status == ("proved" if claims[name].kind == "claim" else "refuted"))
+        assert claims[name].passed == (
+            status == ("proved" if claims[name].kind == "claim" else "refuted")
+        )
     for scenario, program, wanted in range_expectations:
         rows = {
             row.program: row
-            for ranges in result.ranges if ranges.scenario == scenario
+            for ranges in result.ranges
+            if ranges.scenario == scenario
             for row in ranges.rows
         }
         got = format_intervals(rows[program].robust)

@@ -17,8 +17,14 @@ ESSAY = ROOT / "proofs" / "speed_prior.cost"
 
 
 def run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "calculus", *args], capture_output=True,
-                          text=True, input=stdin, timeout=120, env={"NO_COLOR": "1", "PATH": ""})
+    return subprocess.run(
+        [sys.executable, "-m", "calculus", *args],
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=120,
+        env={"NO_COLOR": "1", "PATH": ""},
+    )
 
 
 def write(tmp_path: Path, text: str | bytes, name: str = "model.cost") -> Path:
@@ -67,9 +73,18 @@ def test_json_shape(tmp_path: Path) -> None:
     assert set(data) >= {"file", "ok", "claims", "ranges", "reductions"}
     assert data["ok"] is False
     proved, refuted = data["claims"]
-    assert {k: proved[k] for k in ("name", "kind", "verdict", "passed", "uses", "counterexample", "reason")} == {
-        "name": "p_simpler", "kind": "claim", "verdict": "proved", "passed": True,
-        "uses": ["positivity"], "counterexample": None, "reason": None}
+    assert {
+        k: proved[k]
+        for k in ("name", "kind", "verdict", "passed", "uses", "counterexample", "reason")
+    } == {
+        "name": "p_simpler",
+        "kind": "claim",
+        "verdict": "proved",
+        "passed": True,
+        "uses": ["positivity"],
+        "counterexample": None,
+        "reason": None,
+    }
     assert refuted["verdict"] == "refuted" and refuted["passed"] is False
     assert refuted["counterexample"] == {"c(b)": "1"}
 
@@ -125,25 +140,56 @@ def test_missing_file_and_bad_flags(tmp_path: Path) -> None:
 
 
 def test_cost_console_script_is_installed() -> None:
-    done = subprocess.run(["cost", "check", str(ESSAY)], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["cost", "check", str(ESSAY)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
 
 
 @pytest.mark.slow
 def test_wheel_ships_the_grammar(tmp_path: Path) -> None:
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True, timeout=600)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
     (wheel,) = tmp_path.glob("*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        assert archive.read("calculus/grammar/cost.lark") == (ROOT / "grammar" / "cost.lark").read_bytes()
+        assert (
+            archive.read("calculus/grammar/cost.lark")
+            == (ROOT / "grammar" / "cost.lark").read_bytes()
+        )
         names = archive.namelist()
     assert "calculus/syntax.py" in names
     # Installed from the wheel alone (no source tree on the path), the parser finds its grammar.
     target = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-                   check=True, capture_output=True, timeout=600)
-    probe = ("import calculus.syntax as s, sys; assert s.__file__.startswith(sys.argv[1]);"
-             "print(len(s.parse('primitive a\\nclaim x: c(a) > 0\\n').statements))")
-    done = subprocess.run([sys.executable, "-c", probe, str(target)], capture_output=True, text=True,
-                          cwd=tmp_path, env={"PYTHONPATH": str(target), "PATH": ""}, timeout=120)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    probe = (
+        "import calculus.syntax as s, sys; assert s.__file__.startswith(sys.argv[1]);"
+        "print(len(s.parse('primitive a\\nclaim x: c(a) > 0\\n').statements))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(target)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(target), "PATH": ""},
+        timeout=120,
+    )
     assert done.stdout.strip() == "2", done.stderr

@@ -49,21 +49,28 @@ def test_derived_costs_are_the_essays_sums(essay: FileResult) -> None:
     assert costs.program("Hfh").c == c("get_base_obj") + c("mesaoptimize") + c("useful_knowledge")
     # c(Hsd) = c(simplest_obj) + c(combine) + c(mesaoptimize) + c(useful_knowledge)
     assert costs.program("Hsd").c == (
-        c("simplest_obj") + c("combine") + c("mesaoptimize") + c("useful_knowledge"))
+        c("simplest_obj") + c("combine") + c("mesaoptimize") + c("useful_knowledge")
+    )
     # c(Hfd) = c(get_base_obj) + c(simplest_obj) + c(is_deployed_in_world) + c(mesaoptimize)
     #          + c(useful_knowledge)   (Hfd extends Hfh: the stores are a set)
     assert costs.program("Hfd").c == (
-        c("get_base_obj") + c("simplest_obj") + c("is_deployed_in_world") + c("mesaoptimize")
-        + c("useful_knowledge"))
+        c("get_base_obj")
+        + c("simplest_obj")
+        + c("is_deployed_in_world")
+        + c("mesaoptimize")
+        + c("useful_knowledge")
+    )
     # t(Hfh) = t(get_proxy_for_base_obj) + t(mesaoptimize_env)
     assert costs.program("Hfh").t == t("get_proxy_for_base_obj") + t("mesaoptimize_env")
     # t(Hsd) = t(combine) + t(find(get_proxy_for_base_obj(env))) + t(mesaoptimize_env)
     #          + t(mesaoptimize_outer_world_env)
     assert costs.program("Hsd").t == (
-        t("combine") + t(FIND) + t("mesaoptimize_env") + t("mesaoptimize_outer_world_env"))
+        t("combine") + t(FIND) + t("mesaoptimize_env") + t("mesaoptimize_outer_world_env")
+    )
     # t(Hfd) = t(is_deployed_in_world) + t(get_proxy_for_base_obj) + t(mesaoptimize_env)
     assert costs.program("Hfd").t == (
-        t("is_deployed_in_world") + t("get_proxy_for_base_obj") + t("mesaoptimize_env"))
+        t("is_deployed_in_world") + t("get_proxy_for_base_obj") + t("mesaoptimize_env")
+    )
 
 
 def verdicts(result: FileResult) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -110,14 +117,19 @@ def test_sd_slower_counterexample_is_what_the_essay_missed(as_written: FileResul
     values = dict(claim.verdict.counterexample or ())
     # The refutation needs t(proxy) >= t(combine) + t(find) + t(outer): Hfh's own step is slow.
     assert values["t(get_proxy_for_base_obj)"] >= (
-        values["t(combine)"] + values[f"t({FIND})"] + values["t(mesaoptimize_outer_world_env)"])
+        values["t(combine)"] + values[f"t({FIND})"] + values["t(mesaoptimize_outer_world_env)"]
+    )
     assert all(v > 0 for v in values.values())
 
 
 def test_only_if_counterexample_re_evaluates(essay: FileResult) -> None:
     claim = next(c for c in essay.claims if c.name == "only_if_as_written")
-    values = {sympy.Symbol(name, real=True) if name != "g" else G: sympy.Rational(v.numerator, v.denominator)
-              for name, v in claim.verdict.counterexample or ()}
+    values = {
+        sympy.Symbol(name, real=True) if name != "g" else G: sympy.Rational(
+            v.numerator, v.denominator
+        )
+        for name, v in claim.verdict.counterexample or ()
+    }
     assert essay.costs is not None
     hfh, hsd = essay.costs.program("Hfh"), essay.costs.program("Hsd")
     # Atoms not shown do not matter: they cancel from the claim's two sides. Give them 1.
@@ -135,7 +147,12 @@ def test_plausible_scenario_threshold(essay: FileResult) -> None:
     ranges = next(r for r in essay.ranges if r.scenario == "plausible")
     rows = {row.program: row for row in ranges.rows}
     (honest,) = rows["Hfh"].robust
-    assert (honest.lo, honest.hi, honest.lo_closed, honest.hi_closed) == (0, Fraction(100001, 998), False, False)
+    assert (honest.lo, honest.hi, honest.lo_closed, honest.hi_closed) == (
+        0,
+        Fraction(100001, 998),
+        False,
+        False,
+    )
     (deceptive,) = rows["Hsd"].robust
     assert (deceptive.lo, deceptive.hi) == (Fraction(100001, 998), None)
     assert rows["Hfd"].robust == ()

@@ -23,7 +23,10 @@ from calculus.families import PiecewiseLinear, membership
 F = Fraction
 Exchange = Callable[[Fraction], Fraction]
 
-ESSAY = "\n" + ESSAY_PROGRAMS + """\
+ESSAY = (
+    "\n"
+    + ESSAY_PROGRAMS
+    + """\
 exchange FAMILY
 assume base_is_complex: c(get_base_obj) > c(simplest_obj) + c(combine)
 assume proxy_is_slow: t(find(get_proxy_for_base_obj(env))) >= t(get_proxy_for_base_obj)
@@ -34,6 +37,7 @@ refute as_written: Hsd beats Hfh -> g(c(get_proxy_for_base_obj)) < t(find(get_pr
 claim sometimes: Hsd beats Hfh for some g
 refute fd_never: Hfd beats Hfh for some g
 """
+)
 
 
 def run(source: str) -> dict[str, object]:
@@ -85,8 +89,7 @@ def stated_tail(verdict: object) -> Fraction:
     return F(found.group(1))
 
 
-def in_family(points: dict[Fraction, Fraction], family: str,
-              tail: Fraction | None = None) -> bool:
+def in_family(points: dict[Fraction, Fraction], family: str, tail: Fraction | None = None) -> bool:
     """Strictly increasing through (0, 0); for sub/superadditive, additive at every pair
     from a grid that includes every breakpoint, their sums and differences, midpoints
     and far points (the interpolant is linear in between)."""
@@ -121,13 +124,21 @@ def counterexample_of(verdict: object) -> dict[str, Fraction]:
 def test_essay_corrected_claim_is_proved_for_subadditive_g() -> None:
     found = run(ESSAY.replace("FAMILY", "subadditive"))
     status = {k: v.status for k, v in found.items()}  # type: ignore[attr-defined]
-    assert status == {"fd_loses": "proved", "corrected": "proved", "corrected_all_terms": "proved",
-                      "as_written": "refuted", "sometimes": "proved", "fd_never": "refuted"}
+    assert status == {
+        "fd_loses": "proved",
+        "corrected": "proved",
+        "corrected_all_terms": "proved",
+        "as_written": "refuted",
+        "sometimes": "proved",
+        "fd_never": "refuted",
+    }
     corrected = found["corrected"]
     assert corrected.uses == ("positivity",)  # type: ignore[attr-defined]
     note = " ".join(corrected.notes)  # type: ignore[attr-defined]
-    assert ("g(c(get_base_obj) + c(mesaoptimize) + c(useful_knowledge)) <= g(c(get_base_obj)) "
-            "+ g(c(mesaoptimize) + c(useful_knowledge))") in note
+    assert (
+        "g(c(get_base_obj) + c(mesaoptimize) + c(useful_knowledge)) <= g(c(get_base_obj)) "
+        "+ g(c(mesaoptimize) + c(useful_knowledge))"
+    ) in note
     points = rebuild(counterexample_of(found["as_written"]))
     assert in_family(points, "subadditive", stated_tail(found["as_written"]))
 
@@ -145,13 +156,22 @@ def test_essay_corrected_claim_needs_subadditivity(family: str) -> None:
         assert in_family(points, family, tail)
         g = interpolant(points, tail)
         atom = {name[2:-1] if name.startswith("c(") else name: v for name, v in cx.items()}
-        c_hsd = sum(atom[k] for k in ("simplest_obj", "combine", "mesaoptimize", "useful_knowledge"))
+        c_hsd = sum(
+            atom[k] for k in ("simplest_obj", "combine", "mesaoptimize", "useful_knowledge")
+        )
         c_hfh = sum(atom[k] for k in ("get_base_obj", "mesaoptimize", "useful_knowledge"))
-        time_gap = (atom["t(combine)"] + atom["t(find(get_proxy_for_base_obj(env)))"]
-                    + atom["t(mesaoptimize_outer_world_env)"] - atom["t(get_proxy_for_base_obj)"])
+        time_gap = (
+            atom["t(combine)"]
+            + atom["t(find(get_proxy_for_base_obj(env)))"]
+            + atom["t(mesaoptimize_outer_world_env)"]
+            - atom["t(get_proxy_for_base_obj)"]
+        )
         assert g(c_hsd) - g(c_hfh) + time_gap < 0  # Hsd beats Hfh ...
-        bound = time_gap if name == "corrected_all_terms" else (
-            atom["t(find(get_proxy_for_base_obj(env)))"] - atom["t(get_proxy_for_base_obj)"])
+        bound = (
+            time_gap
+            if name == "corrected_all_terms"
+            else (atom["t(find(get_proxy_for_base_obj(env)))"] - atom["t(get_proxy_for_base_obj)"])
+        )
         assert not g(atom["get_base_obj"]) > bound  # ... and the conclusion fails
     if family == "superadditive":
         assert found["sometimes"].status == "proved"  # type: ignore[attr-defined]
@@ -223,8 +243,11 @@ primitive a, b
 exchange EXCHANGE
 claim doubling: g(2 * c(a)) = 2 * g(c(a))
 """
-    assert verdicts(source.replace("EXCHANGE", "linear").replace("g(2 * c(a))", "g * 2 * c(a)")
-                    .replace("2 * g(c(a))", "2 * g * c(a)")) == {"doubling": "proved"}
+    assert verdicts(
+        source.replace("EXCHANGE", "linear")
+        .replace("g(2 * c(a))", "g * 2 * c(a)")
+        .replace("2 * g(c(a))", "2 * g * c(a)")
+    ) == {"doubling": "proved"}
     found = run(source.replace("EXCHANGE", "monotone"))["doubling"]
     assert found.status == "refuted"  # type: ignore[attr-defined]
     cx = counterexample_of(found)
@@ -240,8 +263,9 @@ def test_witness_membership_is_exact() -> None:
     assert membership(concave, "subadditive")[0]
     assert not membership(concave, "superadditive")[0]
     # Not concave, yet subadditive: g(x) = x up to 1, flat-ish, then slope 1/2.
-    bumpy = PiecewiseLinear(((F(0), F(0)), (F(1), F(1)), (F(2), F(11, 10)), (F(3), F(3, 2))),
-                            F(1), F(1, 10))
+    bumpy = PiecewiseLinear(
+        ((F(0), F(0)), (F(1), F(1)), (F(2), F(11, 10)), (F(3), F(3, 2))), F(1), F(1, 10)
+    )
     member, why = membership(bumpy, "subadditive")
     assert member and "vertex" in why
     assert in_family(dict(bumpy.points), "subadditive", bumpy.right_slope)
@@ -265,24 +289,37 @@ def odd(f: Exchange) -> Exchange:
 
 MEMBERS: dict[str, list[Exchange]] = {
     "monotone": [
-        lambda x: x, lambda x: 3 * x, odd(lambda x: x * x), odd(lambda x: x / (1 + x)),
+        lambda x: x,
+        lambda x: 3 * x,
+        odd(lambda x: x * x),
+        odd(lambda x: x / (1 + x)),
         piecewise([(F(0), F(0)), (F(1), F(5)), (F(2), F(51, 10)), (F(4), F(9))]),
         piecewise([(F(0), F(0)), (F(1, 2), F(1, 100)), (F(1), F(10)), (F(3), F(11))]),
     ],
     "subadditive": [
-        lambda x: x, lambda x: 2 * x, odd(lambda x: x / (1 + x)), odd(lambda x: 5 * x / (2 + x)),
+        lambda x: x,
+        lambda x: 2 * x,
+        odd(lambda x: x / (1 + x)),
+        odd(lambda x: 5 * x / (2 + x)),
         piecewise([(F(0), F(0)), (F(1), F(3)), (F(3), F(4)), (F(5), F(9, 2))]),
     ],
     "superadditive": [
-        lambda x: x, lambda x: 2 * x, odd(lambda x: x * x), odd(lambda x: x * x * x + x / 10),
+        lambda x: x,
+        lambda x: 2 * x,
+        odd(lambda x: x * x),
+        odd(lambda x: x * x * x + x / 10),
         piecewise([(F(0), F(0)), (F(1), F(1, 10)), (F(2), F(3)), (F(3), F(30))]),
     ],
 }
 
 ATOMS = ("a", "b", "d")
 OPS = ("<", "<=", ">", ">=")
-COMPARE = {"<": lambda x, y: x < y, "<=": lambda x, y: x <= y,
-           ">": lambda x, y: x > y, ">=": lambda x, y: x >= y}
+COMPARE = {
+    "<": lambda x, y: x < y,
+    "<=": lambda x, y: x <= y,
+    ">": lambda x, y: x > y,
+    ">=": lambda x, y: x >= y,
+}
 
 
 @dataclass(frozen=True)
@@ -312,8 +349,7 @@ class RandomClaim:
             return f"g({p[0]} + {p[1]}) {self.ops[0]} g({p[0]}) + g({p[1]})"
         if self.kind == "sums":
             return f"g({p[0]}) + g({p[1]}) {self.ops[0]} g({p[2]}) + g({p[3]})"
-        return (f"{p[0]} < {p[1]} -> g({p[1]}) - g({p[0]}) {self.ops[0]} "
-                f"g({p[1]} - ({p[0]}))")
+        return f"{p[0]} < {p[1]} -> g({p[1]}) - g({p[0]}) {self.ops[0]} g({p[1]} - ({p[0]}))"
 
     def holds(self, atoms: dict[str, Fraction], g: Exchange) -> bool:
         v = [c.value(atoms) for c in self.parts]
@@ -344,7 +380,8 @@ def test_random_claims_against_sampled_members(family: str) -> None:
     rng = random.Random(f"families-{family}")
     claims = [random_claim(rng) for _ in range(24)]
     source = f"primitive {', '.join(ATOMS)}\nexchange {family}\n" + "".join(
-        f"claim r{i}: {claim.text()}\n" for i, claim in enumerate(claims))
+        f"claim r{i}: {claim.text()}\n" for i, claim in enumerate(claims)
+    )
     found = run(source)
     tally = {"proved": 0, "refuted": 0, "unknown": 0}
     for i, claim in enumerate(claims):

@@ -14,7 +14,9 @@ from calculus.lexer import CostLexer, grammar_keywords
 from calculus.syntax import KEYWORDS
 
 ROOT = Path(__file__).parent.parent
-SOURCES = sorted((ROOT / "proofs").glob("*.cost")) + sorted((ROOT / "tests" / "cases").rglob("*.cost"))
+SOURCES = sorted((ROOT / "proofs").glob("*.cost")) + sorted(
+    (ROOT / "tests" / "cases").rglob("*.cost")
+)
 
 
 def tokens(text: str) -> list[tuple[object, str]]:
@@ -23,41 +25,91 @@ def tokens(text: str) -> list[tuple[object, str]]:
 
 def test_statement_tokens() -> None:
     assert tokens('model "Speed prior" # title\n') == [
-        (Keyword.Declaration, "model"), (String.Double, '"Speed prior"'),
+        (Keyword.Declaration, "model"),
+        (String.Double, '"Speed prior"'),
         (Token.Comment.Single, "# title"),
     ]
     assert tokens("claim fd_loses: Hfh beats Hfd on c for some g\n") == [
-        (Keyword, "claim"), (Name.Label, "fd_loses"), (Punctuation, ":"),
-        (Name, "Hfh"), (Operator.Word, "beats"), (Name, "Hfd"), (Keyword, "on"),
-        (Name.Builtin, "c"), (Keyword, "for"), (Keyword, "some"), (Name.Builtin, "g"),
+        (Keyword, "claim"),
+        (Name.Label, "fd_loses"),
+        (Punctuation, ":"),
+        (Name, "Hfh"),
+        (Operator.Word, "beats"),
+        (Name, "Hfd"),
+        (Keyword, "on"),
+        (Name.Builtin, "c"),
+        (Keyword, "for"),
+        (Keyword, "some"),
+        (Name.Builtin, "g"),
     ]
     assert tokens("program Hfd extends Hfh {\n  runs 3 * step\n}\n") == [
-        (Keyword.Declaration, "program"), (Name.Class, "Hfd"), (Keyword, "extends"),
-        (Name.Class, "Hfh"), (Punctuation, "{"), (Keyword, "runs"), (Number.Integer, "3"),
-        (Operator, "*"), (Name, "step"), (Punctuation, "}"),
+        (Keyword.Declaration, "program"),
+        (Name.Class, "Hfd"),
+        (Keyword, "extends"),
+        (Name.Class, "Hfh"),
+        (Punctuation, "{"),
+        (Keyword, "runs"),
+        (Number.Integer, "3"),
+        (Operator, "*"),
+        (Name, "step"),
+        (Punctuation, "}"),
     ]
 
 
 def test_primitive_lists_flags_and_fixed_costs() -> None:
     assert tokens("primitive a, lookup (nonneg) { c = 1; t = 1/10 }, b\n") == [
-        (Keyword.Declaration, "primitive"), (Name.Function, "a"), (Punctuation, ","),
-        (Name.Function, "lookup"), (Punctuation, "("), (Name.Attribute, "nonneg"),
-        (Punctuation, ")"), (Punctuation, "{"), (Name.Builtin, "c"), (Operator, "="),
-        (Number.Integer, "1"), (Punctuation, ";"), (Name.Builtin, "t"), (Operator, "="),
-        (Number.Integer, "1"), (Operator, "/"), (Number.Integer, "10"), (Punctuation, "}"),
-        (Punctuation, ","), (Name.Function, "b"),
+        (Keyword.Declaration, "primitive"),
+        (Name.Function, "a"),
+        (Punctuation, ","),
+        (Name.Function, "lookup"),
+        (Punctuation, "("),
+        (Name.Attribute, "nonneg"),
+        (Punctuation, ")"),
+        (Punctuation, "{"),
+        (Name.Builtin, "c"),
+        (Operator, "="),
+        (Number.Integer, "1"),
+        (Punctuation, ";"),
+        (Name.Builtin, "t"),
+        (Operator, "="),
+        (Number.Integer, "1"),
+        (Operator, "/"),
+        (Number.Integer, "10"),
+        (Punctuation, "}"),
+        (Punctuation, ","),
+        (Name.Function, "b"),
     ]
 
 
 def test_numbers_operators_and_connectives() -> None:
     assert tokens("assume not c(x) >= 1e6 and t(x) <-> 2.5 != .5 -> g(c(x)) ^ 2\n") == [
-        (Keyword, "assume"), (Operator.Word, "not"), (Name.Builtin, "c"), (Punctuation, "("),
-        (Name, "x"), (Punctuation, ")"), (Operator, ">="), (Number.Float, "1e6"),
-        (Operator.Word, "and"), (Name.Builtin, "t"), (Punctuation, "("), (Name, "x"),
-        (Punctuation, ")"), (Operator, "<->"), (Number.Float, "2.5"), (Operator, "!="),
-        (Number.Float, ".5"), (Operator, "->"), (Name.Builtin, "g"), (Punctuation, "("),
-        (Name.Builtin, "c"), (Punctuation, "("), (Name, "x"), (Punctuation, ")"),
-        (Punctuation, ")"), (Operator, "^"), (Number.Integer, "2"),
+        (Keyword, "assume"),
+        (Operator.Word, "not"),
+        (Name.Builtin, "c"),
+        (Punctuation, "("),
+        (Name, "x"),
+        (Punctuation, ")"),
+        (Operator, ">="),
+        (Number.Float, "1e6"),
+        (Operator.Word, "and"),
+        (Name.Builtin, "t"),
+        (Punctuation, "("),
+        (Name, "x"),
+        (Punctuation, ")"),
+        (Operator, "<->"),
+        (Number.Float, "2.5"),
+        (Operator, "!="),
+        (Number.Float, ".5"),
+        (Operator, "->"),
+        (Name.Builtin, "g"),
+        (Punctuation, "("),
+        (Name.Builtin, "c"),
+        (Punctuation, "("),
+        (Name, "x"),
+        (Punctuation, ")"),
+        (Punctuation, ")"),
+        (Operator, "^"),
+        (Number.Integer, "2"),
     ]
 
 
@@ -80,7 +132,8 @@ def test_no_error_tokens_in_real_files(path: Path) -> None:
     assert found == []
     # A lexer must give back exactly the text it was given.
     assert "".join(value for _, value in CostLexer().get_tokens(text)) == text + (
-        "" if text.endswith("\n") else "\n")
+        "" if text.endswith("\n") else "\n"
+    )
 
 
 def test_found_by_pygments_and_rich() -> None:
@@ -98,7 +151,11 @@ def test_found_by_pygments_and_rich() -> None:
 def test_pygmentize_knows_the_language(tmp_path: Path) -> None:
     source = tmp_path / "m.cost"
     source.write_text("primitive a\nclaim x: c(a) > 0\n")
-    done = subprocess.run(["pygmentize", "-l", "cost", "-f", "html", str(source)],
-                          capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        ["pygmentize", "-l", "cost", "-f", "html", str(source)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert '<span class="kd">primitive</span>' in done.stdout

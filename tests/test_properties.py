@@ -25,8 +25,11 @@ from calculus.syntax import format_source, parse
 
 PRIMITIVES = ["a", "b", "d", "e"]
 ATOMS = ["c(a)", "c(b)", "c(d)", "t(a)", "t(b)", "t(d)"]
-SETTINGS = settings(max_examples=60, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example])
+SETTINGS = settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+)
 
 # ---- programs ---------------------------------------------------------------------------
 
@@ -54,7 +57,9 @@ def _program_text(name: str, parent: str | None, stores: list[str], runs: Counte
 @given(program_sets())
 @SETTINGS
 def test_derived_costs_equal_brute_force_sums(programs: list) -> None:  # type: ignore[type-arg]
-    text = "primitive " + ", ".join(PRIMITIVES) + "\n" + "\n".join(_program_text(*p) for p in programs)
+    text = (
+        "primitive " + ", ".join(PRIMITIVES) + "\n" + "\n".join(_program_text(*p) for p in programs)
+    )
     result = check_source(text)
     assert not result.diagnostics
     assert result.costs is not None
@@ -109,7 +114,9 @@ class Comparison:
 
     def holds(self, point: dict[str, Fraction]) -> bool:
         v = self.form.value(point)
-        return {"<": v < 0, "<=": v <= 0, ">": v > 0, ">=": v >= 0, "=": v == 0, "!=": v != 0}[self.op]
+        return {"<": v < 0, "<=": v <= 0, ">": v > 0, ">=": v >= 0, "=": v == 0, "!=": v != 0}[
+            self.op
+        ]
 
 
 @dataclass(frozen=True)
@@ -140,10 +147,19 @@ coefficient = st.sampled_from([-3, -2, -1, 1, 2, 3])
 def linear(with_g: bool) -> st.SearchStrategy[Linear]:
     return st.builds(
         Linear,
-        st.lists(st.tuples(st.sampled_from(ATOMS), coefficient), min_size=1, max_size=3,
-                 unique_by=lambda p: p[0]).map(tuple),
-        (st.lists(st.tuples(st.sampled_from(ATOMS), coefficient), max_size=2,
-                  unique_by=lambda p: p[0]).map(tuple) if with_g else st.just(())),
+        st.lists(
+            st.tuples(st.sampled_from(ATOMS), coefficient),
+            min_size=1,
+            max_size=3,
+            unique_by=lambda p: p[0],
+        ).map(tuple),
+        (
+            st.lists(
+                st.tuples(st.sampled_from(ATOMS), coefficient), max_size=2, unique_by=lambda p: p[0]
+            ).map(tuple)
+            if with_g
+            else st.just(())
+        ),
         st.integers(-4, 4),
     )
 
@@ -154,10 +170,13 @@ def comparison(with_g: bool) -> st.SearchStrategy[Comparison]:
 
 claims = st.one_of(
     st.builds(Claim, comparison(True)),
-    st.builds(Claim, comparison(True), st.sampled_from(["and", "or", "->", "<->"]), comparison(True)),
+    st.builds(
+        Claim, comparison(True), st.sampled_from(["and", "or", "->", "<->"]), comparison(True)
+    ),
 )
 assumption_lists = st.lists(
-    st.builds(Comparison, linear(False), st.sampled_from(["<", "<=", ">", ">="])), max_size=3)
+    st.builds(Comparison, linear(False), st.sampled_from(["<", "<=", ">", ">="])), max_size=3
+)
 
 
 def _source(claim: Claim, assumptions: list[Comparison], for_some_g: bool) -> str:
@@ -168,8 +187,11 @@ def _source(claim: Claim, assumptions: list[Comparison], for_some_g: bool) -> st
 
 
 def _admissible(point: dict[str, Fraction], assumptions: list[Comparison]) -> bool:
-    return all(point[a] > 0 for a in ATOMS) and point["g"] > 0 and all(
-        a.holds(point) for a in assumptions)
+    return (
+        all(point[a] > 0 for a in ATOMS)
+        and point["g"] > 0
+        and all(a.holds(point) for a in assumptions)
+    )
 
 
 def _random_point(rng: random.Random) -> dict[str, Fraction]:
@@ -190,15 +212,20 @@ def _exists_g(claim: Claim, point: dict[str, Fraction]) -> bool:
         if slope != 0 and -offset / slope > 0:
             roots.add(-offset / slope)
     edges = sorted(roots)
-    probes = list(edges) + [(lo + hi) / 2 for lo, hi in zip([Fraction(0)] + edges, edges + [
-        (edges[-1] if edges else Fraction(0)) + 2], strict=True)]
+    probes = list(edges) + [
+        (lo + hi) / 2
+        for lo, hi in zip(
+            [Fraction(0)] + edges, edges + [(edges[-1] if edges else Fraction(0)) + 2], strict=True
+        )
+    ]
     return any(claim.holds({**point, "g": g}) for g in probes)
 
 
 @given(claims, assumption_lists, st.booleans(), st.randoms(use_true_random=False))
 @SETTINGS
-def test_verdicts_are_sound(claim: Claim, assumptions: list[Comparison], for_some_g: bool,
-                            rng: random.Random) -> None:
+def test_verdicts_are_sound(
+    claim: Claim, assumptions: list[Comparison], for_some_g: bool, rng: random.Random
+) -> None:
     result = check_source(_source(claim, assumptions, for_some_g), timeout=5)
     assert not result.diagnostics, result.diagnostics
     (decided,) = result.claims
@@ -236,9 +263,17 @@ def test_verdicts_are_sound(claim: Claim, assumptions: list[Comparison], for_som
 
 @given(claims, assumption_lists, program_sets(), st.booleans())
 @SETTINGS
-def test_parse_format_round_trip(claim: Claim, assumptions: list[Comparison], programs: list,  # type: ignore[type-arg]
-                                 for_some_g: bool) -> None:
-    text = _source(claim, assumptions, for_some_g) + "primitive e\n" + "\n".join(
-        _program_text(*p) for p in programs) + "\nscenario s { c(a) = 3/4; default = 2 }\n"
+def test_parse_format_round_trip(
+    claim: Claim,
+    assumptions: list[Comparison],
+    programs: list,  # type: ignore[type-arg]
+    for_some_g: bool,
+) -> None:
+    text = (
+        _source(claim, assumptions, for_some_g)
+        + "primitive e\n"
+        + "\n".join(_program_text(*p) for p in programs)
+        + "\nscenario s { c(a) = 3/4; default = 2 }\n"
+    )
     tree = parse(text)
     assert parse(format_source(tree)) == tree

@@ -103,9 +103,19 @@ def test_essay_proof_file() -> None:
 
 def test_reductions_in_json() -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "calculus", "check", "--format", "json",
-         str(ROOT / "proofs" / "minimal_circuits.cost")],
-        capture_output=True, text=True, timeout=300)
+        [
+            sys.executable,
+            "-m",
+            "calculus",
+            "check",
+            "--format",
+            "json",
+            str(ROOT / "proofs" / "minimal_circuits.cost"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     first = data["reductions"][0]
@@ -113,7 +123,13 @@ def test_reductions_in_json() -> None:
     assert first["verdict"] == "proved" and first["passed"] is True
     assert first["minimal_cost"] == 2
     assert {c["name"] for c in first["checks"]} >= {
-        "decomposition", "same_minimum", "hypothesis", "conclusion", "converse", "lookup_table"}
+        "decomposition",
+        "same_minimum",
+        "hypothesis",
+        "conclusion",
+        "converse",
+        "lookup_table",
+    }
 
 
 def test_report_shows_each_check_and_the_circuit(tmp_path: Path) -> None:

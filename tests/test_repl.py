@@ -42,13 +42,17 @@ scenario s { t(slow) = 10; default = 1 }
 """
 
 # DESIGN §4's example without `base_is_complex`: adding it back flips `sd_simpler`.
-ESSAY_WITHOUT_ASSUMPTION = 'model "Speed prior vs deceptive mesa-optimizers"\n' + ESSAY_PROGRAMS + """\
+ESSAY_WITHOUT_ASSUMPTION = (
+    'model "Speed prior vs deceptive mesa-optimizers"\n'
+    + ESSAY_PROGRAMS
+    + """\
 exchange linear
 assume t(find(get_proxy_for_base_obj(env))) >= t(get_proxy_for_base_obj)
 claim fd_loses: Hfh beats Hfd
 claim sd_simpler: c(Hsd) < c(Hfh)
 claim sd_slower: t(Hfh) < t(Hsd)
 """
+)
 
 
 @pytest.fixture
@@ -61,15 +65,22 @@ def tiny(tmp_path: Path) -> Path:
 # ---- the prompt layer, driven through prompt_toolkit's pipe input ---------------------------------
 
 
-def drive(keys: str, path: Path | None = None, session: Session | None = None,
-          history: object = None) -> tuple[Session, int, str, str]:
+def drive(
+    keys: str, path: Path | None = None, session: Session | None = None, history: object = None
+) -> tuple[Session, int, str, str]:
     session = session or Session()
     out, err = io.StringIO(), io.StringIO()
     with create_pipe_input() as pipe:
         pipe.send_text(keys)
-        code = run_interactive(session, str(path) if path else None,
-                               history=history if history is not None else InMemoryHistory(),
-                               input=pipe, output=DummyOutput(), out=out, err=err)
+        code = run_interactive(
+            session,
+            str(path) if path else None,
+            history=history if history is not None else InMemoryHistory(),
+            input=pipe,
+            output=DummyOutput(),
+            out=out,
+            err=err,
+        )
     return session, code, out.getvalue(), err.getvalue()
 
 
@@ -117,6 +128,7 @@ def test_tab_completes_a_command_and_a_name(tiny: Path) -> None:
     session.load(str(tiny))
     out, err = io.StringIO(), io.StringIO()
     with create_pipe_input() as pipe:
+
         def type_slowly() -> None:
             for keys in (":wh", "\t", " q_fa", "\t", "\r", ":quit\r"):
                 time.sleep(0.3)
@@ -124,15 +136,23 @@ def test_tab_completes_a_command_and_a_name(tiny: Path) -> None:
 
         typist = threading.Thread(target=type_slowly, daemon=True)
         typist.start()
-        run_interactive(session, None, history=InMemoryHistory(), input=pipe,
-                        output=DummyOutput(), out=out, err=err)
+        run_interactive(
+            session,
+            None,
+            history=InMemoryHistory(),
+            input=pipe,
+            output=DummyOutput(),
+            out=out,
+            err=err,
+        )
         typist.join(5)
     assert err.getvalue() == ""
     assert "q_faster: Q beats P on t" in out.getvalue()
 
 
-def test_history_is_kept_in_the_user_data_directory(tiny: Path, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_history_is_kept_in_the_user_data_directory(
+    tiny: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     assert history_path() == tmp_path / "data" / "cost" / "history"
     session = Session()
@@ -169,7 +189,7 @@ def loaded(tiny: Path) -> Session:
 
 def test_completion_of_commands(loaded: Session) -> None:
     assert completions(loaded, ":re") == [":reload", ":report"]
-    assert completions(loaded, ":") [:3] == [":load", ":reload", ":show"]
+    assert completions(loaded, ":")[:3] == [":load", ":reload", ":show"]
 
 
 def test_completion_of_declared_names(loaded: Session) -> None:
@@ -200,10 +220,23 @@ def test_completion_of_paths(loaded: Session, tmp_path: Path) -> None:
 
 
 def test_read_inputs_gathers_blocks_and_continued_formulas() -> None:
-    lines = ["primitive a\n", "\n", "program P {\n", "  stores a\n", "\n", "}\n",
-             "claim x: c(P) <\n", "  c(P) + 1\n", ":why x\n", "program Q {\n"]
+    lines = [
+        "primitive a\n",
+        "\n",
+        "program P {\n",
+        "  stores a\n",
+        "\n",
+        "}\n",
+        "claim x: c(P) <\n",
+        "  c(P) + 1\n",
+        ":why x\n",
+        "program Q {\n",
+    ]
     assert list(read_inputs(lines, needs_more)) == [
-        "primitive a", "program P {\n  stores a\n\n}", "claim x: c(P) <\n  c(P) + 1", ":why x",
+        "primitive a",
+        "program P {\n  stores a\n\n}",
+        "claim x: c(P) <\n  c(P) + 1",
+        ":why x",
         "program Q {",
     ]
 
@@ -216,10 +249,10 @@ def piped(script: str, path: Path | None = None) -> tuple[int, str, str]:
 
 def test_piped_exit_codes(tiny: Path) -> None:
     assert piped("Q beats P on t\n", tiny)[0] == 0
-    assert piped("P beats Q on t\n", tiny)[0] == 1            # a checked formula fails
+    assert piped("P beats Q on t\n", tiny)[0] == 1  # a checked formula fails
     assert piped("claim bad: P beats Q on t\n", tiny)[0] == 1  # a claim of the model fails
     assert piped("claim bad: P beats Q on t\n:forget bad\n", tiny)[0] == 0
-    assert piped("Q beats X\n", tiny)[0] == 2                 # an error
+    assert piped("Q beats X\n", tiny)[0] == 2  # an error
     assert piped("", tiny / "missing.cost")[0] == 2
 
 
@@ -239,15 +272,26 @@ def test_piped_output_has_no_prompt_and_no_colour(tiny: Path) -> None:
 
 def test_cost_repl_with_piped_stdin(tiny: Path) -> None:
     env = {**os.environ, "FORCE_COLOR": "1"}  # colour is still off: stdout is not a terminal
-    done = subprocess.run([sys.executable, "-m", "calculus", "repl", str(tiny)],
-                          input="Q beats P on t\nP beats Q on t\n", capture_output=True,
-                          text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "calculus", "repl", str(tiny)],
+        input="Q beats P on t\nP beats Q on t\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 1, done.stderr
     assert "\x1b" not in done.stdout and "cost>" not in done.stdout
     assert "✓ proved   claim  it: Q beats P on t   [pass]" in done.stdout
     assert "✗ refuted  claim  it: P beats Q on t   [FAIL]" in done.stdout
-    done = subprocess.run([sys.executable, "-m", "calculus", "repl"], input="c(x) < 1\n",
-                          capture_output=True, text=True, timeout=120, env=env)
+    done = subprocess.run(
+        [sys.executable, "-m", "calculus", "repl"],
+        input="c(x) < 1\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
     assert done.returncode == 2
     assert "<repl>:1:3: error[undeclared]: undeclared name 'x'" in done.stderr
     assert "Traceback" not in done.stderr
@@ -260,11 +304,22 @@ def test_end_to_end_in_a_pseudo_terminal(tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     essay = tmp_path / "essay.cost"
     essay.write_text(ESSAY_WITHOUT_ASSUMPTION)
-    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "data"), "NO_COLOR": "1",
-           "PROMPT_TOOLKIT_NO_CPR": "1", "TERM": "xterm"}
+    env = {
+        **os.environ,
+        "XDG_DATA_HOME": str(tmp_path / "data"),
+        "NO_COLOR": "1",
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "TERM": "xterm",
+    }
     started = time.perf_counter()
-    child = pexpect.spawn(sys.executable, ["-m", "calculus", "repl", str(essay)], env=env,
-                          encoding="utf-8", timeout=60, dimensions=(40, 200))
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "calculus", "repl", str(essay)],
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(40, 200),
+    )
     try:
         child.expect_exact("✗ refuted  claim  sd_simpler")
         child.expect_exact("3 claims: 2 proved, 1 refuted, 0 unknown; 1 failed")

@@ -293,8 +293,9 @@ def test_unknown_commands_and_names(session: Session) -> None:
     )
 
 
-def test_an_internal_failure_is_reported_not_raised(session: Session,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_internal_failure_is_reported_not_raised(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
@@ -316,26 +317,29 @@ def test_load_of_a_missing_file(tmp_path: Path) -> None:
 # ---- unfinished input is decided by the parser -----------------------------------------------
 
 
-@pytest.mark.parametrize("text, more", [
-    ("program P {", True),
-    ("program P {\n  stores a", True),
-    ("program P {\n  stores a\n}", False),
-    ("claim x: c(a) <", True),
-    ("claim x: (c(a) +", True),
-    ("claim x: (c(a)", True),
-    ("claim x:", True),
-    ("c(a) <", True),
-    ("c(a) < (c(b)", True),
-    ("c(a) < c(b)", False),
-    ("primitive a,", True),
-    ("program P", False),  # `{` must be on the same line: an error, not a continuation
-    ("claim x: c(a) < < c(b)", False),
-    (":assume c(a) <", True),
-    (":ranges P,", True),
-    (":why", False),
-    ("", False),
-    ("# a comment", False),
-])
+@pytest.mark.parametrize(
+    "text, more",
+    [
+        ("program P {", True),
+        ("program P {\n  stores a", True),
+        ("program P {\n  stores a\n}", False),
+        ("claim x: c(a) <", True),
+        ("claim x: (c(a) +", True),
+        ("claim x: (c(a)", True),
+        ("claim x:", True),
+        ("c(a) <", True),
+        ("c(a) < (c(b)", True),
+        ("c(a) < c(b)", False),
+        ("primitive a,", True),
+        ("program P", False),  # `{` must be on the same line: an error, not a continuation
+        ("claim x: c(a) < < c(b)", False),
+        (":assume c(a) <", True),
+        (":ranges P,", True),
+        (":why", False),
+        ("", False),
+        ("# a comment", False),
+    ],
+)
 def test_needs_more(text: str, more: bool) -> None:
     assert needs_more(text) is more
 
@@ -343,8 +347,9 @@ def test_needs_more(text: str, more: bool) -> None:
 # ---- caching and the essay ----------------------------------------------------------------------
 
 
-def test_an_unchanged_problem_is_not_decided_again(session: Session,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unchanged_problem_is_not_decided_again(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import calculus.session as module
 
     calls: list[str] = []
@@ -370,7 +375,8 @@ def test_the_essay_loads_with_the_verdicts_of_cost_check() -> None:
     assert not any(o.is_error for o in outputs)
     assert outputs[-1].lines[-1].startswith(f"{len(expected.claims)} claims:")
     assert {name: r.verdict.status for name, r in session.results.items()} == {
-        c.name: c.verdict.status for c in expected.claims}
+        c.name: c.verdict.status for c in expected.claims
+    }
     assert session.exit_code() == 0
 
 
@@ -397,7 +403,8 @@ def test_save_round_trip(tmp_path: Path) -> None:
     # and `cost check` of the saved file agrees with the session's verdicts
     checked = check_file(target)
     assert {c.name: c.verdict.status for c in checked.claims if "@" not in c.name} == {
-        name: r.verdict.status for name, r in session.results.items() if "@" not in name}
+        name: r.verdict.status for name, r in session.results.items() if "@" not in name
+    }
 
 
 def test_save_to_an_unwritable_place(session: Session, tmp_path: Path) -> None:
@@ -408,8 +415,9 @@ def test_save_to_an_unwritable_place(session: Session, tmp_path: Path) -> None:
 # ---- :report ------------------------------------------------------------------------------------
 
 
-def test_report_hands_the_session_model_to_the_report_writer(session: Session, tmp_path: Path,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_hands_the_session_model_to_the_report_writer(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pytest.importorskip("calculus.report")
     written: list[object] = []
 
@@ -427,8 +435,9 @@ def test_report_hands_the_session_model_to_the_report_writer(session: Session, t
     assert shown[result.claims[0].span.line - 1] == "claim q_faster: Q beats P on t"  # type: ignore[attr-defined]
 
 
-def test_report_without_the_report_module(session: Session, tmp_path: Path,
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_without_the_report_module(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setitem(sys.modules, "calculus.report", None)
     outputs = session.eval(f":report {tmp_path / 'out.html'}")
     assert outputs[0].is_error and "proof reports are not available" in outputs[0].text

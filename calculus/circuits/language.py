@@ -73,8 +73,12 @@ def _number(expr: n.Expr) -> Fraction:
     raise ValueError("not a number")
 
 
-def _actions(table: tuple[tuple[n.Name, n.BitExpr], ...], outputs: dict[str, int],
-             inputs: dict[str, int], state: int) -> int:
+def _actions(
+    table: tuple[tuple[n.Name, n.BitExpr], ...],
+    outputs: dict[str, int],
+    inputs: dict[str, int],
+    state: int,
+) -> int:
     return sum(bit_value(expr, inputs, state) << outputs[name.text] for name, expr in table)
 
 
@@ -85,10 +89,19 @@ def build_task(declared: n.Task, path: str) -> Task:
     if declared.train_where is not None:
         where = declared.train_where
         training: dict[int, Fraction] | list[int] = [
-            s for s in states if bit_value(where, inputs, s)]
+            s for s in states if bit_value(where, inputs, s)
+        ]
         if not training:
-            raise InputError([at(path, where.span, "task",
-                                 f"no state of task '{declared.name}' satisfies `train where`")])
+            raise InputError(
+                [
+                    at(
+                        path,
+                        where.span,
+                        "task",
+                        f"no state of task '{declared.name}' satisfies `train where`",
+                    )
+                ]
+            )
     else:
         training = {}
         for state in declared.train_states:
@@ -102,7 +115,8 @@ def build_task(declared: n.Task, path: str) -> Task:
         # Outputs without a reward line are rewarded for their intended value.
         given = {name.text for name, _ in declared.reward}
         table = declared.reward + tuple(
-            (name, expr) for name, expr in declared.intended if name.text not in given)
+            (name, expr) for name, expr in declared.intended if name.text not in given
+        )
         rewarded = [_actions(table, outputs, inputs, s) for s in states]
 
         def reward(state: int, action: int) -> int:
@@ -122,8 +136,16 @@ def build_task_set(model: Model, name: str) -> TaskSet:
         weights = [Fraction(1) if w is None else _number(w) for _, w in declared.members]
         for (member, _), weight in zip(declared.members, weights, strict=True):
             if weight <= 0:
-                raise InputError([at(model.path, member.span, "task",
-                                     f"task '{member}' has weight {weight}; weights must be > 0")])
+                raise InputError(
+                    [
+                        at(
+                            model.path,
+                            member.span,
+                            "task",
+                            f"task '{member}' has weight {weight}; weights must be > 0",
+                        )
+                    ]
+                )
     try:
         return task_set(tasks, weights)
     except SpecificationError as error:
@@ -153,14 +175,22 @@ class ReductionOutcome:
             return False
         verdicts = {check.name: check.verdict for check in self.result.checks}
         structural = [v for k, v in verdicts.items() if k not in ("hypothesis", "conclusion")]
-        return (all(v == "proved" for v in structural)
-                and verdicts.get("conclusion") in ("proved", "refuted")
-                and verdicts.get("conclusion") == verdicts.get("hypothesis"))
+        return (
+            all(v == "proved" for v in structural)
+            and verdicts.get("conclusion") in ("proved", "refuted")
+            and verdicts.get("conclusion") == verdicts.get("hypothesis")
+        )
 
     def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "kind": "reduction", "verdict": self.verdict,
-                                "passed": self.passed, "reason": self.reason,
-                                "line": self.span.line, "inputs": self.inputs_note}
+        data: dict[str, Any] = {
+            "name": self.name,
+            "kind": "reduction",
+            "verdict": self.verdict,
+            "passed": self.passed,
+            "reason": self.reason,
+            "line": self.span.line,
+            "inputs": self.inputs_note,
+        }
         if self.result is not None:
             data.update(self.result.to_json())
             data["verdict"] = self.verdict
@@ -172,14 +202,18 @@ class ReductionOutcome:
             return [f"? unknown  reduction {self.name}   [{status}]", f"    why: {self.reason}"]
         result = self.result
         conclusion = result.check("conclusion")
-        lines = [f"{_MARK[self.verdict]} {self.verdict:<8} reduction {self.name}: "
-                 f"{conclusion.statement}   [{status}]"]
+        lines = [
+            f"{_MARK[self.verdict]} {self.verdict:<8} reduction {self.name}: "
+            f"{conclusion.statement}   [{status}]"
+        ]
         for check in result.checks:
             title = CHECK_TITLES.get(check.name, check.name)
             lines.append(f"    {_MARK[check.verdict]} {title}: {check.reason}")
         if result.minimal_circuit is not None:
-            lines.append(f"    minimal circuit for T* ({result.measure} {result.minimal_cost}, "
-                         f"basis {result.basis}):")
+            lines.append(
+                f"    minimal circuit for T* ({result.measure} {result.minimal_cost}, "
+                f"basis {result.basis}):"
+            )
             lines.extend(f"      {line}" for line in result.minimal_circuit.listing().splitlines())
             if self.inputs_note:
                 lines.append(f"      ({self.inputs_note})")
@@ -194,7 +228,8 @@ def run_reduction(model: Model, reduction: n.Reduction, timeout: float) -> Reduc
     measure = "+".join(x.text for x in reduction.measure) or "size"
     threshold = _number(reduction.reward) if reduction.reward is not None else None
     result = check_reduction(
-        tasks, bad,
+        tasks,
+        bad,
         threshold=threshold,
         measure=measure,  # type: ignore[arg-type]
         basis=(reduction.basis.text if reduction.basis else "b2"),  # type: ignore[arg-type]
@@ -202,8 +237,9 @@ def run_reduction(model: Model, reduction: n.Reduction, timeout: float) -> Reduc
         timeout=timeout,
     )
     listing = result.minimal_circuit.listing() if result.minimal_circuit is not None else ""
-    return ReductionOutcome(reduction.name.text, reduction.span, result, None, listing,
-                            _inputs_note(model, tasks))
+    return ReductionOutcome(
+        reduction.name.text, reduction.span, result, None, listing, _inputs_note(model, tasks)
+    )
 
 
 def _inputs_note(model: Model, tasks: TaskSet) -> str:
