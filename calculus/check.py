@@ -19,7 +19,8 @@ from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, ratio
 from calculus.diagnostics import Diagnostic, InputError, at
 from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide, prepare_contexts
 from calculus.model import Model, build_model
-from calculus.syntax import decode, format_expr, parse
+from calculus.printer import format_expr
+from calculus.syntax import decode, parse
 
 DEFAULT_TIMEOUT = 10.0
 

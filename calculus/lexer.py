@@ -1,11 +1,9 @@
 """A Pygments lexer for `.cost` files (and REPL input), so that `pygmentize -l cost`, rich
-and the REPL's prompt highlight the language; its keywords are read from the grammar.
+and the REPL's prompt highlight the language; its keywords are the grammar's (`calculus.syntax`).
 """
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
 from typing import ClassVar
 
 from pygments.lexer import RegexLexer, bygroups, include, words
@@ -21,36 +19,21 @@ from pygments.token import (
     Whitespace,
 )
 
+from calculus.syntax import KEYWORDS, STATEMENT_WORDS
+
 IDENTIFIER = r"[A-Za-z_][A-Za-z0-9_]*"
 
 # How each grammar keyword is shown; a keyword the grammar gains later and this table does
 # not know yet is still shown as a keyword.
-_DECLARATIONS = (
-    "model",
-    "primitive",
-    "program",
-    "scenario",
-    "exchange",
-    "task",
-    "tasks",
-    "reduction",
-)
+_STATEMENTS_OF_TRUTH = ("assume", "claim", "refute", "ranges")
+_DECLARATIONS = tuple(word for word in STATEMENT_WORDS if word not in _STATEMENTS_OF_TRUTH)
 _OPERATOR_WORDS = ("not", "and", "or", "xor", "beats")
 _COST_FUNCTIONS = ("c", "t", "g")
 
 
-@lru_cache(maxsize=1)
-def grammar_keywords() -> tuple[str, ...]:
-    """Every word the grammar spells out literally (`"claim"`, `"beats"`, …)."""
-    from calculus.syntax import grammar_text
-
-    found = set(re.findall(r'"(' + IDENTIFIER + r')"', grammar_text()))
-    return tuple(sorted(found))
-
-
 def _other_keywords() -> tuple[str, ...]:
     known = set(_DECLARATIONS) | set(_OPERATOR_WORDS) | set(_COST_FUNCTIONS)
-    return tuple(word for word in grammar_keywords() if word not in known)
+    return tuple(word for word in KEYWORDS if word not in known)
 
 
 class CostLexer(RegexLexer):

@@ -14,7 +14,7 @@ from typing import Any, TextIO
 
 from calculus.check import ClaimResult, FileResult
 from calculus.diagnostics import render
-from calculus.syntax import format_number
+from calculus.printer import format_number
 
 MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
 

@@ -8,18 +8,17 @@ import os
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TextIO
 
 from calculus.output import print_lines, use_colour
 from calculus.session import COMMANDS, Command, Output, Session, resolve_command
+from calculus.syntax import EXCHANGE_FAMILIES, KEYWORDS
 
 BANNER = "cost repl — type a statement, a formula, or :help. Ctrl-D leaves."
 PROMPT = "cost> "
 _GIVE_UP_AFTER = 3  # consecutive failures of the prompt itself before leaving
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_@]*$")
-_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def repl_command(path: str | None, timeout: float) -> int:
@@ -116,24 +115,9 @@ def _history() -> Any:
     return FileHistory(str(path))
 
 
-@lru_cache(maxsize=1)
-def grammar_keywords() -> tuple[str, ...]:
-    """The words among the grammar's terminals (`program`, `beats`, `for`, …)."""
-    from calculus.syntax import lark_parser
-
-    words = {
-        str(terminal.pattern.value)
-        for terminal in lark_parser().terminals
-        if terminal.pattern.type == "str" and _IDENTIFIER.fullmatch(str(terminal.pattern.value))
-    }
-    return tuple(sorted(words))
-
-
 def _completer(session: Session) -> Any:
     from prompt_toolkit.completion import Completer, Completion, PathCompleter
     from prompt_toolkit.document import Document
-
-    from calculus.syntax import EXCHANGE_FAMILIES
 
     paths = PathCompleter(expanduser=True)
 
@@ -211,7 +195,7 @@ def _completer(session: Session) -> Any:
                 return self._declared("primitive", "program")
             if previous in ("stores", "runs") or before_word.endswith("("):
                 return self._declared("primitive")
-            keywords = [(k, "keyword") for k in grammar_keywords() if len(k) > 1]
+            keywords = [(k, "keyword") for k in KEYWORDS if len(k) > 1]
             return keywords + self._declared("program", "primitive", "scenario")
 
     return CostCompleter()

@@ -406,7 +406,7 @@ def _location(result: FileResult, line: int) -> str:
 
 
 def _statement_text(formula: Any) -> str:
-    from calculus.syntax import format_expr
+    from calculus.printer import format_expr
 
     return format_expr(formula)
 
@@ -429,7 +429,7 @@ def _assumption_views(result: FileResult) -> dict[str, StatementView]:
 
 
 def _primitive_views(result: FileResult) -> tuple[StatementView, ...]:
-    from calculus.syntax import format_statement
+    from calculus.printer import format_statement
 
     assert result.model is not None
     return tuple(
@@ -462,7 +462,7 @@ def _program_views(result: FileResult) -> tuple[ProgramView, ...]:
 
 def _task_views(result: FileResult) -> tuple[tuple[str, str, str], ...]:
     """(name, location, source) of every task and task set, as the file states them."""
-    from calculus.syntax import format_statement
+    from calculus.printer import format_statement
 
     assert result.model is not None
     declared = list(result.model.tasks.values()) + list(result.model.task_sets.values())
@@ -473,7 +473,7 @@ def _task_views(result: FileResult) -> tuple[tuple[str, str, str], ...]:
 
 
 def _scenario_views(result: FileResult) -> tuple[ScenarioView, ...]:
-    from calculus.syntax import format_expr
+    from calculus.printer import format_expr
 
     assert result.model is not None
     return tuple(

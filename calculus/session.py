@@ -42,13 +42,8 @@ from calculus.output import (
     ranges_lines,
     summary_line,
 )
-from calculus.syntax import (
-    decode,
-    format_expr,
-    format_source,
-    format_statement,
-    parse,
-)
+from calculus.printer import format_expr, format_source, format_statement
+from calculus.syntax import STATEMENT_WORDS, decode, parse
 
 REPL_PATH = "<repl>"
 # The path of the session's model while it is resolved; diagnostics carrying it are
@@ -122,19 +117,6 @@ COMMANDS = (
     Command("quit", ":quit", "leave (Ctrl-D does too)", "none"),
 )
 _COMMANDS_BY_NAME = {command.name: command for command in COMMANDS}
-
-_STATEMENT_WORDS = (
-    "model",
-    "primitive",
-    "program",
-    "exchange",
-    "assume",
-    "claim",
-    "refute",
-    "ranges",
-    "scenario",
-)
-
 
 # ---- positions -----------------------------------------------------------------------------
 
@@ -267,7 +249,7 @@ def needs_more(text: str) -> bool:
     if _ends_early(text):
         return True
     first = stripped.split(maxsplit=1)[0]
-    if first in _STATEMENT_WORDS:
+    if first in STATEMENT_WORDS:
         return False
     return _ends_early(_CLAIM_PREFIX + text)
 
@@ -438,12 +420,12 @@ class Session:
     def _bare_formula(self, text: str, statement_error: InputError) -> n.Claim:
         """`text` read as an anonymous claim, or `_Rejected` with the better of the errors."""
         first = text.strip().split(maxsplit=1)[0]
-        if first not in _STATEMENT_WORDS:
+        if first not in STATEMENT_WORDS:
             try:
                 source = parse(_CLAIM_PREFIX + text, REPL_PATH)
             except InputError as formula_error:
                 diagnostics = [_unshift_columns(d) for d in formula_error.diagnostics]
-                hint = did_you_mean(re.split(r"\W", first)[0], _STATEMENT_WORDS)
+                hint = did_you_mean(re.split(r"\W", first)[0], STATEMENT_WORDS)
                 if hint and all(d.hint is None for d in diagnostics):
                     diagnostics = [dataclasses.replace(diagnostics[0], hint=hint)] + diagnostics[1:]
                 raise _Rejected([self._error(diagnostics, text)]) from None

@@ -1,18 +1,18 @@
 """Source text to typed syntax tree: the lark grammar, line continuation, and diagnostics.
 
 `parse(text, path)` returns a `SourceFile` or raises `InputError` with diagnostics that
-point at the offending token. `format_source` writes a tree back as `.cost` text, so that
-`parse(format_source(tree)) == tree`.
+point at the offending token; `calculus.printer` writes a tree back as `.cost` text.
 """
 
 from __future__ import annotations
 
 import importlib.resources
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache, lru_cache
-from typing import Any
+from typing import Any, Literal, get_args
 
 from lark import Lark, Token, Transformer, v_args
 from lark.exceptions import (
@@ -32,21 +32,82 @@ MAX_NESTING = 100
 _CONTINUES = frozenset("+ - * / ^ , = < <= > >= != -> <-> : and or not beats extends in on".split())
 _OPENERS = {"(": ")", "{": "}"}
 
-# Words that may never name anything (the statement and formula keywords) ...
-_CORE_KEYWORDS = (
-    "model primitive program extends stores runs exchange assume claim refute ranges in "
-    "scenario default beats on for some all not and or c t g task tasks reduction"
-).split()
-# ... and every word the grammar spells out, the task vocabulary included.
-KEYWORDS = (
-    _CORE_KEYWORDS
-    + ("inputs outputs intended reward train where xor bad basis measure property").split()
-)
-_RESERVED = frozenset(_CORE_KEYWORDS)
-BASES = ("b2", "aig")
-MEASURES = ("size", "depth", "size+depth")
-PROPERTIES = ("deceptive",)
-EXCHANGE_FAMILIES = ("linear", "monotone", "subadditive", "superadditive")
+# ---- the vocabulary -------------------------------------------------------------------------
+# The language's words are read from the grammar once, here; the lexer, the REPL, the session
+# and the circuits import them rather than keep their own lists.
+
+
+@lru_cache(maxsize=1)
+def grammar_text() -> str:
+    return importlib.resources.files("calculus.grammar").joinpath("cost.lark").read_text("utf-8")
+
+
+_RULE = re.compile(r"^[?!]*([a-z_][a-z0-9_]*)\s*:", re.MULTILINE)
+_TERMINAL = re.compile(r"^[A-Z_][A-Z0-9_]*(\.\d+)?\s*:", re.MULTILINE)
+_WORD = re.compile(r'"([A-Za-z_][A-Za-z0-9_]*)"')
+
+
+def _grammar_rules(text: str) -> dict[str, str]:
+    """Each rule's name and its body (all its alternatives), comments and aliases removed."""
+    text = re.sub(r"//[^\n]*", "", text)
+    starts = sorted(
+        [(m.start(), m.end(), m.group(1)) for m in _RULE.finditer(text)]
+        + [(m.start(), m.end(), "") for m in _TERMINAL.finditer(text)]
+        + [(m.start(), m.end(), "") for m in re.finditer(r"^%", text, re.MULTILINE)]
+    )
+    ends = [start for start, _, _ in starts[1:]] + [len(text)]
+    rules: dict[str, str] = {}
+    for (_, body_start, name), end in zip(starts, ends, strict=True):
+        if name:
+            rules[name] = re.sub(r"->\s*\w+", "", text[body_start:end])
+    return rules
+
+
+def _references(body: str, rules: dict[str, str]) -> list[str]:
+    """The rules a rule's body refers to, in order of appearance."""
+    bare = re.sub(r'"(\\.|[^"\\])*"|/(\\.|[^/\\])*/', " ", body)
+    return [word for word in re.findall(r"[a-z_][a-z0-9_]*", bare) if word in rules]
+
+
+def _reachable_words(roots: Iterable[str], rules: dict[str, str]) -> set[str]:
+    seen: set[str] = set()
+    pending = list(roots)
+    while pending:
+        rule = pending.pop()
+        if rule not in seen:
+            seen.add(rule)
+            pending.extend(_references(rules[rule], rules))
+    return {word for rule in seen for word in _WORD.findall(rules[rule])}
+
+
+# The statements whose block items have words of their own (`inputs`, `basis`, …); those words
+# may still be names outside the block. Every other word of the grammar is reserved.
+_BLOCK_WORD_STATEMENTS = ("task", "tasks", "reduction")
+
+
+def _vocabulary(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
+    rules = _grammar_rules(text)
+    keywords = tuple(sorted(set(_WORD.findall("\n".join(rules.values())))))
+    statements = _references(rules["_statement"], rules)
+    statement_words = tuple(_WORD.findall(rules[rule])[0] for rule in statements)
+    core = [rule for rule in statements if rule not in _BLOCK_WORD_STATEMENTS]
+    reserved = frozenset(statement_words) | _reachable_words(core, rules)
+    return keywords, statement_words, reserved
+
+
+# Every word the grammar spells out; the words that open a statement, in the grammar's order;
+# the words that may never name anything.
+KEYWORDS, STATEMENT_WORDS, RESERVED = _vocabulary(grammar_text())
+
+# The values that the grammar reads as names and the transformer checks.
+Basis = Literal["b2", "aig"]
+Measure = Literal["size", "depth", "size+depth"]
+Property = Literal["deceptive"]
+ExchangeFamily = Literal["linear", "monotone", "subadditive", "superadditive"]
+BASES: tuple[Basis, ...] = get_args(Basis)
+MEASURES: tuple[Measure, ...] = get_args(Measure)
+PROPERTIES: tuple[Property, ...] = get_args(Property)
+EXCHANGE_FAMILIES: tuple[ExchangeFamily, ...] = get_args(ExchangeFamily)
 
 
 class _TooDeep(Exception):
@@ -78,11 +139,6 @@ class ContinuationPostLex:
                 stack.pop()
             previous = value if token.type != "STRING" else "\0string"
             yield token
-
-
-@lru_cache(maxsize=1)
-def grammar_text() -> str:
-    return importlib.resources.files("calculus.grammar").joinpath("cost.lark").read_text("utf-8")
 
 
 @lru_cache(maxsize=1)
@@ -148,7 +204,7 @@ class _Build(Transformer[Token, Any]):
 
     # -- names and terms
     def name(self, meta: Any, token: Token) -> n.Name:
-        if str(token) in _RESERVED:
+        if str(token) in RESERVED:
             raise _TypeError(
                 _token_span(token),
                 f"'{token}' is a keyword and cannot be a name",
@@ -800,198 +856,3 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
         else:
             statements.append(item)
     return n.SourceFile(tuple(statements), path, text)
-
-
-# ---- writing trees back as source -----------------------------------------------------
-
-_PRECEDENCE = {
-    "<->": 1,
-    "->": 1,
-    "or": 2,
-    "and": 3,
-    "not": 4,
-    "cmp": 5,
-    "+": 6,
-    "-": 6,
-    "*": 7,
-    "/": 7,
-    "neg": 8,
-    "^": 9,
-}
-
-
-def format_number(value: Fraction) -> str:
-    """Exact source text of a number: an integer, a finite decimal, or `p/q`."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    denominator = value.denominator
-    for factor in (2, 5):
-        while denominator % factor == 0:
-            denominator //= factor
-    if denominator == 1:
-        return format(Decimal(value.numerator) / Decimal(value.denominator), "f")
-    return f"{value.numerator}/{value.denominator}"
-
-
-def format_expr(expr: n.Expr | n.Formula, parent: int = 0) -> str:
-    """Source text of an expression or formula, parenthesised only where needed."""
-    text, level = _format(expr)
-    return f"({text})" if level < parent else text
-
-
-def _format(node: Any) -> tuple[str, int]:
-    if isinstance(node, n.Number):
-        text = node.text or format_number(node.value)
-        # A rational literal is a division; parenthesise it like one.
-        return text, (7 if "/" in text else 10)
-    if isinstance(node, n.CostOf):
-        return f"{node.kind}({node.term})", 10
-    if isinstance(node, n.GRate):
-        return "g", 10
-    if isinstance(node, n.GApply):
-        return f"g({format_expr(node.argument)})", 10
-    if isinstance(node, n.Negate):
-        return f"-{format_expr(node.operand, 9)}", 8
-    if isinstance(node, n.Arithmetic):
-        level = _PRECEDENCE[node.op]
-        if node.op == "^":
-            return f"{format_expr(node.left, 10)}^{format_expr(node.right, 8)}", level
-        right_level = level + 1  # left-associative: a - (b - c) keeps its parentheses
-        return (
-            f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, right_level)}",
-            level,
-        )
-    if isinstance(node, n.Compare):
-        return f"{format_expr(node.left, 6)} {node.op} {format_expr(node.right, 6)}", 5
-    if isinstance(node, n.Beats):
-        suffix = f" on {node.on}" if node.on else ""
-        return f"{node.winner} beats {node.loser}{suffix}", 5
-    if isinstance(node, n.Not):
-        return f"not {format_expr(node.operand, 4)}", 4
-    if isinstance(node, n.Connective):
-        level = _PRECEDENCE[node.op]
-        if node.op == "->":
-            return f"{format_expr(node.left, 2)} -> {format_expr(node.right, 1)}", 1
-        if node.op == "<->":
-            return f"{format_expr(node.left, 2)} <-> {format_expr(node.right, 2)}", 1
-        return (
-            f"{format_expr(node.left, level)} {node.op} {format_expr(node.right, level + 1)}",
-            level,
-        )
-    raise TypeError(f"cannot format {node!r}")
-
-
-def format_statement(statement: n.Statement) -> str:
-    s = statement
-    if isinstance(s, n.ModelTitle):
-        escaped = s.title.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-        return f'model "{escaped}"'
-    if isinstance(s, n.Primitive):
-        text = f"primitive {s.name}"
-        if s.flags:
-            text += " (" + ", ".join(f.text for f in s.flags) + ")"
-        fixed = []
-        if s.fixed_c is not None:
-            fixed.append(f"c = {format_expr(s.fixed_c)}")
-        if s.fixed_t is not None:
-            fixed.append(f"t = {format_expr(s.fixed_t)}")
-        if fixed:
-            text += " { " + "; ".join(fixed) + " }"
-        return text
-    if isinstance(s, n.Program):
-        head = f"program {s.name}" + (f" extends {s.extends}" if s.extends else "")
-        body = []
-        if s.stores:
-            body.append("  stores " + ", ".join(str(t) for t in s.stores))
-        if s.runs:
-            body.append(
-                "  runs "
-                + ", ".join(
-                    (f"{r.count} * {r.term}" if r.count != 1 else str(r.term)) for r in s.runs
-                )
-            )
-        if s.c_formula is not None:
-            body.append(f"  c = {format_expr(s.c_formula)}")
-        if s.t_formula is not None:
-            body.append(f"  t = {format_expr(s.t_formula)}")
-        return head + " {\n" + "\n".join(body) + ("\n" if body else "") + "}"
-    if isinstance(s, n.Exchange):
-        return f"exchange {s.family}"
-    if isinstance(s, n.Assume):
-        label = f"{s.label}: " if s.label else ""
-        return f"assume {label}{format_expr(s.formula)}"
-    if isinstance(s, n.Claim):
-        label = f"{s.label}: " if s.label else ""
-        suffix = " for some g" if s.for_some_g else ""
-        return f"{s.kind} {label}{format_expr(s.formula)}{suffix}"
-    if isinstance(s, n.Ranges):
-        text = "ranges " + ", ".join(p.text for p in s.programs)
-        return text + (f" in {s.scenario}" if s.scenario else "")
-    if isinstance(s, n.Scenario):
-        body = [f"  {format_expr(v.target)} = {format_expr(v.value)}" for v in s.values]
-        if s.default is not None:
-            body.append(f"  default = {format_expr(s.default)}")
-        return f"scenario {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
-    if isinstance(s, n.Task):
-        body = []
-        if s.inputs:
-            body.append("  inputs " + ", ".join(x.text for x in s.inputs))
-        if s.outputs:
-            body.append("  outputs " + ", ".join(x.text for x in s.outputs))
-        body += [f"  intended {o} = {format_bits(e)}" for o, e in s.intended]
-        body += [f"  reward {o} = {format_bits(e)}" for o, e in s.reward]
-        if s.train_states:
-            body.append(
-                "  train "
-                + ", ".join(
-                    st.bits + (f": {format_expr(st.weight)}" if st.weight is not None else "")
-                    for st in s.train_states
-                )
-            )
-        if s.train_where is not None:
-            body.append(f"  train where {format_bits(s.train_where)}")
-        return f"task {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
-    if isinstance(s, n.TaskSet):
-        members = "; ".join(
-            m.text + (f": {format_expr(w)}" if w is not None else "") for m, w in s.members
-        )
-        return f"tasks {s.name} {{ {members} }}"
-    if isinstance(s, n.Reduction):
-        body = []
-        if s.tasks is not None:
-            body.append(f"  tasks {s.tasks}")
-        if s.bad is not None:
-            body.append(f"  bad {s.bad}")
-        if s.basis is not None:
-            body.append(f"  basis {s.basis}")
-        if s.measure:
-            body.append("  measure " + " + ".join(x.text for x in s.measure))
-        if s.reward is not None:
-            body.append(f"  reward {format_expr(s.reward)}")
-        if s.property is not None:
-            body.append(f"  property {s.property}")
-        return f"reduction {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
-    raise TypeError(f"cannot format {s!r}")
-
-
-_BIT_LEVEL = {"=": 1, "!=": 1, "or": 2, "xor": 3, "and": 4}
-
-
-def format_bits(expr: n.BitExpr, parent: int = 0) -> str:
-    """Source text of a bit expression, parenthesised only where needed."""
-    if isinstance(expr, n.BitVar):
-        return expr.name.text
-    if isinstance(expr, n.BitConst):
-        return str(expr.value)
-    if isinstance(expr, n.BitNot):
-        return f"not {format_bits(expr.operand, 5)}"
-    level = _BIT_LEVEL[expr.op]
-    # `=` and `!=` do not chain; the others are left-associative.
-    right_level = level + 1
-    left_level = level + 1 if expr.op in ("=", "!=") else level
-    text = f"{format_bits(expr.left, left_level)} {expr.op} {format_bits(expr.right, right_level)}"
-    return f"({text})" if level < parent else text
-
-
-def format_source(source: n.SourceFile) -> str:
-    return "".join(format_statement(s) + "\n" for s in source.statements)

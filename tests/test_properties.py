@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from calculus.check import check_source
 from calculus.costs import atom
-from calculus.syntax import format_source, parse
+from calculus.printer import format_source
+from calculus.syntax import parse
 
 PRIMITIVES = ["a", "b", "d", "e"]
 ATOMS = ["c(a)", "c(b)", "c(d)", "t(a)", "t(b)", "t(d)"]

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from essay_model import ESSAY_PROGRAMS
+from grammar_words import compiled_keywords
 from prompt_toolkit.completion import CompleteEvent
 from prompt_toolkit.document import Document
 from prompt_toolkit.history import InMemoryHistory
@@ -21,7 +22,6 @@ from prompt_toolkit.output import DummyOutput
 
 from calculus.repl import (
     _completer,
-    grammar_keywords,
     history_path,
     read_inputs,
     run_interactive,
@@ -207,7 +207,7 @@ def test_completion_of_keywords_comes_from_the_grammar(loaded: Session) -> None:
     assert "program" in completions(loaded, "pro")
     assert completions(loaded, "exchange mo") == ["monotone"]
     # Every keyword of the grammar is known, and nothing else is called one.
-    assert set(grammar_keywords()) == set(KEYWORDS)
+    assert compiled_keywords() == set(KEYWORDS)
 
 
 def test_completion_of_paths(loaded: Session, tmp_path: Path) -> None:

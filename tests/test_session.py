@@ -247,6 +247,49 @@ def test_a_syntax_error_is_shown_like_the_cli(session: Session) -> None:
     assert session.eval("c(P) < c(Q)")[0].kind == "verdict"  # still alive
 
 
+@pytest.mark.parametrize(
+    "source, expected",
+    [
+        (
+            "reduction r { basis b3 }",
+            ("1:21: error[type]: unknown basis 'b3'", "  hint: one of: b2, aig"),
+        ),
+        (
+            "reduction r { measure width }",
+            (
+                "1:23: error[type]: unknown measure 'width'",
+                "  hint: one of: size, depth, size+depth",
+            ),
+        ),
+        (
+            "task door {\n  inputs x, y\n  outputs a\n  train 102\n}",
+            ("4:9: error[type]: a state is written in bits, not '102'",),
+        ),
+        (
+            "tasks both { door; door }\nreduction r { tasks both; tasks both }",
+            ("2:27: error[type]: reduction 'r' sets `tasks` twice",),
+        ),
+    ],
+)
+def test_a_faulty_task_or_reduction_is_diagnosed_like_the_cli(
+    tmp_path: Path, source: str, expected: tuple[str, ...]
+) -> None:
+    # The REPL reads these as statements, not as bare formulas, so its diagnostic is the one
+    # `cost check` gives for the same text.
+    outputs = Session().eval(source)
+    assert kinds(outputs) == ["error"]
+    assert outputs[0].lines[0] == "<repl>:" + expected[0]
+    for line in expected[1:]:
+        assert line in outputs[0].lines
+    path = tmp_path / "faulty.cost"
+    path.write_text(source + "\n")
+    diagnostic = check_file(path).diagnostics[0]
+    assert (
+        f"{diagnostic.line}:{diagnostic.column}: error[{diagnostic.code}]: " + (diagnostic.message)
+        == expected[0]
+    )
+
+
 def test_an_undeclared_name_points_at_the_typed_line(session: Session) -> None:
     outputs = session.eval("Q beats Pp")
     assert outputs[0].lines == (

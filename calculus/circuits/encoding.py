@@ -23,13 +23,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from fractions import Fraction
 from math import lcm
-from typing import Literal as TypingLiteral
+
+from calculus.syntax import Basis
 
 from .circuit import Circuit, Gate, Output
 from .cnf import ClauseBuilder, Lit, SolveOutcome, negate, xor_constant
 from .specification import RewardSpecification, Specification, SpecificationError
-
-Basis = TypingLiteral["b2", "aig"]
 
 #: Limit on the nodes of the reward-sum decision diagram before we give up.
 MAX_REWARD_NODES = 200_000

@@ -17,6 +17,8 @@ from fractions import Fraction
 from typing import Any
 from typing import Literal as TypingLiteral
 
+from calculus.syntax import BASES, MEASURES, Measure
+
 from .circuit import Circuit
 from .cnf import solve
 from .encoding import Basis, CircuitEncoding, ExtraConstraint
@@ -29,10 +31,6 @@ from .specification import (
     symmetric_pairs,
     table_specification,
 )
-
-Measure = TypingLiteral["size", "depth", "size+depth"]
-MEASURES: tuple[Measure, ...] = ("size", "depth", "size+depth")
-BASES: tuple[Basis, ...] = ("b2", "aig")
 
 #: Sizes beyond this are not searched (the tables this tool handles need far fewer gates).
 MAX_GATES = 40
