@@ -17,7 +17,7 @@ import sympy
 from calculus import nodes as n
 from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, rational
 from calculus.diagnostics import Diagnostic, InputError, at
-from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide, prepare_contexts
+from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide
 from calculus.model import Model, build_model
 from calculus.printer import format_expr
 from calculus.syntax import decode, parse
@@ -260,7 +260,6 @@ def check_reduction_statement(model: Model, statement: n.Reduction, timeout: flo
 
 
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
-    prepare_contexts(len(model.claims))
     costs = derive_costs(model)
     # Translate everything first so that `positivity` covers every atom in play.
     for assumption in model.assumptions:

@@ -2,7 +2,7 @@
 
 Every refutation's counterexample lists g at the points it uses ("g(5/2)": 3); the tests
 rebuild the piecewise-linear g through (0, 0) and those points with their own code and
-check, independently of `calculus.families`, that it is in the family and breaks the claim.
+check, independently of `calculus.logic.families`, that it is in the family and breaks the claim.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pytest
 from essay_model import ESSAY_PROGRAMS
 
 from calculus.check import FileResult, check_source
-from calculus.families import PiecewiseLinear, membership
+from calculus.logic.families import PiecewiseLinear, membership
 
 F = Fraction
 Exchange = Callable[[Fraction], Fraction]
@@ -441,7 +441,7 @@ def test_for_some_g() -> None:
 
 
 def test_no_member_no_refutation() -> None:
-    from calculus.families import witness
+    from calculus.logic.families import witness
 
     # g(2) = 3 > 2·g(1): no subadditive g goes through these points, and no concave or
     # convex shape rescues the other families' impossible cases either.

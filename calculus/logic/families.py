@@ -68,18 +68,19 @@ import z3
 from sympy.core.function import AppliedUndef
 
 from calculus.costs import EXCHANGE, Atomic, G, Junction, LogicFormula, Negation, atomics
-from calculus.logic import (
+from calculus.logic.exact import confirm, exact_number, hypotheses_hold, relevant_atoms
+from calculus.logic.linear import decide_linear
+from calculus.logic.records import Problem, Verdict
+from calculus.logic.solver import (
     Encoder,
-    Problem,
+    Outcome,
     Unsupported,
-    Verdict,
-    _bound,
-    _rational,
-    _reason,
-    decide,
-    evaluate,
-    hypotheses_hold,
-    relevant_atoms,
+    check,
+    new_solver,
+    rational,
+    rational_model,
+    real,
+    shrink_core,
 )
 
 FAMILIES = ("monotone", "subadditive", "superadditive")
@@ -238,19 +239,18 @@ class _Axiom:
     indicator: z3.BoolRef
 
 
-class _Exchange:
-    """The applications of g in play, one z3 Real per distinct (expanded) argument."""
+@dataclass
+class _Exchange(Encoder):
+    """An encoder that also encodes g: one z3 Real per distinct (expanded) argument of g."""
 
-    def __init__(self) -> None:
-        self.terms: dict[sympy.Expr, _Term] = {}
-        self.writing_originals = True
-        self.encoder = Encoder(exchange=self.apply)
+    terms: dict[sympy.Expr, _Term] = field(default_factory=dict)
+    writing_originals: bool = True
 
-    def apply(self, argument: sympy.Expr, encoded: z3.ArithRef) -> z3.ArithRef:
+    def exchange(self, argument: sympy.Expr, encoded: z3.ArithRef) -> z3.ArithRef:
         key = sympy.expand(argument)
         term = self.terms.get(key)
         if term is None:
-            term = _Term(key, encoded, z3.Real(f"g({key})"), self.writing_originals)
+            term = _Term(key, encoded, z3.Real(f"g({key})", self.context), self.writing_originals)
             self.terms[key] = term
         elif self.writing_originals:
             term.original = True
@@ -262,7 +262,7 @@ class _Exchange:
             return False
         self.writing_originals = False
         try:
-            self.apply(key, self.encoder.expr(key))
+            self.exchange(key, self.expr(key))
         finally:
             self.writing_originals = True
         return True
@@ -329,9 +329,10 @@ def _split(exchange: _Exchange) -> bool:
 
 def _axioms(exchange: _Exchange, family: str) -> list[_Axiom]:
     axioms: list[_Axiom] = []
+    context = exchange.context
 
     def axiom(kind: str, text: str, formula: z3.BoolRef) -> None:
-        axioms.append(_Axiom(kind, text, formula, z3.Bool(f"⟨axiom {len(axioms)}⟩")))
+        axioms.append(_Axiom(kind, text, formula, z3.Bool(f"⟨axiom {len(axioms)}⟩", context)))
 
     terms = list(exchange.terms.values())
     for t in terms:
@@ -387,59 +388,60 @@ class _Encoding:
 
     @property
     def encoder(self) -> Encoder:
-        return self.exchange.encoder
+        return self.exchange
+
+    @property
+    def context(self) -> z3.Context:
+        return self.exchange.context
+
+    def solver(self, timeout: float) -> z3.Solver:
+        return new_solver(self.context, timeout)
 
     def defined(self) -> list[z3.BoolRef]:
         """Every division is defined (counterexamples are sought only there)."""
         return [self.encoder.expr(d) != 0 for d in self.denominators]
 
 
-def _encode(problem: Problem, family: str) -> _Encoding:
-    exchange = _Exchange()
+def _encode(problem: Problem, family: str, context: z3.Context) -> _Encoding:
+    exchange = _Exchange(context)
     encoding = _Encoding(problem, family, exchange)
     for hypothesis in problem.hypotheses:
-        parts = [_bound(kind, exchange.encoder.var(symbol)) for symbol, kind in hypothesis.bounds]
+        parts = [exchange.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
         if hypothesis.formula is not None:
-            parts.append(exchange.encoder.formula(hypothesis.formula))
-        encoding.hypotheses[hypothesis.name] = z3.And(parts) if parts else z3.BoolVal(True)
-        encoding.indicators[hypothesis.name] = z3.Bool(f"⟨{hypothesis.name}⟩")
-    encoding.claim = exchange.encoder.formula(problem.claim)
+            parts.append(exchange.formula(hypothesis.formula))
+        encoding.hypotheses[hypothesis.name] = z3.And(parts) if parts else z3.BoolVal(True, context)
+        encoding.indicators[hypothesis.name] = z3.Bool(f"⟨{hypothesis.name}⟩", context)
+    encoding.claim = exchange.formula(problem.claim)
     # Only the divisions written in the claim and assumptions, not those of split terms.
-    encoding.denominators = list(exchange.encoder.denominators)
+    encoding.denominators = list(exchange.denominators)
     encoding.complete_split = _split(exchange)
     encoding.axioms = _axioms(exchange, family)
     return encoding
 
 
-def _solver(timeout: float) -> z3.Solver:
-    solver = z3.Solver()
-    solver.set("timeout", max(1, int(timeout * 1000)))
-    return solver
-
-
 # ---- deciding -------------------------------------------------------------------------------
 
 
-def decide_family(problem: Problem) -> Verdict:
+def decide_family(problem: Problem, context: z3.Context) -> Verdict:
     """Decide a claim for every g (or, with `for some g`, some g) of a non-linear family."""
     family = problem.family
     if family not in FAMILIES:
         return Verdict("unknown", reason=f"unknown exchange family `{family}`")
     try:
         if problem.for_some_g:
-            return _decide_for_some(problem, family)
-        return _decide_for_all(problem, family)
+            return _decide_for_some(problem, family, context)
+        return _decide_for_all(problem, family, context)
     except Unsupported as error:
         return Verdict("unknown", reason=str(error))
     except z3.Z3Exception as error:
         return Verdict("unknown", reason=f"z3 error: {error}")
 
 
-def _decide_for_all(problem: Problem, family: str) -> Verdict:
+def _decide_for_all(problem: Problem, family: str, context: z3.Context) -> Verdict:
     deadline = time.monotonic() + problem.timeout
-    encoding = _encode(problem, family)
+    encoding = _encode(problem, family, context)
     assert encoding.claim is not None
-    solver = _solver(problem.timeout)
+    solver = encoding.solver(problem.timeout)
     for name, formula in encoding.hypotheses.items():
         solver.add(z3.Implies(encoding.indicators[name], formula))
     for axiom in encoding.axioms:
@@ -448,16 +450,16 @@ def _decide_for_all(problem: Problem, family: str) -> Verdict:
     solver.add(*encoding.defined())
     named = list(encoding.indicators.values())
     instances = [a.indicator for a in encoding.axioms]
-    result = solver.check(*named, *instances)
-    if result == z3.unsat:
+    outcome = check(solver, [*named, *instances])
+    if outcome.unsat:
         return _proof(solver, encoding, deadline)
-    if result == z3.sat:
+    if outcome.sat:
         values = _exact_model(solver, _variables(encoding), [*named, *instances])
         verdict = _refutation(encoding, values) if values is not None else None
         if verdict is not None:
             return verdict
         return _search_refutation(encoding, deadline)
-    return Verdict("unknown", reason=_reason(solver))
+    return Verdict("unknown", reason=outcome.reason)
 
 
 def _variables(encoding: _Encoding, extra: Iterable[z3.ArithRef] = ()) -> list[z3.ArithRef]:
@@ -468,23 +470,6 @@ def _variables(encoding: _Encoding, extra: Iterable[z3.ArithRef] = ()) -> list[z
     ]
 
 
-def _shrink(
-    solver: z3.Solver, kept: list[z3.BoolRef], fixed: Sequence[z3.BoolRef], deadline: float
-) -> list[z3.BoolRef]:
-    """Deletion-based shrinking of `kept` (with `fixed` always on) until every member is
-    needed, or until the deadline (then what is left is still sufficient)."""
-    for candidate in list(kept):
-        if time.monotonic() > deadline:
-            break
-        if not any(candidate.eq(k) for k in kept):
-            continue
-        trial = [k for k in kept if not k.eq(candidate)]
-        if solver.check(*trial, *fixed) == z3.unsat:
-            core = solver.unsat_core()
-            kept = [k for k in trial if any(k.eq(c) for c in core)]
-    return kept
-
-
 def _proof(solver: z3.Solver, encoding: _Encoding, deadline: float) -> Verdict:
     core = solver.unsat_core()
     named = list(encoding.indicators.values())
@@ -492,14 +477,14 @@ def _proof(solver: z3.Solver, encoding: _Encoding, deadline: float) -> Verdict:
     kept_named = [i for i in named if any(i.eq(c) for c in core)]
     # Uses must be minimal with every instance available, as in the linear family, so the
     # named assumptions are shrunk first and without any time limit but the solver's.
-    kept_named = _shrink(solver, kept_named, instances, float("inf"))
+    kept_named = shrink_core(solver, kept_named, instances)
     names = {str(i): name for name, i in encoding.indicators.items()}
     order = list(encoding.indicators)
     uses = tuple(sorted((names[str(i)] for i in kept_named), key=order.index))
     notes: list[str] = []
     if solver.check(*kept_named, *instances) == z3.unsat:
         used = [i for i in instances if any(i.eq(c) for c in solver.unsat_core())]
-        used = _shrink(solver, used, kept_named, deadline)
+        used = shrink_core(solver, used, kept_named, deadline)
         texts = [a.text for a in encoding.axioms if any(a.indicator.eq(u) for u in used)]
         if texts:
             shown = "; ".join(texts[:NOTE_LIMIT])
@@ -516,32 +501,11 @@ def _proof(solver: z3.Solver, encoding: _Encoding, deadline: float) -> Verdict:
 def _exact_model(
     solver: z3.Solver, variables: list[z3.ArithRef], assumptions: Sequence[z3.BoolRef]
 ) -> dict[str, Fraction] | None:
-    """Rational values of `variables` in a model of `solver`, keyed by name; irrational
-    coordinates are pinned to nearby rationals and the model asked for again."""
-    model = solver.model()
-    raw = {v: model.eval(v, model_completion=True) for v in variables}
-    irrational = [v for v, value in raw.items() if _rational(value) is None]
-    if irrational:
-        for digits in (3, 6, 12):
-            solver.push()
-            for v in irrational:
-                solver.add(v == raw[v].approx(digits))  # type: ignore[attr-defined]
-            found = solver.check(*assumptions) == z3.sat
-            if found:
-                retry = solver.model()
-                raw = {v: retry.eval(v, model_completion=True) for v in variables}
-            solver.pop()
-            if found and all(_rational(value) is not None for value in raw.values()):
-                break
-        else:
-            return None
-    exact: dict[str, Fraction] = {}
-    for v, value in raw.items():
-        fraction = _rational(value)
-        if fraction is None:
-            return None
-        exact[str(v)] = fraction
-    return exact
+    """Rational values of `variables` in a model of `solver`, keyed by name."""
+    numbers = rational_model(solver, variables, assumptions)
+    if numbers is None:
+        return None
+    return {str(v): value for v, value in zip(variables, numbers, strict=True)}
 
 
 def _applications(formula: LogicFormula) -> list[sympy.Expr]:
@@ -558,13 +522,6 @@ def _depth(e: sympy.Expr) -> int:
     return 1 + max((_depth(x) for x in inner), default=0)
 
 
-def _exact_number(e: sympy.Expr) -> Fraction | None:
-    e = sympy.expand(e)
-    if not e.is_Rational:
-        return None
-    return Fraction(int(e.p), int(e.q))
-
-
 def _with_exchange(
     formulas: Sequence[LogicFormula], atoms: dict[sympy.Basic, sympy.Expr], g: PiecewiseLinear
 ) -> dict[sympy.Basic, sympy.Expr] | None:
@@ -576,22 +533,12 @@ def _with_exchange(
     for application in sorted(
         set(applications), key=lambda e: (_depth(e), sympy.default_sort_key(e))
     ):
-        x = _exact_number(application.args[0].xreplace(values))
+        x = exact_number(application.args[0].xreplace(values))
         if x is None:
             return None
         y = g(x)
         values[application] = sympy.Rational(y.numerator, y.denominator)
     return values
-
-
-def _confirm(problem: Problem, values: dict[sympy.Basic, sympy.Expr]) -> bool:
-    """Exactly: the bounds and assumptions hold at `values` and the claim fails."""
-    if not hypotheses_hold(problem.hypotheses, values):
-        return False
-    try:
-        return not evaluate(problem.claim, values)
-    except (ZeroDivisionError, TypeError):
-        return False
 
 
 def _refutation(encoding: _Encoding, values: dict[str, Fraction]) -> Verdict | None:
@@ -609,7 +556,7 @@ def _refutation(encoding: _Encoding, values: dict[str, Fraction]) -> Verdict | N
             at_terms[EXCHANGE(term.argument)] = sympy.Rational(y.numerator, y.denominator)
     points: dict[Fraction, Fraction] = {}
     for term in encoding.exchange.originals():
-        x = _exact_number(term.argument.xreplace(at_terms))
+        x = exact_number(term.argument.xreplace(at_terms))
         if x is None or str(term.y) not in values:
             return None
         y = values[str(term.y)]
@@ -621,17 +568,17 @@ def _refutation(encoding: _Encoding, values: dict[str, Fraction]) -> Verdict | N
     g, why = found
     formulas = [problem.claim, *(h.formula for h in problem.hypotheses if h.formula is not None)]
     exact = _with_exchange(formulas, atoms, g)
-    if exact is None or not _confirm(problem, exact):
+    if exact is None or not confirm(problem, exact):
         return None
     shown: list[tuple[str, Fraction]] = []
     for symbol in relevant_atoms(problem.claim, include_g=False):
         if symbol in exact:
-            value = _exact_number(exact[symbol])
+            value = exact_number(exact[symbol])
             if value is not None:
                 shown.append((symbol.name, value))
     used_points: dict[Fraction, Fraction] = {}
     for application in _applications(problem.claim):
-        x = _exact_number(application.args[0].xreplace(exact))
+        x = exact_number(application.args[0].xreplace(exact))
         if x is not None:
             used_points[x] = g(x)
     shown.extend((f"g({fraction_text(x)})", y) for x, y in sorted(used_points.items()))
@@ -656,20 +603,20 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
     concave = encoding.family == "subadditive"
 
     # 1. Arguments pinned to the values of a first model: concavity is then linear.
-    first = _solver(max(1.0, deadline - time.monotonic()))
+    first = encoding.solver(max(1.0, deadline - time.monotonic()))
     first.add(*base)
     for axiom in encoding.axioms:
         first.add(axiom.formula)
     if first.check() == z3.sat:
         model = first.model()
         pinned = [(t, model.eval(t.x, model_completion=True)) for t in originals]
-        if all(_rational(v) is not None for _, v in pinned):
-            solver = _solver(max(1.0, deadline - time.monotonic()))
+        if all(rational(v) is not None for _, v in pinned):
+            solver = encoding.solver(max(1.0, deadline - time.monotonic()))
             solver.add(*base)
-            by_x: dict[Fraction, list[z3.ArithRef]] = {Fraction(0): [z3.RealVal(0)]}
+            by_x: dict[Fraction, list[z3.ArithRef]] = {Fraction(0): [real(0, encoding.context)]}
             for term, value in pinned:
                 solver.add(term.x == value)
-                x = _rational(value)
+                x = rational(value)
                 assert x is not None
                 by_x.setdefault(x, []).append(term.y)
             levels = sorted(by_x)
@@ -691,23 +638,24 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
 
     # 2. A supporting line of positive slope through every point (and the origin).
     if encoding.family != "monotone" and time.monotonic() < deadline:
-        solver = _solver(max(1.0, deadline - time.monotonic()))
+        solver = encoding.solver(max(1.0, deadline - time.monotonic()))
         solver.add(*base)
-        slopes = [z3.Real(f"⟨slope {i}⟩") for i in range(len(originals) + 1)]
-        points = [(z3.RealVal(0), z3.RealVal(0))] + [(t.x, t.y) for t in originals]
+        slopes = [z3.Real(f"⟨slope {i}⟩", encoding.context) for i in range(len(originals) + 1)]
+        origin = real(0, encoding.context)
+        points = [(origin, origin)] + [(t.x, t.y) for t in originals]
         for (xi, yi), m in zip(points, slopes, strict=True):
             solver.add(m > 0)
             for xj, yj in points:
                 line = yi + m * (xj - xi)
                 solver.add(yj <= line if concave else yj >= line)
-        result = solver.check()
-        if result == z3.sat:
+        outcome = check(solver)
+        if outcome.sat:
             values = _exact_model(solver, _variables(encoding, slopes), [])
             verdict = _refutation(encoding, values) if values is not None else None
             if verdict is not None:
                 return verdict
-        elif result == z3.unknown:
-            return Verdict("unknown", reason=f"{failed} ({_reason(solver)})")
+        elif not outcome.unsat:
+            return Verdict("unknown", reason=f"{failed} ({outcome.reason})")
     if not encoding.complete_split:
         failed += f" (splitting stopped at {MAX_TERMS} terms, so the axioms may be too weak)"
     return Verdict("unknown", reason=failed)
@@ -736,11 +684,13 @@ def _linearised(formula: LogicFormula) -> LogicFormula:
     return Junction(formula.op, _linearised(formula.left), _linearised(formula.right))
 
 
-def _decide_for_some(problem: Problem, family: str) -> Verdict:
+def _decide_for_some(problem: Problem, family: str, context: z3.Context) -> Verdict:
     plain = [
         h for h in problem.hypotheses if h.formula is None or not _mentions_exchange(h.formula)
     ]
-    linear = decide(Problem(_linearised(problem.claim), plain, True, "linear", problem.timeout))
+    linear = decide_linear(
+        Problem(_linearised(problem.claim), plain, True, "linear", problem.timeout), context
+    )
     if linear.status == "proved":
         return Verdict(
             "proved",
@@ -757,7 +707,7 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
             "assignment, and `for some g` with assumptions about g is only decided "
             "through linear g in non-linear families",
         )
-    encoding = _encode(problem, family)
+    encoding = _encode(problem, family, context)
     assert encoding.claim is not None
     # For fixed costs, "some g of the family satisfies the claim" implies that some values
     # of g at the terms satisfy the axioms' instances and the claim; for the monotone family
@@ -769,21 +719,21 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
     nobody = z3.ForAll(ys, z3.Not(satisfiable)) if ys else z3.Not(satisfiable)
     everything = list(encoding.hypotheses)
 
-    def search(names: Sequence[str]) -> tuple[z3.CheckSatResult, z3.Solver]:
+    def search(names: Sequence[str]) -> tuple[Outcome, z3.Solver]:
         # z3's default solver gives up on these ∀-formulas where its quantifier-alternation
         # procedure for real arithmetic (qsat) decides them. That procedure reports no
         # unsat cores, so the assumptions used are found by deletion, one solver each.
-        solver = z3.Tactic("qsat").solver()
+        solver = z3.Tactic("qsat", context).solver()
         solver.set("timeout", max(1, int(problem.timeout * 1000)))
         solver.add(*(encoding.hypotheses[name] for name in names), nobody)
-        return solver.check(), solver
+        return check(solver), solver
 
-    result, solver = search(everything)
-    if result == z3.unsat and family == "monotone":
+    outcome, solver = search(everything)
+    if outcome.unsat and family == "monotone":
         kept = list(everything)
         for name in everything:
             trial = [k for k in kept if k != name]
-            if search(trial)[0] == z3.unsat:
+            if search(trial)[0].unsat:
                 kept = trial
         return Verdict(
             "proved",
@@ -794,14 +744,14 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
                 "any such values lie on a strictly increasing piecewise-linear g",
             ),
         )
-    if result != z3.sat:
-        if result == z3.unsat:
+    if not outcome.sat:
+        if outcome.unsat:
             why = (
                 f"for every admissible cost assignment the claim is consistent with the "
                 f"instantiated axioms, which are necessary but not sufficient for a {family} g"
             )
         else:
-            why = f"the search for costs where no g works failed: {_reason(solver)}"
+            why = f"the search for costs where no g works failed: {outcome.reason}"
         return Verdict(
             "unknown", reason=f"no linear g works for every admissible cost assignment, and {why}"
         )
@@ -814,15 +764,10 @@ def _decide_for_some(problem: Problem, family: str) -> Verdict:
     }
     # Re-check with the costs fixed: the axioms' instances and the claim have no common
     # solution in the values of g, so no g of the family satisfies the claim there.
-    check = _solver(problem.timeout)
-    check.add(
-        *(
-            v == z3.RealVal(f"{values[str(v)].numerator}/{values[str(v)].denominator}")
-            for v in encoding.encoder.variables.values()
-        )
-    )
-    check.add(satisfiable)
-    if check.check() != z3.unsat:
+    fixed = encoding.solver(problem.timeout)
+    fixed.add(*(v == real(values[str(v)], context) for v in encoding.encoder.variables.values()))
+    fixed.add(satisfiable)
+    if not check(fixed).unsat:
         return Verdict("unknown", reason="z3's costs where no g works did not survive the re-check")
     if not hypotheses_hold(problem.hypotheses, atoms):
         return Verdict("unknown", reason="z3's costs did not satisfy the assumptions exactly")
