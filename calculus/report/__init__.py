@@ -1,39 +1,54 @@
 """The proof report: a checked file as one self-contained HTML page or a Markdown post.
 
-`build_report` turns a `FileResult` into plain view records — math already rendered as
-MathML and LaTeX, plots as SVG text — and the jinja2 templates in `calculus/templates`
-only lay them out. Everything from the `.cost` file reaches the page through escaping,
-so no name, title or claim can inject markup.
+`build_report` turns a `FileResult` into plain view records (`views`) — formulas printed by
+`math`, plots drawn by `plots` as SVG text — and `render` lays them out with the jinja2
+templates in `calculus/templates`. Everything shown comes from the check's own results:
+no claim is decided again and no scenario is evaluated again.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 import sys
-import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from fractions import Fraction
+from functools import partial
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import sympy
-from markupsafe import Markup
-from sympy.printing.mathml import MathMLPresentationPrinter
 
-from calculus.check import FileResult, check_file, scenario_values
+from calculus.check import FileResult, check_file
 from calculus.costs import Atomic, G, LogicFormula, atomics
-from calculus.diagnostics import InputError
 from calculus.logic import POSITIVITY
 from calculus.output import MARK, fraction_text, print_diagnostics, summary_line
+from calculus.report.math import Math, as_fraction, equation, math, simplified
+from calculus.report.render import markdown_escape, render_html, render_markdown
+from calculus.report.views import (
+    ClaimView,
+    Comparison,
+    Evaluation,
+    Plot,
+    ProgramView,
+    RangesRowView,
+    RangesView,
+    ReductionCheckView,
+    ReductionView,
+    Report,
+    ScenarioView,
+    StatementView,
+    Summary,
+)
 
 __all__ = [
+    "ClaimView",
+    "Math",
     "Report",
     "build_report",
+    "markdown_escape",
     "render_html",
     "render_markdown",
     "write_report",
@@ -50,316 +65,6 @@ _FORMATS = {".html": "html", ".htm": "html", ".md": "markdown", ".markdown": "ma
 _NEEDED = {"<": ">", "<=": "≥", ">": "<", ">=": "≤", "=": "=", "!=": "≠"}
 _OPERATOR = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "=": "=", "!=": "≠"}
 
-_ATOM_NAME = re.compile(r"([ct])\((.*)\)", re.DOTALL)
-
-
-# ---- math ------------------------------------------------------------------------------
-
-
-class _MathMLPrinter(MathMLPresentationPrinter):  # type: ignore[misc]
-    """sympy's presentation MathML, except that a cost atom `c(find(env))` prints as
-    `c(find(env))` rather than having its underscores read as subscripts."""
-
-    def _print_Symbol(self, sym: sympy.Symbol, style: str = "plain") -> Any:
-        match = _ATOM_NAME.fullmatch(sym.name)
-        if match is None:
-            return super()._print_Symbol(sym, style)
-        row = self.dom.createElement("mrow")
-        kind = self.dom.createElement("mi")
-        kind.appendChild(self.dom.createTextNode(match.group(1)))
-        row.appendChild(kind)
-        for piece, tag in (("(", "mo"), (match.group(2), "mtext"), (")", "mo")):
-            element = self.dom.createElement(tag)
-            element.appendChild(self.dom.createTextNode(piece))
-            if tag == "mo":
-                element.setAttribute("stretchy", "false")
-            else:
-                element.setAttribute("class", "term")
-            row.appendChild(element)
-        return row
-
-
-def _latex_symbol(symbol: sympy.Symbol) -> str:
-    match = _ATOM_NAME.fullmatch(symbol.name)
-    if match is None:
-        return str(sympy.latex(symbol))
-    term = match.group(2).replace("\\", r"\backslash ").replace("_", r"\_")
-    return rf"{match.group(1)}(\texttt{{{term}}})"
-
-
-@dataclass(frozen=True)
-class Math:
-    """One formula in the three forms the outputs need. `pieces` are MathML fragments of a
-    long sum, one per term (each with its sign), so the page can wrap it between terms."""
-
-    mathml: str  # presentation MathML, without the <math> wrapper
-    latex: str
-    text: str
-    pieces: tuple[tuple[str, str], ...] = ()  # (MathML, plain text) per term
-
-    def element(self, display: bool = False) -> Markup:
-        """`<math>` elements; `alttext` carries the plain reading for text-only tools."""
-        style = ' displaystyle="true"' if display else ""
-        parts = (
-            self.pieces
-            if len(self.text) > _WRAP_AT and len(self.pieces) > 1
-            else ((self.mathml, self.text),)
-        )
-        elements = [
-            f'<math xmlns="http://www.w3.org/1998/Math/MathML"{style} alttext="{Markup.escape(text)}">'
-            f"{mathml}</math>"
-            for mathml, text in parts
-        ]
-        if len(elements) == 1:
-            return Markup(elements[0])
-        return Markup('<span class="wrapped">' + " ".join(elements) + "</span>")
-
-
-_WRAP_AT = 60  # characters of plain text beyond which a sum may wrap between its terms
-
-
-def _mathml(expression: Any) -> str:
-    text = str(_MathMLPrinter({"mul_symbol": "dot"}).doprint(expression))
-    return text.replace("<mo>-</mo>", "<mo>&#8722;</mo>")  # a minus sign, not a hyphen
-
-
-def _terms(expression: sympy.Expr) -> tuple[tuple[str, str], ...]:
-    """The terms of a sum as (MathML, text), the sign of each but the first in front of it.
-    A term `g·(a + b)` is opened up into `g·(a`, `+ b)` so that it too can wrap."""
-    if not isinstance(expression, sympy.Add):
-        return ()
-    pieces: list[tuple[str, str]] = []
-    for index, term in enumerate(expression.as_ordered_terms()):
-        negative = term.could_extract_minus_sign()
-        shown = -term if negative else term
-        sign = "-" if negative else ("+" if index else "")
-        # The space between two <math> pieces already separates a term from the one before.
-        operator = f'<mo form="infix" lspace="0">{"−" if negative else sign}</mo>' if sign else ""
-        inner = _opened(shown)
-        if inner is None:
-            pieces.append(
-                (f"<mrow>{operator}{_mathml(shown)}</mrow>", f"{sign} {sympy.sstr(shown)}".strip())
-            )
-            continue
-        (head_mathml, head_text), (first, *rest) = inner
-        pieces.append(
-            (
-                f"<mrow>{operator}{head_mathml}{first[0]}</mrow>",
-                f"{sign} {head_text}{first[1]}".strip(),
-            )
-        )
-        pieces.extend(rest)
-    return tuple(pieces)
-
-
-def _opened(term: sympy.Expr) -> tuple[tuple[str, str], list[tuple[str, str]]] | None:
-    """`factor·(a + b + …)` as its head `factor·(` and the pieces `a`, `+ b`, …, `+ z)`."""
-    if not isinstance(term, sympy.Mul):
-        return None
-    sums = [f for f in term.args if isinstance(f, sympy.Add)]
-    if len(sums) != 1:
-        return None
-    factor = sympy.Mul(*(f for f in term.args if f is not sums[0]))
-    inner = list(_terms(sums[0]))
-    if len(inner) < 2:
-        return None
-    open_mathml = '<mo stretchy="false">(</mo>'
-    close_mathml = '<mo stretchy="false">)</mo>'
-    head = (f"{_mathml(factor)}<mo>&#183;</mo>{open_mathml}", f"{sympy.sstr(factor)}*(")
-    last_mathml, last_text = inner[-1]
-    inner[-1] = (f"<mrow>{last_mathml}{close_mathml}</mrow>", f"{last_text})")
-    return head, inner
-
-
-def math(expression: Any) -> Math:
-    expression = sympy.sympify(expression)
-    symbols = sorted(expression.free_symbols, key=lambda s: s.name)
-    latex = sympy.latex(
-        expression, mul_symbol="dot", symbol_names={s: _latex_symbol(s) for s in symbols}
-    )
-    return Math(_mathml(expression), str(latex), sympy.sstr(expression), _terms(expression))
-
-
-def equation(left: Any, right: Any) -> Math:
-    """`left = right`, printed side by side (sympy would decide an `Eq` of two symbols)."""
-    lhs, rhs = math(left), math(right)
-    pieces = rhs.pieces or ((rhs.mathml, rhs.text),)
-    first = (f"<mrow>{lhs.mathml}<mo>=</mo>{pieces[0][0]}</mrow>", f"{lhs.text} = {pieces[0][1]}")
-    return Math(
-        f"<mrow>{lhs.mathml}<mo>=</mo>{rhs.mathml}</mrow>",
-        f"{lhs.latex} = {rhs.latex}",
-        f"{lhs.text} = {rhs.text}",
-        (first, *pieces[1:]) if rhs.pieces else (),
-    )
-
-
-def _simplified(expression: sympy.Expr) -> sympy.Expr:
-    """Expanded, with the terms in g gathered: g·(…) + (…)."""
-    expanded = sympy.expand(expression)
-    return sympy.collect(expanded, G) if G in expanded.free_symbols else expanded
-
-
-def _as_fraction(value: sympy.Expr) -> Fraction | None:
-    if value.is_Rational:
-        return Fraction(int(value.p), int(value.q))
-    return None
-
-
-# ---- view records ------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Plot:
-    svg: str
-    filename: str  # the SVG file written next to a Markdown report
-    caption: str
-
-
-@dataclass(frozen=True)
-class ProgramView:
-    name: str
-    location: str
-    c: Math  # c(P) = …, derived
-    t: Math
-    c_derivation: str
-    t_derivation: str
-
-
-@dataclass(frozen=True)
-class StatementView:
-    """An assumption, or a primitive or scenario, as written, with where it was written."""
-
-    name: str
-    text: str
-    location: str
-
-
-@dataclass(frozen=True)
-class ScenarioView:
-    name: str
-    location: str
-    values: tuple[tuple[str, str], ...]
-    default: str | None
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A side of a comparison (or their difference) at the counterexample's values."""
-
-    value: Math
-    exact: bool  # False: atoms not in the counterexample remain (they cancel in the difference)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One comparison `left op right` of a claim: what sympy makes of it, and, for a
-    refuted claim, its value at the counterexample."""
-
-    lhs: Math
-    operator: str
-    rhs: Math
-    difference: Math  # right − left, simplified
-    needed: str  # "> 0": what the difference must be for the comparison to hold
-    values: tuple[Evaluation, ...] = ()  # left, right, difference at the counterexample
-    holds_there: bool | None = None  # None when the truth still depends on g
-
-
-@dataclass(frozen=True)
-class ClaimView:
-    name: str
-    kind: str
-    status: str
-    mark: str
-    passed: bool
-    statement: str
-    location: str
-    written: str
-    comparisons: tuple[Comparison, ...]
-    step: str
-    uses: tuple[StatementView, ...]
-    counterexample: tuple[tuple[str, str], ...] | None
-    reason: str | None
-    notes: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class RangesRowView:
-    program: str
-    colour: str
-    robust: str
-    possible: str
-    thresholds: tuple[str, ...]
-    c: str | None = None
-    t: str | None = None
-
-
-@dataclass(frozen=True)
-class RangesView:
-    anchor: str
-    heading: str
-    location: str | None
-    scenario: str | None
-    status: str
-    reason: str | None
-    rows: tuple[RangesRowView, ...]
-    plot: Plot | None
-
-
-@dataclass(frozen=True)
-class ReductionCheckView:
-    title: str
-    verdict: str
-    mark: str
-    reason: str
-
-
-@dataclass(frozen=True)
-class ReductionView:
-    anchor: str
-    heading: str
-    passed: bool | None
-    fields: tuple[tuple[str, str], ...]
-    listings: tuple[tuple[str, str], ...]
-    # Filled for the language's `reduction` statements; other records show `fields`.
-    verdict: str | None = None
-    mark: str = ""
-    statement: str = ""
-    location: str | None = None
-    settings: tuple[tuple[str, str], ...] = ()
-    checks: tuple[ReductionCheckView, ...] = ()
-    inputs_note: str = ""
-
-
-@dataclass(frozen=True)
-class Summary:
-    line: str
-    claims: int
-    proved: int
-    refuted: int
-    unknown: int
-    failed: int
-    ranges: int
-    reductions: int
-    ok: bool
-
-
-@dataclass(frozen=True)
-class Report:
-    title: str
-    path: str
-    family: str
-    summary: Summary
-    primitives: tuple[StatementView, ...]
-    programs: tuple[ProgramView, ...]
-    assumptions: tuple[StatementView, ...]
-    scenarios: tuple[ScenarioView, ...]
-    claims: tuple[ClaimView, ...]
-    ranges: tuple[RangesView, ...]
-    reductions: tuple[ReductionView, ...]
-    versions: tuple[tuple[str, str], ...]
-    sha256: str
-    tasks: tuple[tuple[str, str, str], ...] = ()
-
 
 # ---- building ---------------------------------------------------------------------------
 
@@ -367,7 +72,6 @@ class Report:
 def tool_versions() -> tuple[tuple[str, str], ...]:
     """The versions that decide what a report says and how it looks."""
     import lark
-    import matplotlib
     import z3
 
     try:
@@ -379,8 +83,9 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
         ("sympy", sympy.__version__),
         ("z3", z3.get_version_string()),
         ("lark", lark.__version__),
-        ("jinja2", jinja2.__version__),
-        ("matplotlib", matplotlib.__version__),
+        ("jinja2", metadata.version("jinja2")),
+        # Read from the installation: importing matplotlib costs more than a check.
+        ("matplotlib", metadata.version("matplotlib")),
     )
 
 
@@ -453,11 +158,26 @@ def _program_views(result: FileResult) -> tuple[ProgramView, ...]:
                 _location(result, node.span.line),
                 equation(sympy.Symbol(f"c({name})"), costs.c),
                 equation(sympy.Symbol(f"t({name})"), costs.t),
-                costs.derivation("c"),
-                costs.derivation("t"),
+                _origin(costs, "c"),
+                _origin(costs, "t"),
             )
         )
     return tuple(views)
+
+
+def _origin(costs: Any, kind: str) -> str:
+    """Where a derived cost came from, in words: the formula itself is shown once, above."""
+    if kind == "c":
+        if costs.c_from_formula:
+            return "Given by a formula in the file."
+        if costs.extends:
+            return f"The stores of {costs.extends} and its own, counted once each (a set)."
+        return "The sum of its stores, each counted once (a set)."
+    if costs.t_from_formula:
+        return "Given by a formula in the file."
+    if costs.extends:
+        return f"The runs of {costs.extends} and its own, each as often as it runs (a multiset)."
+    return "The sum of its runs, each as often as it runs (a multiset)."
 
 
 def _task_views(result: FileResult) -> tuple[tuple[str, str, str], ...]:
@@ -502,12 +222,12 @@ def _at(expression: sympy.Expr, values: Mapping[str, sympy.Expr]) -> sympy.Expr:
 def _evaluation(expression: sympy.Expr, values: Mapping[str, sympy.Expr]) -> Evaluation:
     value = _at(expression, values)
     unresolved = (value.free_symbols - {G}) or value.atoms(sympy.core.function.AppliedUndef)
-    return Evaluation(math(_simplified(value)), not unresolved)
+    return Evaluation(math(simplified(value)), not unresolved)
 
 
 def _holds(operator: str, difference: sympy.Expr) -> bool | None:
     """Whether `difference` stands in the relation `operator` needs; None if not a number."""
-    value = _as_fraction(difference)
+    value = as_fraction(difference)
     if value is None:
         return None
     return {
@@ -530,9 +250,9 @@ def _comparisons(
         values = {name: sympy.Rational(v.numerator, v.denominator) for name, v in counterexample}
     found = []
     for comparison in atomics(formula):
-        gap = _simplified(comparison.rhs - comparison.lhs)
+        gap = simplified(comparison.rhs - comparison.lhs)
         if difference is not None and isinstance(formula, Atomic):
-            gap = _simplified(difference)
+            gap = simplified(difference)
         evaluated: tuple[Evaluation, ...] = ()
         holds_there = None
         if values is not None:
@@ -654,7 +374,10 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
 
 
 def _scenario_lines(result: FileResult, ranges: Any) -> dict[str, tuple[Fraction, Fraction]] | None:
-    """Each program's (c, t) in the scenario of a `ranges ... in S` statement."""
+    """Each program's (c, t) in the scenario, for ranges records that do not carry them."""
+    from calculus.check import scenario_values
+    from calculus.diagnostics import InputError
+
     assert result.model is not None and result.costs is not None
     scenario = result.model.scenarios.get(ranges.scenario)
     if scenario is None:
@@ -669,17 +392,17 @@ def _scenario_lines(result: FileResult, ranges: Any) -> dict[str, tuple[Fraction
         return None
     lines: dict[str, tuple[Fraction, Fraction]] = {}
     for name in ranges.programs:
-        c = _as_fraction(sympy.nsimplify(costs.program(name).c.xreplace(values)))
-        t = _as_fraction(sympy.nsimplify(costs.program(name).t.xreplace(values)))
+        c = as_fraction(sympy.nsimplify(costs.program(name).c.xreplace(values)))
+        t = as_fraction(sympy.nsimplify(costs.program(name).t.xreplace(values)))
         if c is None or t is None:
             return None
         lines[name] = (c, t)
     return lines
 
 
-def _ranges_views(result: FileResult, stem: str) -> tuple[RangesView, ...]:
-    from calculus import plots
+def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
     from calculus.dominance import format_intervals
+    from calculus.report import plots
 
     assert result.model is not None
     statements = result.model.ranges
@@ -692,7 +415,10 @@ def _ranges_views(result: FileResult, stem: str) -> tuple[RangesView, ...]:
             f" in scenario {ranges.scenario}" if ranges.scenario else ""
         )
         colours = {name: plots.colour(i) for i, name in enumerate(ranges.programs)}
-        lines = _scenario_lines(result, ranges) if ranges.scenario else None
+        # Each program's (c, t) in the scenario, as the check computed them.
+        lines: dict[str, tuple[Fraction, Fraction]] | None = getattr(ranges, "lines", None)
+        if lines is None and ranges.scenario:
+            lines = _scenario_lines(result, ranges)
         rows = tuple(
             RangesRowView(
                 row.program,
@@ -707,20 +433,17 @@ def _ranges_views(result: FileResult, stem: str) -> tuple[RangesView, ...]:
         )
         plot = None
         if ranges.status == "exact":
-            name = f"{stem}.ranges-{index}.svg"
             if lines is not None:
                 plot = Plot(
-                    plots.score_plot(lines, ranges.rows, ranges.scenario),
-                    name,
                     f"score_g(P) = g·c(P) + t(P) against g in scenario {ranges.scenario}; "
                     "shading: where each program wins; dashed: breakpoints",
+                    partial(plots.score_plot, lines, ranges.rows, ranges.scenario),
                 )
             elif ranges.scenario is None:
                 plot = Plot(
-                    plots.intervals_chart(ranges.rows),
-                    name,
                     f"dominance ranges of g for {', '.join(ranges.programs)}: "
                     "robust (solid) and possible (light)",
+                    partial(plots.intervals_chart, ranges.rows),
                 )
         views.append(
             RangesView(
@@ -864,10 +587,8 @@ def _summary(result: FileResult) -> Summary:
     )
 
 
-def build_report(
-    result: FileResult, stem: str = "report", versions: tuple[tuple[str, str], ...] | None = None
-) -> Report:
-    """The report's content; `stem` names the plot files of a Markdown report."""
+def build_report(result: FileResult, versions: tuple[tuple[str, str], ...] | None = None) -> Report:
+    """The report's content, from the check's results; plots are drawn when rendered."""
     if result.input_error or result.model is None or result.costs is None:
         raise ValueError("a report needs a file that was checked without input errors")
     model = result.model
@@ -882,99 +603,11 @@ def build_report(
         scenarios=_scenario_views(result),
         tasks=_task_views(result),
         claims=_claim_views(result),
-        ranges=_ranges_views(result, stem),
+        ranges=_ranges_views(result),
         reductions=_reduction_views(result),
         versions=tool_versions() if versions is None else versions,
         sha256=source_sha256(result),
     )
-
-
-# ---- rendering --------------------------------------------------------------------------
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|$~&])")
-_MARKDOWN_LINE_START = re.compile(r"^([#+=-])")
-
-
-def markdown_escape(value: Any) -> str:
-    """Text that Markdown shows literally: no emphasis, links, HTML, math or table cells."""
-    if isinstance(value, Markup):
-        return str(value)
-    text = re.sub(r"\s*\n\s*", " ", str(value))
-    text = _MARKDOWN_SPECIAL.sub(
-        lambda m: {"<": "&lt;", ">": "&gt;", "&": "&amp;"}.get(m.group(1), "\\" + m.group(1)), text
-    )
-    return _MARKDOWN_LINE_START.sub(r"\\\1", text)
-
-
-def _markdown_finalize(value: Any) -> Any:
-    return value if isinstance(value, Markup) else markdown_escape(value)
-
-
-def _latex_inline(item: Math) -> Markup:
-    # Inline math sits in table cells, where a bare `|` would end the cell.
-    return Markup("$" + item.latex.replace("|", r"\vert ") + "$")
-
-
-def _latex_block(item: Math) -> Markup:
-    return Markup(f"$$\n{item.latex}\n$$")
-
-
-def _code(value: Any) -> Markup:
-    """An inline code span; Markdown shows its content literally (`|` kept out of tables)."""
-    text = " ".join(str(value).split()).replace("|", "\\|")
-    fence = "`"
-    while fence in text:
-        fence += "`"
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
-    return Markup(f"{fence}{padding}{text}{padding}{fence}")
-
-
-def _code_block(text: str) -> Markup:
-    fence = "```"
-    while fence in text:
-        fence += "`"
-    return Markup(f"{fence}\n{text}\n{fence}")
-
-
-def _environment(kind: str) -> jinja2.Environment:
-    common: dict[str, Any] = {
-        "loader": jinja2.PackageLoader("calculus", "templates"),
-        "undefined": jinja2.StrictUndefined,
-        "trim_blocks": True,
-        "lstrip_blocks": True,
-        "keep_trailing_newline": True,
-    }
-    if kind == "html":
-        environment = jinja2.Environment(autoescape=True, **common)
-        environment.filters["math"] = lambda item, display=False: item.element(display)
-        environment.filters["svg"] = Markup
-    else:
-        # Markdown has no autoescaping of its own: every value passes through
-        # `markdown_escape` unless a filter below produced trusted Markup.
-        environment = jinja2.Environment(autoescape=False, finalize=_markdown_finalize, **common)
-        environment.filters["latex"] = _latex_inline
-        environment.filters["latex_block"] = _latex_block
-        environment.filters["code_block"] = _code_block
-        environment.filters["code"] = _code
-        environment.filters["trusted"] = Markup
-        environment.filters["url"] = lambda name: Markup(urllib.parse.quote(str(name)))
-    return environment
-
-
-def render_html(report: Report, plot_prefix: str = "plot") -> str:
-    from calculus.plots import prefix_ids
-
-    inline = {
-        view.anchor: Markup(prefix_ids(view.plot.svg, f"{plot_prefix}-{view.anchor}-"))
-        for view in report.ranges
-        if view.plot is not None
-    }
-    return _environment("html").get_template("report.html.j2").render(report=report, inline=inline)
-
-
-def render_markdown(report: Report) -> str:
-    text = _environment("markdown").get_template("report.md.j2").render(report=report)
-    return re.sub(r"\n{3,}", "\n\n", text)
 
 
 def report_format(output: str | Path) -> str | None:
@@ -983,21 +616,14 @@ def report_format(output: str | Path) -> str | None:
 
 
 def write_report(result: FileResult, output: Path) -> None:
-    """Write the report for `result` to `output` (.html, or .md with its SVG plots beside it)."""
+    """Write the report for `result` to `output`: .html, or .md with its plots inside."""
     output = Path(output)
     kind = report_format(output)
     if kind is None:
         raise ValueError(f"a report is written as .html or .md, not {output.suffix or output.name}")
-    report = build_report(result, stem=output.stem)
-    if kind == "html":
-        output.write_text(render_html(report), encoding="utf-8", newline="\n")
-        return
-    for view in report.ranges:
-        if view.plot is not None:
-            (output.parent / view.plot.filename).write_text(
-                view.plot.svg, encoding="utf-8", newline="\n"
-            )
-    output.write_text(render_markdown(report), encoding="utf-8", newline="\n")
+    report = build_report(result)
+    page = render_html(report) if kind == "html" else render_markdown(report)
+    output.write_text(page, encoding="utf-8", newline="\n")
 
 
 def report_command(path: str, output: str, timeout: float) -> int:

@@ -1,7 +1,8 @@
 """Plots for the proof report: score lines of a scenario and interval charts of symbolic ranges.
 
-Each plot is returned as SVG text that is byte-for-byte the same on every run (fixed hash
-salt, no date, text kept as text); no pyplot, so no global figure state is touched.
+Each plot is a matplotlib Figure, saved as SVG text or PNG bytes that are the same on every
+run (fixed hash salt, no date or software stamp, SVG text kept as text); no pyplot, so no
+global figure state is touched. matplotlib is imported when the first figure is drawn.
 """
 
 from __future__ import annotations
@@ -10,15 +11,24 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import Any
-
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING, Any
 
 from calculus.dominance import Interval, RangeRow
 
-__all__ = ["PALETTE", "colour", "score_plot", "intervals_chart", "breakpoints", "prefix_ids"]
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
+
+__all__ = [
+    "PALETTE",
+    "colour",
+    "score_plot",
+    "intervals_chart",
+    "svg_text",
+    "png_bytes",
+    "breakpoints",
+    "prefix_ids",
+]
 
 # Colour-blind-friendly (Okabe–Ito), in the order programs are listed.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
@@ -50,19 +60,39 @@ def _approximate(value: Fraction) -> str:
 
 
 def _label(value: Fraction) -> str:
-    """`1000001/118 ≈ 8475`; exact integers and short decimals stand alone."""
+    """`1000001/118 ≈ 8475`; exact integers and short decimals stand alone, and a number
+    too long to read is shown by its approximation alone."""
     exact = _number(value)
+    if len(exact) > 12:
+        return f"≈ {float(value):.3g}"
     approximate = _approximate(value)
     return exact if approximate == exact else f"{exact} ≈ {approximate}"
 
 
-def _svg(figure: Figure) -> str:
+def svg_text(figure: Figure) -> str:
+    import matplotlib
+
     buffer = io.StringIO()
     with matplotlib.rc_context(_STYLE):
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
     # Keep only the <svg> element: the XML prologue and DOCTYPE are not allowed inline in HTML.
     return text[text.index("<svg") :].strip() + "\n"
+
+
+def png_bytes(figure: Figure, dpi: int = 110) -> bytes:
+    import matplotlib
+
+    buffer = io.BytesIO()
+    with matplotlib.rc_context(_STYLE):
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def _new_figure(width: float, height: float) -> Figure:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height))
 
 
 def prefix_ids(svg: str, prefix: str) -> str:
@@ -104,12 +134,14 @@ def score_plot(
     lines: Mapping[str, tuple[Fraction, Fraction]],
     rows: Sequence[RangeRow],
     scenario: str | None = None,
-) -> str:
+) -> Figure:
     """score_g(P) = g·c(P) + t(P) for each program against g, each program's winning
     region shaded in its colour and the breakpoints between regions marked."""
     points = breakpoints(rows)
     right = _extent(points or _crossings(lines))
-    figure = Figure(figsize=(7.2, 4.2))
+    import matplotlib
+
+    figure = _new_figure(7.2, 4.2)
     with matplotlib.rc_context(_STYLE):
         axes = figure.add_subplot()
         names = list(lines)
@@ -153,13 +185,20 @@ def score_plot(
             axes.axvline(x, color="#555555", linestyle="--", linewidth=0.8)
             lowest = min(float(t) + float(c) * x for c, t in lines.values())
             axes.plot([x], [lowest], marker="o", color="#222222", markersize=4)
+            # Inside the axes whatever the number's length: left of the line when the
+            # breakpoint sits in the right half of the plot.
+            right_half = x > right / 2
             axes.annotate(
-                f"g = {_label(point)}",
-                (x, lowest),
-                xytext=(6, -14),
+                f"g {label}" if (label := _label(point)).startswith("≈") else f"g = {label}",
+                (x, 0.02),
+                xycoords=axes.get_xaxis_transform(),
+                xytext=(-5 if right_half else 5, 0),
                 textcoords="offset points",
+                ha="right" if right_half else "left",
+                va="bottom",
                 fontsize=8,
                 color="#222222",
+                annotation_clip=False,
             )
         axes.set_xlim(0.0, right)
         axes.set_ylim(bottom=0.0)
@@ -169,15 +208,17 @@ def score_plot(
             axes.set_title(f"scenario {scenario}", loc="left")
         axes.legend(loc="upper left", bbox_to_anchor=(0.0, 0.9), frameon=False)
         figure.tight_layout()
-    return _svg(figure)
+    return figure
 
 
-def intervals_chart(rows: Sequence[RangeRow]) -> str:
+def intervals_chart(rows: Sequence[RangeRow]) -> Figure:
     """One bar per program over the g-axis: robust ranges solid, possible ranges light;
     filled dots are closed ends, hollow dots open ones, an arrow runs on to infinity."""
     points = breakpoints(rows)
     right = _extent(points)
-    figure = Figure(figsize=(7.2, 0.9 + 0.55 * len(rows)))
+    import matplotlib
+
+    figure = _new_figure(7.2, 0.9 + 0.55 * len(rows))
     with matplotlib.rc_context(_STYLE):
         axes = figure.add_subplot()
         for position, row in enumerate(rows):
@@ -199,7 +240,7 @@ def intervals_chart(rows: Sequence[RangeRow]) -> str:
         note = "" if points else "; no finite ends"
         axes.set_xlabel(f"exchange rate g   (solid: robust, light: possible, ▸: on to ∞{note})")
         figure.tight_layout()
-    return _svg(figure)
+    return figure
 
 
 def _interval_bar(
