@@ -1,7 +1,8 @@
 """Diagnostics: plain records of what is wrong with an input, rendered to text at the end.
 
-A `Diagnostic` carries file, position, a stable code, the message and an optional hint;
-`render` turns it into `FILE:LINE:COL: error[CODE]: message`, the source line and a caret.
+A `Diagnostic` carries file, position, a stable code, the message, an optional hint and
+notes; `render` turns it into `FILE:LINE:COL: error[CODE]: message`, the source line and a
+caret. Every code is registered in `CODES` with what it means.
 """
 
 from __future__ import annotations
@@ -11,6 +12,55 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from calculus.nodes import Span
+
+
+@dataclass(frozen=True)
+class ErrorCode:
+    """A stable error code and what it stands for; `str(code)` is the code as printed."""
+
+    name: str
+    description: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+CODES: dict[str, ErrorCode] = {}
+
+
+def _code(name: str, description: str) -> str:
+    CODES[name] = ErrorCode(name, description)
+    return name
+
+
+# Reading the file
+FILE = _code("file", "the file cannot be read or written")
+ENCODING = _code("encoding", "the file is not UTF-8 text")
+TOO_LONG = _code("too-long", "a line is longer than the parser reads")
+TOO_DEEP = _code("too-deep", "brackets or formulas are nested too deeply")
+SYNTAX = _code("syntax", "the text does not follow the grammar")
+# Building the syntax tree
+RESERVED = _code("reserved", "a keyword is used as a name")
+TYPE = _code("type", "a number where a truth value belongs, or the reverse; a malformed value")
+GIVEN_TWICE = _code("given-twice", "a field of one declaration is given twice")
+UNKNOWN_BASIS = _code("unknown-basis", "a reduction names a basis that does not exist")
+UNKNOWN_MEASURE = _code("unknown-measure", "a reduction names a measure that does not exist")
+UNKNOWN_PROPERTY = _code("unknown-property", "a reduction names a property that does not exist")
+# Resolving names
+UNDECLARED = _code("undeclared", "a name is used but never declared")
+DUPLICATE = _code("duplicate", "a name is declared twice")
+CONFLICT = _code("conflict", "two parts of a declaration contradict each other")
+CYCLE = _code("cycle", "programs extend each other in a cycle")
+FAMILY = _code("family", "the exchange family does not allow this")
+NOT_A_PROGRAM = _code("not-a-program", "a program is expected and something else is named")
+PROGRAM_IN_TERM = _code("program-in-term", "a program is used where only primitives may stand")
+RANGES = _code("ranges", "a `ranges` statement cannot be computed as written")
+SCENARIO = _code("scenario", "a scenario lacks a value or gives one that is not allowed")
+TASK = _code("task", "a task or task set is malformed")
+REDUCTION = _code("reduction", "a reduction is incomplete or inconsistent")
+UNSUPPORTED = _code("unsupported", "a well-formed request the tool does not compute")
+# The REPL
+COMMAND = _code("command", "a REPL command is unknown or misused")
 
 
 @dataclass(frozen=True)
@@ -44,9 +94,17 @@ class InputError(Exception):
         super().__init__("; ".join(d.message for d in self.diagnostics))
 
 
-def at(path: str, span: Span, code: str, message: str, hint: str | None = None) -> Diagnostic:
+def at(
+    path: str,
+    span: Span,
+    code: str,
+    message: str,
+    hint: str | None = None,
+    notes: Iterable[str] = (),
+) -> Diagnostic:
+    """A diagnostic at a span of `path`; underlined to the span's end when on one line."""
     end = span.end_column if span.end_line == span.line else None
-    return Diagnostic(path, span.line, span.column, code, message, hint, end)
+    return Diagnostic(path, span.line, span.column, code, message, hint, end, notes=tuple(notes))
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

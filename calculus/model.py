@@ -90,19 +90,7 @@ class _Resolver:
         hint: str | None = None,
         notes: tuple[str, ...] = (),
     ) -> None:
-        diagnostic = at(self.path, span, code, message, hint)
-        if notes:
-            diagnostic = Diagnostic(
-                diagnostic.path,
-                diagnostic.line,
-                diagnostic.column,
-                code,
-                message,
-                hint,
-                diagnostic.end_column,
-                notes=notes,
-            )
-        self.diagnostics.append(diagnostic)
+        self.diagnostics.append(at(self.path, span, code, message, hint, notes))
 
     def duplicate(self, name: n.Name, first: n.Span, what: str) -> None:
         self.error(

@@ -1,7 +1,7 @@
 """The typed syntax tree of a `.cost` file: frozen records with source spans.
 
 `calculus.syntax` builds these from the lark tree; every later stage reads only these.
-Spans compare equal to each other, so two trees parsed from differently laid-out
+A node's span takes no part in its equality, so two trees parsed from differently laid-out
 sources are equal exactly when they mean the same thing.
 """
 
@@ -21,19 +21,13 @@ class Span:
     end_line: int
     end_column: int
 
-    # Spans ride along for diagnostics but never decide equality of trees.
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Span)
-
-    def __hash__(self) -> int:
-        return 0
-
 
 NOWHERE = Span(0, 0, 0, 0)
 
 
 def _span() -> Span:
-    return field(default=NOWHERE, repr=False)  # type: ignore[return-value]
+    # Spans ride along for diagnostics but never decide equality (or hashes) of trees.
+    return field(default=NOWHERE, repr=False, compare=False)  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,9 @@ from lark.exceptions import (
     VisitError,
 )
 
+from calculus import diagnostics as codes
 from calculus import nodes as n
-from calculus.diagnostics import Diagnostic, InputError, at
+from calculus.diagnostics import Diagnostic, InputError, at, did_you_mean
 
 MAX_NESTING = 100
 
@@ -170,8 +171,11 @@ def _token_span(token: Token) -> n.Span:
     )
 
 
-class _TypeError(Exception):
-    def __init__(self, span: n.Span, message: str, hint: str | None = None, code: str = "type"):
+class _Malformed(Exception):
+    """Raised by the transformer for well-parsed text that means nothing: a number where a
+    truth value belongs, a field given twice, an unknown basis, …"""
+
+    def __init__(self, span: n.Span, message: str, hint: str | None = None, code: str = codes.TYPE):
         self.span, self.message, self.hint, self.code = span, message, hint, code
 
 
@@ -181,13 +185,13 @@ _EXPR_TYPES = (n.Number, n.CostOf, n.GRate, n.GApply, n.Arithmetic, n.Negate)
 
 def _expect_expr(node: Any, where: str) -> n.Expr:
     if isinstance(node, _FORMULA_TYPES):
-        raise _TypeError(node.span, f"expected a number in {where}, found a truth value")
+        raise _Malformed(node.span, f"expected a number in {where}, found a truth value")
     return node  # type: ignore[no-any-return]
 
 
 def _expect_formula(node: Any, where: str) -> n.Formula:
     if isinstance(node, _EXPR_TYPES):
-        raise _TypeError(
+        raise _Malformed(
             node.span,
             f"expected a truth value in {where}, found a number",
             "compare it with something, e.g. `c(x) < c(y)`",
@@ -205,11 +209,11 @@ class _Build(Transformer[Token, Any]):
     # -- names and terms
     def name(self, meta: Any, token: Token) -> n.Name:
         if str(token) in RESERVED:
-            raise _TypeError(
+            raise _Malformed(
                 _token_span(token),
                 f"'{token}' is a keyword and cannot be a name",
                 f"rename it, e.g. '{token}_'",
-                code="reserved",
+                code=codes.RESERVED,
             )
         return n.Name(str(token), _token_span(token))
 
@@ -233,11 +237,13 @@ class _Build(Transformer[Token, Any]):
             else:
                 for kind, expr, span in part[1]:
                     if kind in fixed:
-                        raise _TypeError(span, f"'{kind}' of '{name}' is given twice")
+                        raise _Malformed(
+                            span, f"'{kind}' of '{name}' is given twice", code=codes.GIVEN_TWICE
+                        )
                     fixed[kind] = expr
         for flag in flags:
             if flag.text != "nonneg":
-                raise _TypeError(
+                raise _Malformed(
                     flag.span, f"unknown primitive flag '{flag}'", "the flag is (nonneg)"
                 )
         return n.Primitive(name, flags, fixed.get("c"), fixed.get("t"), _span(meta))
@@ -270,7 +276,9 @@ class _Build(Transformer[Token, Any]):
             else:
                 kind, expr, span = item
                 if kind in formulas:
-                    raise _TypeError(span, f"'{kind}' of program '{name}' is given twice")
+                    raise _Malformed(
+                        span, f"'{kind}' of program '{name}' is given twice", code=codes.GIVEN_TWICE
+                    )
                 formulas[kind] = expr
         return n.Program(
             name,
@@ -297,7 +305,7 @@ class _Build(Transformer[Token, Any]):
         count_token, term = parts
         count = _number(count_token)
         if count.denominator != 1 or count < 1:
-            raise _TypeError(
+            raise _Malformed(
                 _token_span(count_token),
                 f"a run count must be a positive whole number, not {count_token}",
             )
@@ -305,9 +313,7 @@ class _Build(Transformer[Token, Any]):
 
     def exchange(self, meta: Any, family: n.Name) -> n.Exchange:
         if family.text not in EXCHANGE_FAMILIES:
-            from calculus.diagnostics import did_you_mean
-
-            raise _TypeError(
+            raise _Malformed(
                 family.span,
                 f"unknown exchange family '{family}'",
                 did_you_mean(family.text, EXCHANGE_FAMILIES)
@@ -363,7 +369,9 @@ class _Build(Transformer[Token, Any]):
         for item in items:
             if isinstance(item, tuple):
                 if default is not None:
-                    raise _TypeError(item[1], f"scenario '{name}' has two defaults")
+                    raise _Malformed(
+                        item[1], f"scenario '{name}' has two defaults", code=codes.GIVEN_TWICE
+                    )
                 default = item[0]
             else:
                 values.append(item)
@@ -375,10 +383,10 @@ class _Build(Transformer[Token, Any]):
     def scenario_value(self, meta: Any, formula: Any) -> n.ScenarioValue:
         hint = "a scenario gives values as `c(x) = 3`, `t(x) = 1/2` or `default = 1`"
         if not isinstance(formula, n.Compare) or formula.op != "=":
-            raise _TypeError(_span(meta), "expected an assignment in a scenario", hint)
+            raise _Malformed(_span(meta), "expected an assignment in a scenario", hint)
         target = formula.left
         if not isinstance(target, (n.CostOf, n.GRate)):
-            raise _TypeError(formula.left.span, "the left side must be a cost atom", hint)
+            raise _Malformed(formula.left.span, "the left side must be a cost atom", hint)
         return n.ScenarioValue(target, formula.right, _span(meta))
 
     # -- tasks
@@ -394,7 +402,9 @@ class _Build(Transformer[Token, Any]):
         for tag, value, span in items:
             if tag in ("inputs", "outputs"):
                 if fields[tag]:
-                    raise _TypeError(span, f"task '{name}' declares its {tag} twice")
+                    raise _Malformed(
+                        span, f"task '{name}' declares its {tag} twice", code=codes.GIVEN_TWICE
+                    )
                 fields[tag] = value
             elif tag in ("intended", "reward"):
                 fields[tag].append(value)
@@ -402,10 +412,12 @@ class _Build(Transformer[Token, Any]):
                 fields["train_states"].extend(value)
             else:
                 if fields["train_where"] is not None:
-                    raise _TypeError(span, f"task '{name}' has two `train where` lines")
+                    raise _Malformed(
+                        span, f"task '{name}' has two `train where` lines", code=codes.GIVEN_TWICE
+                    )
                 fields["train_where"] = value
         if fields["train_where"] is not None and fields["train_states"]:
-            raise _TypeError(
+            raise _Malformed(
                 _span(meta),
                 f"task '{name}' lists training states and `train where`",
                 "use one of the two",
@@ -442,14 +454,14 @@ class _Build(Transformer[Token, Any]):
     def train_state(self, meta: Any, token: Token, *weight: Any) -> n.TrainState:
         bits = str(token)
         if set(bits) - {"0", "1"}:
-            raise _TypeError(
+            raise _Malformed(
                 _token_span(token),
                 f"a state is written in bits, not '{bits}'",
                 "e.g. `train 101` for inputs (1, 0, 1)",
             )
         value = _expect_expr(weight[0], "a training weight") if weight else None
         if value is not None and not _is_constant(value):
-            raise _TypeError(value.span, "a training weight must be a number")
+            raise _Malformed(value.span, "a training weight must be a number")
         return n.TrainState(bits, value, _span(meta))
 
     def tasks(self, meta: Any, name: n.Name, *members: tuple[n.Name, n.Expr | None]) -> n.TaskSet:
@@ -458,14 +470,16 @@ class _Build(Transformer[Token, Any]):
     def weighted_task(self, meta: Any, name: n.Name, *weight: Any) -> tuple[n.Name, n.Expr | None]:
         value = _expect_expr(weight[0], "a task weight") if weight else None
         if value is not None and not _is_constant(value):
-            raise _TypeError(value.span, "a task weight must be a number")
+            raise _Malformed(value.span, "a task weight must be a number")
         return (name, value)
 
     def reduction(self, meta: Any, name: n.Name, *items: tuple[str, Any, n.Span]) -> n.Reduction:
         fields: dict[str, Any] = {}
         for key, value, span in items:
             if key in fields:
-                raise _TypeError(span, f"reduction '{name}' sets `{key}` twice")
+                raise _Malformed(
+                    span, f"reduction '{name}' sets `{key}` twice", code=codes.GIVEN_TWICE
+                )
             fields[key] = value
         return n.Reduction(
             name,
@@ -486,27 +500,38 @@ class _Build(Transformer[Token, Any]):
 
     def reduction_basis(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
         if name.text not in BASES:
-            raise _TypeError(name.span, f"unknown basis '{name}'", "one of: " + ", ".join(BASES))
+            raise _Malformed(
+                name.span,
+                f"unknown basis '{name}'",
+                "one of: " + ", ".join(BASES),
+                code=codes.UNKNOWN_BASIS,
+            )
         return ("basis", name, _span(meta))
 
     def reduction_measure(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
         text = "+".join(x.text for x in names)
         if text not in MEASURES:
-            raise _TypeError(
-                names[0].span, f"unknown measure '{text}'", "one of: " + ", ".join(MEASURES)
+            raise _Malformed(
+                names[0].span,
+                f"unknown measure '{text}'",
+                "one of: " + ", ".join(MEASURES),
+                code=codes.UNKNOWN_MEASURE,
             )
         return ("measure", names, _span(meta))
 
     def reduction_reward(self, meta: Any, value: Any) -> tuple[str, Any, n.Span]:
         value = _expect_expr(value, "a reward threshold")
         if not _is_constant(value):
-            raise _TypeError(value.span, "a reward threshold must be a number")
+            raise _Malformed(value.span, "a reward threshold must be a number")
         return ("reward", value, _span(meta))
 
     def reduction_property(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
         if name.text not in PROPERTIES:
-            raise _TypeError(
-                name.span, f"unknown property '{name}'", "one of: " + ", ".join(PROPERTIES)
+            raise _Malformed(
+                name.span,
+                f"unknown property '{name}'",
+                "one of: " + ", ".join(PROPERTIES),
+                code=codes.UNKNOWN_PROPERTY,
             )
         return ("property", name, _span(meta))
 
@@ -515,7 +540,7 @@ class _Build(Transformer[Token, Any]):
 
     def bit_const(self, meta: Any, token: Token) -> n.BitConst:
         if str(token) not in ("0", "1"):
-            raise _TypeError(_token_span(token), f"a bit is 0 or 1, not {token}")
+            raise _Malformed(_token_span(token), f"a bit is 0 or 1, not {token}")
         return n.BitConst(int(str(token)), _token_span(token))
 
     def _bit(self, op: n.BitOpName, meta: Any, left: n.BitExpr, right: n.BitExpr) -> n.BitOp:
@@ -611,7 +636,7 @@ class _Build(Transformer[Token, Any]):
 
     def pow(self, meta: Any, base: Any, exponent: Any) -> n.Arithmetic:
         if not _is_constant(exponent):
-            raise _TypeError(
+            raise _Malformed(
                 exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`"
             )
         return self._arith("^", meta, base, exponent)
@@ -652,7 +677,7 @@ def _number(token: Token) -> Fraction:
         InvalidOperation,
         ValueError,
     ) as error:  # pragma: no cover - the lexer admits only numbers
-        raise _TypeError(_token_span(token), f"bad number {token}") from error
+        raise _Malformed(_token_span(token), f"bad number {token}") from error
 
 
 _TOKEN_WORDS = {
@@ -732,7 +757,7 @@ def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
             message += f", expected {_describe_expected(expected)}"
         hint = _syntax_hint(token, expected)
         end = column + max(1, len(str(token))) if token.type not in ("_NL", "$END") else None
-        return Diagnostic(path, line, column, "syntax", message, hint, end)
+        return Diagnostic(path, line, column, codes.SYNTAX, message, hint, end)
     if isinstance(error, UnexpectedCharacters):
         position = error.pos_in_stream or 0
         char = text[position] if 0 <= position < len(text) else "?"
@@ -744,11 +769,13 @@ def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
             hint = "the connectives are `and`, `or`, `not`, `->`, `<->`"
         elif char == "=":
             hint = "comparisons are `<`, `<=`, `=`, `!=`, `>=`, `>`"
-        return Diagnostic(path, line, column, "syntax", f"unexpected character {shown}", hint)
+        return Diagnostic(path, line, column, codes.SYNTAX, f"unexpected character {shown}", hint)
     if isinstance(error, UnexpectedEOF):
         lines = text.splitlines() or [""]
-        return Diagnostic(path, len(lines), len(lines[-1]) + 1, "syntax", "unexpected end of file")
-    return Diagnostic(path, line or 1, column or 1, "syntax", str(error).splitlines()[0])
+        return Diagnostic(
+            path, len(lines), len(lines[-1]) + 1, codes.SYNTAX, "unexpected end of file"
+        )
+    return Diagnostic(path, line or 1, column or 1, codes.SYNTAX, str(error).splitlines()[0])
 
 
 def decode(data: bytes, path: str) -> str:
@@ -765,7 +792,7 @@ def decode(data: bytes, path: str) -> str:
                     path,
                     line,
                     column,
-                    "encoding",
+                    codes.ENCODING,
                     "the file is not UTF-8 text",
                     "a .cost file is plain UTF-8 text",
                 )
@@ -781,7 +808,7 @@ def decode(data: bytes, path: str) -> str:
                     path,
                     line,
                     column,
-                    "encoding",
+                    codes.ENCODING,
                     "the file contains a NUL byte",
                     "a .cost file is plain text, not binary",
                 )
@@ -806,7 +833,7 @@ def _check_line_lengths(text: str, path: str) -> None:
                         path,
                         number,
                         MAX_LINE + 1,
-                        "too-long",
+                        codes.TOO_LONG,
                         f"line {number} is {len(line):,} characters long (at most {MAX_LINE:,})",
                         "one statement per line; long formulas may continue on the next line",
                     )
@@ -828,7 +855,7 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
                 at(
                     path,
                     _token_span(error.token),
-                    "too-deep",
+                    codes.TOO_DEEP,
                     f"brackets nested more than {MAX_NESTING} deep",
                     "split the formula up",
                 )
@@ -836,18 +863,18 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
         ) from None
     except VisitError as error:
         original = error.orig_exc
-        if isinstance(original, _TypeError):
+        if isinstance(original, _Malformed):
             raise InputError(
                 [at(path, original.span, original.code, original.message, original.hint)]
             ) from None
         if isinstance(original, RecursionError):
             raise InputError(
-                [Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]
+                [Diagnostic(path, 1, 1, codes.TOO_DEEP, "the input is nested too deeply")]
             ) from None
         raise
     except RecursionError:
         raise InputError(
-            [Diagnostic(path, 1, 1, "too-deep", "the input is nested too deeply")]
+            [Diagnostic(path, 1, 1, codes.TOO_DEEP, "the input is nested too deeply")]
         ) from None
     statements: list[n.Statement] = []
     for item in built:

@@ -252,12 +252,12 @@ def test_a_syntax_error_is_shown_like_the_cli(session: Session) -> None:
     [
         (
             "reduction r { basis b3 }",
-            ("1:21: error[type]: unknown basis 'b3'", "  hint: one of: b2, aig"),
+            ("1:21: error[unknown-basis]: unknown basis 'b3'", "  hint: one of: b2, aig"),
         ),
         (
             "reduction r { measure width }",
             (
-                "1:23: error[type]: unknown measure 'width'",
+                "1:23: error[unknown-measure]: unknown measure 'width'",
                 "  hint: one of: size, depth, size+depth",
             ),
         ),
@@ -267,7 +267,7 @@ def test_a_syntax_error_is_shown_like_the_cli(session: Session) -> None:
         ),
         (
             "tasks both { door; door }\nreduction r { tasks both; tasks both }",
-            ("2:27: error[type]: reduction 'r' sets `tasks` twice",),
+            ("2:27: error[given-twice]: reduction 'r' sets `tasks` twice",),
         ),
     ],
 )
