@@ -222,8 +222,7 @@ class _Build(Transformer[Token, Any]):
 
     # -- statements
     def model(self, meta: Any, token: Token) -> n.ModelTitle:
-        raw = str(token)[1:-1]
-        return n.ModelTitle(raw.encode("utf-8").decode("unicode_escape"), _span(meta))
+        return n.ModelTitle(_string(token), _span(meta))
 
     def primitive(self, meta: Any, *items: n.Primitive) -> tuple[n.Primitive, ...]:
         return items
@@ -639,7 +638,9 @@ class _Build(Transformer[Token, Any]):
             raise _Malformed(
                 exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`"
             )
-        return self._arith("^", meta, base, exponent)
+        result = self._arith("^", meta, base, exponent)
+        _check_power(result)
+        return result
 
     def neg(self, meta: Any, operand: Any) -> n.Negate:
         return n.Negate(_expect_expr(operand, "`-`"), _span(meta))
@@ -660,6 +661,78 @@ class _Build(Transformer[Token, Any]):
         return n.GRate(_span(meta))
 
 
+_ESCAPES = {'"': '"', "\\": "\\", "n": "\n", "t": "\t"}
+
+
+def _string(token: Token) -> str:
+    """The text of a string literal; the escapes are \\" \\\\ \\n \\t."""
+    raw = str(token)[1:-1]
+
+    def replace(match: re.Match[str]) -> str:
+        escaped = match.group(1)
+        if escaped not in _ESCAPES:
+            span = _token_span(token)
+            column = span.column + 1 + match.start()
+            raise _TypeError(
+                n.Span(span.line, column, span.line, column + 2),
+                f"unknown escape `\\{escaped}` in a string",
+                'the escapes are \\" \\\\ \\n \\t; write \\\\ for a backslash',
+                code="syntax",
+            )
+        return _ESCAPES[escaped]
+
+    return re.sub(r"\\(.)", replace, raw, flags=re.S)
+
+
+def _constant_value(expr: Any) -> Fraction | None:
+    """The exact value of a constant expression whose powers are already bounded."""
+    if isinstance(expr, n.Number):
+        return expr.value
+    if isinstance(expr, n.Negate):
+        value = _constant_value(expr.operand)
+        return None if value is None else -value
+    if isinstance(expr, n.Arithmetic):
+        left, right = _constant_value(expr.left), _constant_value(expr.right)
+        if left is None or right is None:
+            return None
+        if expr.op == "+":
+            return left + right
+        if expr.op == "-":
+            return left - right
+        if expr.op == "*":
+            return left * right
+        if expr.op == "/":
+            return left / right if right != 0 else None
+        if right.denominator == 1 and (left != 0 or right >= 0):
+            return left ** int(right)
+    return None
+
+
+def _check_power(power: n.Arithmetic) -> None:
+    """A power's size is bounded: symbolic bases by MAX_EXPONENT, numbers by MAX_DIGITS."""
+    exponent = _constant_value(power.right)
+    if exponent is None or exponent.denominator != 1:
+        return
+    base = _constant_value(power.left)
+    if base is None:
+        if abs(exponent) > MAX_EXPONENT:
+            raise _TypeError(
+                power.right.span,
+                f"exponent {exponent} is too large (at most {MAX_EXPONENT} on a cost)",
+                "a power of a cost expands into many terms; use a smaller exponent",
+                code="number",
+            )
+        return
+    size = max(len(str(abs(base.numerator))), len(str(base.denominator)))
+    if base not in (0, 1, -1) and abs(exponent) * size > MAX_DIGITS:
+        raise _TypeError(
+            power.span,
+            f"the power has more than {MAX_DIGITS} digits",
+            "rescale the quantity, e.g. measure in larger units",
+            code="number",
+        )
+
+
 def _is_constant(expr: Any) -> bool:
     if isinstance(expr, n.Number):
         return True
@@ -670,7 +743,24 @@ def _is_constant(expr: Any) -> bool:
     return False
 
 
+# Numbers are exact, so their size is bounded: `1e999999` would be a million-digit integer.
+MAX_DIGITS = 1000
+MAX_EXPONENT = 64
+
+
 def _number(token: Token) -> Fraction:
+    text = str(token)
+    mantissa, _, exponent = text.lower().partition("e")
+    digits = len(mantissa.replace(".", "").lstrip("0"))
+    scale = abs(int(exponent)) if exponent and len(exponent) < 12 else (10**12 if exponent else 0)
+    if digits > MAX_DIGITS or scale > MAX_DIGITS:
+        raise _TypeError(
+            _token_span(token),
+            f"number too large for exact arithmetic: `{text[:20]}{'…' if len(text) > 20 else ''}`"
+            f" (at most {MAX_DIGITS} digits and exponents up to e±{MAX_DIGITS})",
+            "rescale the quantity, e.g. measure in larger units",
+            code="number",
+        )
     try:
         return Fraction(Decimal(str(token)))
     except (
