@@ -86,6 +86,11 @@ def claim_difference(formula: LogicFormula) -> sympy.Expr | None:
     return None
 
 
+# The wall-clock limit of one claim, all its obligations together, in units of --timeout;
+# it bounds sympy's algebra, which has no timeout of its own.
+CLAIM_TIME_FACTOR = 3
+
+
 def decide_claim(
     costs: CostModel,
     claim: n.Claim,
@@ -93,11 +98,27 @@ def decide_claim(
     timeout: float,
     extra: list[Hypothesis] | None = None,
 ) -> ClaimResult:
-    formula = costs.formula(claim.formula)
-    found = hypotheses(costs) + (extra or [])
-    started = time.perf_counter()
-    verdict = decide(Problem(formula, found, claim.for_some_g, costs.family, timeout))
+    from calculus.definedness import check_divisions
+    from calculus.limits import TimeLimitExceeded, time_limit
+
     statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
+    started = time.perf_counter()
+    difference = None
+    limit = CLAIM_TIME_FACTOR * timeout + 1
+    try:
+        with time_limit(limit):
+            formula = costs.formula(claim.formula)
+            found = hypotheses(costs) + (extra or [])
+            verdict = check_divisions(costs, claim.formula, found, timeout)
+            if verdict is None:
+                verdict = decide(Problem(formula, found, claim.for_some_g, costs.family, timeout))
+            difference = claim_difference(formula)
+    except TimeLimitExceeded:
+        verdict = Verdict(
+            "unknown",
+            reason=f"gave up after {limit:g} s, the time limit of one claim "
+            f"({CLAIM_TIME_FACTOR} × --timeout + 1 s)",
+        )
     return ClaimResult(
         name=name,
         kind=claim.kind,
@@ -105,7 +126,7 @@ def decide_claim(
         verdict=verdict,
         span=claim.span,
         for_some_g=claim.for_some_g,
-        difference=claim_difference(formula),
+        difference=difference,
         seconds=time.perf_counter() - started,
     )
 
@@ -222,10 +243,24 @@ def _guarded_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float) 
 
 
 def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any:
+    from calculus.limits import TimeLimitExceeded, time_limit
+
+    limit = CLAIM_TIME_FACTOR * timeout + 1
     try:
-        return compute_ranges(costs, statement, timeout)
+        with time_limit(limit):
+            return compute_ranges(costs, statement, timeout)
     except (InputError, KeyboardInterrupt):
         raise
+    except TimeLimitExceeded:
+        from calculus.dominance import RangesResult
+
+        return RangesResult(
+            tuple(p.text for p in statement.programs),
+            statement.scenario.text if statement.scenario else None,
+            (),
+            "unknown",
+            f"gave up after {limit:g} s ({CLAIM_TIME_FACTOR} × --timeout + 1 s)",
+        )
     except Exception as error:  # noqa: BLE001 - reported as the result's reason
         from calculus.dominance import RangesResult
 
@@ -260,6 +295,9 @@ def check_reduction_statement(model: Model, statement: n.Reduction, timeout: flo
 
 
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
+    from calculus.limits import cap_z3_memory
+
+    cap_z3_memory()
     costs = derive_costs(model)
     # Translate everything first so that `positivity` covers every atom in play.
     for assumption in model.assumptions:

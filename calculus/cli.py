@@ -85,6 +85,9 @@ def check_command(paths: list[str], output_format: str, timeout: float) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
+    from calculus.limits import Terminated, install_signal_handlers
+
+    install_signal_handlers()
     try:
         if arguments[:1] == ["synth"]:
             from calculus.circuits.cli import synth_main
@@ -107,6 +110,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("cost: interrupted\n")
         return 130
+    except Terminated:
+        sys.stderr.write("cost: terminated\n")
+        return 143
     except SystemExit as exit_:
         return int(exit_.code) if isinstance(exit_.code, int) else EXIT_INPUT
     except BrokenPipeError:

@@ -1060,14 +1060,19 @@ class Session:
                 )
             ]
         path = Path(_unquote(argument)).expanduser()
+        if path.suffix.lower() not in (".html", ".htm", ".md", ".markdown"):
+            return [
+                self._command_error(
+                    text, argument, "a report is written as .html or .md", code="file"
+                )
+            ]
         result = self._as_file()
         try:
             write_report(result, path)
-        except OSError as error:
+        except (OSError, ValueError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
             return [
-                self._command_error(
-                    text, argument, f"cannot write {path}: {error.strerror}", code="file"
-                )
+                self._command_error(text, argument, f"cannot write {path}: {reason}", code="file")
             ]
         return [Output("info", (f"wrote the report to {path}",))]
 

@@ -22,7 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED_FILES = sorted((ROOT / "proofs").glob("*.cost")) + sorted((ROOT / "tests" / "cases").rglob("*.cost"))
+SEED_FILES = sorted((ROOT / "proofs").glob("*.cost")) + sorted(
+    (ROOT / "tests" / "cases").rglob("*.cost")
+)
 
 # ---- grammar-aware generation --------------------------------------------------------------
 

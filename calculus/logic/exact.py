@@ -42,15 +42,16 @@ def evaluate(f: LogicFormula, values: Values) -> bool:
         return _holds(f.op, sympy.expand(difference))
     if isinstance(f, Negation):
         return not evaluate(f.operand, values)
+    # `and`, `or` and `->` evaluate their right side only when the left does not decide
+    # (the guards under which a division must be defined, DESIGN §12).
     left = evaluate(f.left, values)
-    right = evaluate(f.right, values)
     if f.op == "and":
-        return left and right
+        return left and evaluate(f.right, values)
     if f.op == "or":
-        return left or right
+        return left or evaluate(f.right, values)
     if f.op == "->":
-        return (not left) or right
-    return left == right
+        return (not left) or evaluate(f.right, values)
+    return left == evaluate(f.right, values)
 
 
 def exact_number(e: sympy.Expr) -> Fraction | None:

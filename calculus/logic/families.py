@@ -447,10 +447,18 @@ def _decide_for_all(problem: Problem, family: str, context: z3.Context) -> Verdi
     for axiom in encoding.axioms:
         solver.add(z3.Implies(axiom.indicator, axiom.formula))
     solver.add(z3.Not(encoding.claim))
-    solver.add(*encoding.defined())
+    # Divisions are shown defined before a claim is decided (calculus.definedness); ruling
+    # out zero denominators here would also rule out points where a guarded division is
+    # never evaluated, and could prove false claims.
     named = list(encoding.indicators.values())
     instances = [a.indicator for a in encoding.axioms]
     outcome = check(solver, [*named, *instances])
+    if outcome.sat:
+        solver.push()
+        solver.add(*encoding.defined())
+        if not check(solver, [*named, *instances]).sat:
+            solver.pop()
+            outcome = check(solver, [*named, *instances])
     if outcome.unsat:
         return _proof(solver, encoding, deadline)
     if outcome.sat:

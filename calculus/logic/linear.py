@@ -147,9 +147,18 @@ def decide_linear(problem: Problem, context: z3.Context) -> Verdict:
     else:
         negated = z3.Not(encoder.formula(problem.claim))
     solver.add(negated)
-    # Counterexamples are only sought where every division is defined.
-    solver.add(*encoder.defined())
+    # No `denominator != 0` here: a division under a guard (`x != y -> 1/(x - y) > 0`) may
+    # be zero where it is not evaluated, and ruling such points out would make false claims
+    # provable. Claims reach this point only once their divisions are shown well defined
+    # (calculus.definedness), and then z3's total division agrees with the claim's meaning.
     outcome = check(solver, list(indicators.values()))
+    if outcome.sat:
+        # Prefer a counterexample at which every division is defined (easier to re-check).
+        solver.push()
+        solver.add(*encoder.defined())
+        if not check(solver, list(indicators.values())).sat:
+            solver.pop()
+            outcome = check(solver, list(indicators.values()))
     if outcome.unsat:
         core = shrink_core(solver, list(solver.unsat_core()))
         names = {str(ind): name for name, ind in indicators.items()}

@@ -1,0 +1,160 @@
+"""Well-definedness of divisions (DESIGN §12), as Dafny and Why3 check it.
+
+A division by a non-constant is defined only where its denominator is non-zero. Every such
+division in a claim yields a side obligation: under the file's hypotheses and the guards
+around it — the left side of `->` and `and`, the negated left side of `or` — its denominator
+is non-zero. Divisions inside an explicit program formula count wherever the program's cost
+is used. A claim is decided only once every obligation is proved; otherwise its verdict is
+`unknown`, with the place of the division and, when the obligation is refuted, a re-checked
+witness where the denominator is zero.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy
+
+from calculus import nodes as n
+from calculus.costs import Atomic, CostModel, Junction, LogicFormula, Negation
+from calculus.logic import Hypothesis, Problem, Verdict, decide
+from calculus.printer import format_expr
+
+
+@dataclass(frozen=True)
+class Division:
+    """One division by a non-constant, with the guards under which it is evaluated."""
+
+    denominator: sympy.Expr
+    source: n.Expr  # the denominator as written
+    span: n.Span  # of the whole division `x / y` (or power `x ^ -k`)
+    guards: tuple[LogicFormula, ...]
+
+    def obligation(self) -> LogicFormula:
+        """guards -> denominator != 0."""
+        goal: LogicFormula = Atomic("!=", self.denominator, sympy.Integer(0))
+        for guard in reversed(self.guards):
+            goal = Junction("->", guard, goal)
+        return goal
+
+
+def divisions(costs: CostModel, formula: n.Formula) -> list[Division]:
+    """Every division by a non-constant in `formula`, each with its guards, in source order."""
+    found: list[Division] = []
+    seen_programs: set[tuple[str, str]] = set()
+
+    def expression(node: n.Expr, guards: tuple[LogicFormula, ...]) -> None:
+        if isinstance(node, n.Arithmetic):
+            expression(node.left, guards)
+            expression(node.right, guards)
+            denominator: n.Expr | None = None
+            if node.op == "/":
+                denominator = node.right
+            elif node.op == "^":
+                exponent = costs.expr(node.right)
+                if exponent.is_number and exponent.is_negative:
+                    denominator = node.left
+            if denominator is not None:
+                value = costs.expr(denominator)
+                if not (value.is_number and value != 0):
+                    found.append(Division(value, denominator, node.span, guards))
+        elif isinstance(node, n.Negate):
+            expression(node.operand, guards)
+        elif isinstance(node, n.GApply):
+            expression(node.argument, guards)
+        elif isinstance(node, n.CostOf):
+            if not node.term.args and node.term.head.text in costs.model.programs:
+                program_cost(node.term.head.text, node.kind, guards)
+
+    def program_cost(name: str, kind: str, guards: tuple[LogicFormula, ...]) -> None:
+        # A program's explicit formula, or the one it inherits through `extends`.
+        key = (name, kind)
+        if key in seen_programs:
+            return
+        seen_programs.add(key)
+        program = costs.model.programs[name]
+        written = program.c_formula if kind == "c" else program.t_formula
+        if written is not None:
+            expression(written, guards)
+        elif program.extends is not None:
+            program_cost(program.extends.text, kind, guards)
+        seen_programs.discard(key)
+
+    def walk(node: n.Formula, guards: tuple[LogicFormula, ...]) -> None:
+        if isinstance(node, n.Compare):
+            expression(node.left, guards)
+            expression(node.right, guards)
+        elif isinstance(node, n.Beats):
+            kinds = ("c",) if node.on == "c" else ("t",) if node.on == "t" else ("c", "t")
+            for kind in kinds:
+                program_cost(node.winner.text, kind, guards)
+                program_cost(node.loser.text, kind, guards)
+        elif isinstance(node, n.Not):
+            walk(node.operand, guards)
+        else:
+            walk(node.left, guards)
+            left = costs.formula(node.left)
+            if node.op in ("and", "->"):
+                walk(node.right, (*guards, left))
+            elif node.op == "or":
+                walk(node.right, (*guards, Negation(left)))
+            else:
+                walk(node.right, guards)
+
+    walk(formula, ())
+    return found
+
+
+def position(path: str, span: n.Span) -> str:
+    return f"{path}:{span.line}:{span.column}"
+
+
+def check_divisions(
+    costs: CostModel,
+    formula: n.Formula,
+    hypotheses: list[Hypothesis],
+    timeout: float,
+) -> Verdict | None:
+    """None when every division in `formula` is defined wherever it is evaluated; otherwise
+    the `unknown` verdict the claim gets, naming the first division not shown defined."""
+    for division in divisions(costs, formula):
+        where = position(costs.model.path, division.span)
+        written = format_expr(division.source)
+        hint = f"assume {written} != 0 (or guard the division with `{written} != 0 -> ...`)"
+        if division.denominator == 0:
+            return Verdict(
+                "unknown",
+                reason=f"division by zero at {where}: `{written}` is 0",
+                notes=(f"the denominator `{written}` simplifies to 0",),
+            )
+        problem = Problem(division.obligation(), hypotheses, False, costs.family, timeout)
+        verdict = decide(problem)
+        if verdict.status == "proved":
+            continue
+        if verdict.status == "refuted":
+            shown = ", ".join(
+                f"{name} = {_text(value)}" for name, value in (verdict.counterexample or ())
+            )
+            return Verdict(
+                "unknown",
+                counterexample=verdict.counterexample,
+                assignment=verdict.assignment,
+                reason=f"possible division by zero at {where}: `{written}` is 0"
+                + (f" at {shown}" if shown else " at admissible values"),
+                notes=(f"to rule it out, {hint}",),
+            )
+        return Verdict(
+            "unknown",
+            reason=f"possible division by zero at {where}: could not show `{written}` is "
+            f"non-zero ({verdict.reason})",
+            notes=(f"to rule it out, {hint}",),
+        )
+    return None
+
+
+def _text(value: object) -> str:
+    from fractions import Fraction
+
+    if isinstance(value, Fraction) and value.denominator != 1:
+        return f"{value.numerator}/{value.denominator}"
+    return str(value)

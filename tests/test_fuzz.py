@@ -1,0 +1,127 @@
+"""Fuzzing, short run: generated and mutated inputs through the real command line.
+
+Each input runs in a forked child (tests/fuzzing.py) and must end with an exit code in
+{0, 1, 2}, without a traceback or an internal error, within a time bound. The long run is
+benchmarks/fuzz.py. Also here: the inputs the long runs found, and SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from fuzzing import FuzzInput, Generator, make_input, mutate, preload, run, seed_texts
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+TIMEOUT = 1.0  # seconds per solver obligation
+BOUND = 45.0  # seconds per input: generous, the machine is shared
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+SEEDS = seed_texts()
+
+preload()
+
+
+def _judge(item: FuzzInput) -> None:
+    outcome = run(item, TIMEOUT, BOUND)
+    assert not outcome.hang, f"no answer within {BOUND} s:\n{item.text}"
+    assert not outcome.traceback, f"{outcome.output}\n---- input ----\n{item.text}"
+    assert outcome.exit_code in (0, 1, 2)
+
+
+@given(st.randoms(use_true_random=False))
+@FUZZ
+def test_generated_files(rng: random.Random) -> None:
+    _judge(FuzzInput("check", Generator(rng).source()))
+
+
+@given(st.randoms(use_true_random=False), st.sampled_from(SEEDS))
+@FUZZ
+def test_mutated_files(rng: random.Random, seed: str) -> None:
+    _judge(FuzzInput("check", mutate(seed, rng)))
+
+
+@given(st.text(max_size=200))
+@settings(max_examples=30, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_arbitrary_text(text: str) -> None:
+    _judge(FuzzInput("check", text))
+
+
+@given(st.randoms(use_true_random=False))
+@FUZZ
+def test_mixed_commands(rng: random.Random) -> None:
+    _judge(make_input(rng, SEEDS))
+
+
+# ---- inputs the long runs found ------------------------------------------------------------
+
+FOUND = {
+    "bad escape in the title": 'model "a\\q"\nprimitive a\n',
+    "division by the constant zero": "primitive a\nclaim k: c(a) / (2 - 2) > 0\n",
+    "division by an expression that is zero": "primitive a\nclaim k: 1 / (c(a) - c(a)) > 0\n",
+    "power of zero to a negative exponent": "primitive a\nclaim k: c(a) < 0^(-1)\n",
+    "big product of numerals": "primitive a\nclaim k: c(a) < " + " * ".join(["9" * 900] * 8) + "\n",
+}
+
+
+@pytest.mark.parametrize("text", list(FOUND.values()), ids=list(FOUND))
+def test_found_inputs(text: str) -> None:
+    _judge(FuzzInput("check", text))
+
+
+REPL_FOUND = {
+    "load a missing file": ":load /nonexistent/file.cost\n:check\n",
+    "load a directory": ":load /\n:show\n",
+    "report after an error": "claim c(zz) > 0\n:report out.html\n",
+    "report with a wrong suffix": "primitive a\n:report out.txt\n",
+    "report into a missing directory": "primitive a\n:report /nonexistent/dir/out.md\n",
+}
+
+
+@pytest.mark.parametrize("text", list(REPL_FOUND.values()), ids=list(REPL_FOUND))
+def test_found_repl_inputs(text: str) -> None:
+    _judge(FuzzInput("repl", text + ":quit\n"))
+
+
+# ---- signals -------------------------------------------------------------------------------
+
+SLOW = """\
+primitive a, b, d, e
+exchange superadditive
+""" + "\n".join(
+    f"claim k{i}: g(c(a) * c(b) + {i}) + g(c(d) * c(e)) <= g(c(a) * c(e) + c(b) * c(d) + {i})"
+    for i in range(40)
+)
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_end_a_check_cleanly(tmp_path: Path, signum: int, code: int) -> None:
+    path = tmp_path / "slow.cost"
+    path.write_text(SLOW)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calculus", "check", str(path), "--timeout", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    time.sleep(4)  # past start-up, into the claims
+    process.send_signal(signum)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the command did not end after the signal")
+    assert process.returncode == code, err
+    assert "Traceback" not in err
