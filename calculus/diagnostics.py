@@ -41,6 +41,7 @@ TOO_DEEP = _code("too-deep", "brackets or formulas are nested too deeply")
 SYNTAX = _code("syntax", "the text does not follow the grammar")
 # Building the syntax tree
 RESERVED = _code("reserved", "a keyword is used as a name")
+NUMBER = _code("number", "a number or power too large for exact arithmetic")
 TYPE = _code("type", "a number where a truth value belongs, or the reverse; a malformed value")
 GIVEN_TWICE = _code("given-twice", "a field of one declaration is given twice")
 UNKNOWN_BASIS = _code("unknown-basis", "a reduction names a basis that does not exist")

@@ -673,11 +673,11 @@ def _string(token: Token) -> str:
         if escaped not in _ESCAPES:
             span = _token_span(token)
             column = span.column + 1 + match.start()
-            raise _TypeError(
+            raise _Malformed(
                 n.Span(span.line, column, span.line, column + 2),
                 f"unknown escape `\\{escaped}` in a string",
                 'the escapes are \\" \\\\ \\n \\t; write \\\\ for a backslash',
-                code="syntax",
+                code=codes.SYNTAX,
             )
         return _ESCAPES[escaped]
 
@@ -716,20 +716,20 @@ def _check_power(power: n.Arithmetic) -> None:
     base = _constant_value(power.left)
     if base is None:
         if abs(exponent) > MAX_EXPONENT:
-            raise _TypeError(
+            raise _Malformed(
                 power.right.span,
                 f"exponent {exponent} is too large (at most {MAX_EXPONENT} on a cost)",
                 "a power of a cost expands into many terms; use a smaller exponent",
-                code="number",
+                code=codes.NUMBER,
             )
         return
     size = max(len(str(abs(base.numerator))), len(str(base.denominator)))
     if base not in (0, 1, -1) and abs(exponent) * size > MAX_DIGITS:
-        raise _TypeError(
+        raise _Malformed(
             power.span,
             f"the power has more than {MAX_DIGITS} digits",
             "rescale the quantity, e.g. measure in larger units",
-            code="number",
+            code=codes.NUMBER,
         )
 
 
@@ -754,12 +754,12 @@ def _number(token: Token) -> Fraction:
     digits = len(mantissa.replace(".", "").lstrip("0"))
     scale = abs(int(exponent)) if exponent and len(exponent) < 12 else (10**12 if exponent else 0)
     if digits > MAX_DIGITS or scale > MAX_DIGITS:
-        raise _TypeError(
+        raise _Malformed(
             _token_span(token),
             f"number too large for exact arithmetic: `{text[:20]}{'…' if len(text) > 20 else ''}`"
             f" (at most {MAX_DIGITS} digits and exponents up to e±{MAX_DIGITS})",
             "rescale the quantity, e.g. measure in larger units",
-            code="number",
+            code=codes.NUMBER,
         )
     try:
         return Fraction(Decimal(str(token)))
