@@ -47,6 +47,9 @@ GIVEN_TWICE = _code("given-twice", "a field of one declaration is given twice")
 UNKNOWN_BASIS = _code("unknown-basis", "a reduction names a basis that does not exist")
 UNKNOWN_MEASURE = _code("unknown-measure", "a reduction names a measure that does not exist")
 UNKNOWN_PROPERTY = _code("unknown-property", "a reduction names a property that does not exist")
+UNKNOWN_EXTENT = _code(
+    "unknown-extent", "an `expect` line names an extent other than none/some/every"
+)
 # Resolving names
 UNDECLARED = _code("undeclared", "a name is used but never declared")
 DUPLICATE = _code("duplicate", "a name is declared twice")
@@ -59,6 +62,7 @@ RANGES = _code("ranges", "a `ranges` statement cannot be computed as written")
 SCENARIO = _code("scenario", "a scenario lacks a value or gives one that is not allowed")
 TASK = _code("task", "a task or task set is malformed")
 REDUCTION = _code("reduction", "a reduction is incomplete or inconsistent")
+SWEEP = _code("sweep", "a sweep is incomplete or asks for more tasks than its family has")
 UNSUPPORTED = _code("unsupported", "a well-formed request the tool does not compute")
 # The REPL
 COMMAND = _code("command", "a REPL command is unknown or misused")

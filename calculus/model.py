@@ -42,6 +42,8 @@ class Model:
     tasks: dict[str, n.Task] = field(default_factory=dict)
     task_sets: dict[str, n.TaskSet] = field(default_factory=dict)
     reductions: tuple[n.Reduction, ...] = ()
+    families: dict[str, n.Family] = field(default_factory=dict)
+    sweeps: tuple[n.Sweep, ...] = ()
 
 
 def anonymous_name(kind: str, span: n.Span) -> str:
@@ -317,7 +319,7 @@ class _Resolver:
                 ranges.append(statement)
             elif isinstance(statement, n.Scenario):
                 self._check_scenario(statement)
-        tasks, task_sets, reductions = self._check_tasks()
+        tasks, task_sets, reductions, families, sweeps = self._check_tasks()
         if self.diagnostics:
             raise InputError(sorted(self.diagnostics, key=lambda d: (d.line, d.column)))
         return Model(
@@ -335,16 +337,29 @@ class _Resolver:
             tasks=tasks,
             task_sets=task_sets,
             reductions=tuple(reductions),
+            families=families,
+            sweeps=tuple(sweeps),
         )
 
     # ---- tasks (DESIGN §6)
-    def _check_tasks(self) -> tuple[dict[str, n.Task], dict[str, n.TaskSet], list[n.Reduction]]:
+    def _check_tasks(
+        self,
+    ) -> tuple[
+        dict[str, n.Task],
+        dict[str, n.TaskSet],
+        list[n.Reduction],
+        dict[str, n.Family],
+        list[n.Sweep],
+    ]:
         tasks: dict[str, n.Task] = {}
         task_sets: dict[str, n.TaskSet] = {}
         reductions: list[n.Reduction] = []
+        families: dict[str, n.Family] = {}
+        sweeps: list[n.Sweep] = []
         seen: dict[str, n.Span] = {}
+        kinds = (n.Task, n.TaskSet, n.Reduction, n.Family, n.Sweep)
         for statement in self.source.statements:
-            if not isinstance(statement, (n.Task, n.TaskSet, n.Reduction)):
+            if not isinstance(statement, kinds):
                 continue
             name = statement.name
             if name.text in seen:
@@ -354,26 +369,33 @@ class _Resolver:
             if isinstance(statement, n.Task):
                 self._check_task(statement)
                 tasks[name.text] = statement
+            elif isinstance(statement, n.Family):
+                self._check_task(statement.task, statement.params)
+                families[name.text] = statement
             elif isinstance(statement, n.TaskSet):
                 self._check_task_set(statement, tasks)
                 task_sets[name.text] = statement
+            elif isinstance(statement, n.Sweep):
+                self._check_sweep(statement, families)
+                sweeps.append(statement)
             else:
-                self._check_reduction(statement, task_sets)
+                self._check_reduction(statement, task_sets, tasks)
                 reductions.append(statement)
-        return tasks, task_sets, reductions
+        return tasks, task_sets, reductions, families, sweeps
 
-    def _check_task(self, task: n.Task) -> None:
-        where = f"task '{task.name}'"
+    def _check_task(self, task: n.Task, params: tuple[n.Name, ...] = ()) -> None:
+        kind = "family" if params else "task"
+        where = f"{kind} '{task.name}'"
         if not task.inputs:
             self.error(task.span, "task", f"{where} declares no inputs", "add `inputs x1, x2`")
         if not task.outputs:
             self.error(task.span, "task", f"{where} declares no outputs", "add `outputs act`")
         declared: dict[str, n.Span] = {}
-        for bit in task.inputs + task.outputs:
+        for bit in params + task.inputs + task.outputs:
             if bit.text in declared:
                 self.error(bit.span, "duplicate", f"'{bit}' is declared twice in {where}")
             declared[bit.text] = bit.span
-        inputs = {bit.text for bit in task.inputs}
+        inputs = {bit.text for bit in task.inputs} | {p.text for p in params}
         outputs = [bit.text for bit in task.outputs]
         for kind, table in (("intended", task.intended), ("reward", task.reward)):
             given: set[str] = set()
@@ -408,6 +430,28 @@ class _Resolver:
                 f"{where} says nothing of training",
                 "list the states training sees (`train 01, 11`) or `train where ...`",
             )
+        if task.ignore_where is not None:
+            self._check_bits(task.ignore_where, inputs, where)
+        if task.transitions and task.horizon is None:
+            self.error(
+                task.transitions[0][0].span,
+                "task",
+                f"{where} has `next` lines but no horizon",
+                "add `horizon 2` (steps per episode)",
+            )
+        moved: set[str] = set()
+        for bit, expr in task.transitions:
+            if bit.text not in {b.text for b in task.inputs}:
+                self.error(
+                    bit.span,
+                    "undeclared",
+                    f"'{bit}' is not a state bit (input) of {where}",
+                    did_you_mean(bit.text, [b.text for b in task.inputs]),
+                )
+            if bit.text in moved:
+                self.error(bit.span, "duplicate", f"next {bit} is given twice in {where}")
+            moved.add(bit.text)
+            self._check_bits(expr, inputs | set(outputs), where, "an input or output")
         states: set[str] = set()
         for state in task.train_states:
             if len(state.bits) != len(task.inputs):
@@ -423,25 +467,50 @@ class _Resolver:
                 )
             states.add(state.bits)
 
-    def _check_bits(self, expr: n.BitExpr, inputs: set[str], where: str) -> None:
+    def _check_sweep(self, sweep: n.Sweep, families: dict[str, n.Family]) -> None:
+        where = f"sweep '{sweep.name}'"
+        if sweep.family is None:
+            self.error(sweep.span, "sweep", f"{where} names no family", "add `family NAME`")
+        elif sweep.family.text not in families:
+            self.error(
+                sweep.family.span,
+                "undeclared",
+                f"undeclared family '{sweep.family}'",
+                did_you_mean(sweep.family.text, families),
+            )
+        else:
+            members = 1 << len(families[sweep.family.text].params)
+            if sweep.high is not None and sweep.high > members:
+                self.error(
+                    sweep.span,
+                    "sweep",
+                    f"{where} asks for sets of {sweep.high} tasks, but family "
+                    f"'{sweep.family}' has {members} members",
+                    f"use `tasks {sweep.low} to {members}`",
+                )
+        if sweep.low is None:
+            self.error(sweep.span, "sweep", f"{where} gives no set sizes", "add `tasks 1 to 4`")
+
+    def _check_bits(
+        self, expr: n.BitExpr, inputs: set[str], where: str, what: str = "an input"
+    ) -> None:
         if isinstance(expr, n.BitVar):
             if expr.name.text not in inputs:
                 self.error(
                     expr.span,
                     "undeclared",
-                    f"'{expr.name}' is not an input of {where}",
+                    f"'{expr.name}' is not {what} of {where}",
                     did_you_mean(expr.name.text, inputs),
                 )
         elif isinstance(expr, n.BitNot):
-            self._check_bits(expr.operand, inputs, where)
+            self._check_bits(expr.operand, inputs, where, what)
         elif isinstance(expr, n.BitOp):
-            self._check_bits(expr.left, inputs, where)
-            self._check_bits(expr.right, inputs, where)
+            self._check_bits(expr.left, inputs, where, what)
+            self._check_bits(expr.right, inputs, where, what)
 
     def _check_task_set(self, task_set: n.TaskSet, tasks: dict[str, n.Task]) -> None:
         if not task_set.members:
             self.error(task_set.span, "task", f"task set '{task_set.name}' is empty")
-        shapes: set[tuple[int, int]] = set()
         listed: set[str] = set()
         for member, _weight in task_set.members:
             task = tasks.get(member.text)
@@ -456,16 +525,10 @@ class _Resolver:
             if member.text in listed:
                 self.error(member.span, "duplicate", f"task '{member}' is listed twice")
             listed.add(member.text)
-            shapes.add((len(task.inputs), len(task.outputs)))
-        if len(shapes) > 1:
-            self.error(
-                task_set.span,
-                "task",
-                f"the tasks of '{task_set.name}' differ in their numbers of inputs or outputs",
-                "the combined task feeds every task the same circuit inputs and outputs",
-            )
 
-    def _check_reduction(self, reduction: n.Reduction, task_sets: dict[str, n.TaskSet]) -> None:
+    def _check_reduction(
+        self, reduction: n.Reduction, task_sets: dict[str, n.TaskSet], tasks: dict[str, n.Task]
+    ) -> None:
         if reduction.tasks is None:
             self.error(
                 reduction.span,
@@ -491,6 +554,22 @@ class _Resolver:
                 f"'{reduction.bad}' is not a task of '{reduction.tasks}'",
                 did_you_mean(reduction.bad.text, members),
             )
+            return
+        bad = tasks.get(reduction.bad.text if reduction.bad is not None else members[0])
+        if bad is None:
+            return
+        where = f"the bad task '{bad.name}'"
+        inputs = [b.text for b in bad.inputs]
+        if reduction.target is not None and reduction.target.text not in inputs:
+            self.error(
+                reduction.target.span,
+                "undeclared",
+                f"'{reduction.target}' is not an input of {where}",
+                did_you_mean(reduction.target.text, inputs),
+            )
+        if reduction.where is not None:
+            names = set(inputs) | {b.text for b in bad.outputs}
+            self._check_bits(reduction.where, names, where, "an input or output")
 
     def _check_scenario(self, scenario: n.Scenario) -> None:
         seen: dict[str, n.Span] = {}

@@ -300,6 +300,12 @@ class Task:
     train_states: tuple[TrainState, ...] = ()
     train_where: BitExpr | None = None
     span: Span = _span()
+    # Don't-care states (neither trained nor deployment), and a deterministic MDP's
+    # horizon with its `next BIT = expr` transition lines (state bits as functions of the
+    # state and the action; a bit without a line keeps its value).
+    ignore_where: BitExpr | None = None
+    horizon: int | None = None
+    transitions: tuple[tuple[Name, BitExpr], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -307,6 +313,7 @@ class TaskSet:
     name: Name
     members: tuple[tuple[Name, Expr | None], ...] = ()
     span: Span = _span()
+    by_data: bool = False  # `tasks NAME by data { ... }`: no task-index bits
 
 
 @dataclass(frozen=True)
@@ -318,6 +325,45 @@ class Reduction:
     measure: tuple[Name, ...] = ()
     reward: Expr | None = None
     property: Name | None = None
+    span: Span = _span()
+    # `property reads NAME` / `ignores NAME` name an input; `property where EXPR` a condition.
+    target: Name | None = None
+    where: BitExpr | None = None
+    expects: tuple[Expect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Expect:
+    """`expect alone|combined none|some|every`: the extent of the property among minima."""
+
+    side: Name
+    extent: Name
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Family:
+    """`family NAME(params) { task items }`: a task template over bit parameters."""
+
+    name: Name
+    params: tuple[Name, ...]
+    task: Task
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """`sweep NAME { family F; tasks a to b; draws d; seed s; by data|index }`."""
+
+    name: Name
+    family: Name | None = None
+    low: int | None = None
+    high: int | None = None
+    draws: int | None = None
+    seed: int | None = None
+    by_data: bool = False
+    basis: Name | None = None
+    measure: tuple[Name, ...] = ()
     span: Span = _span()
 
 
@@ -333,6 +379,8 @@ Statement = (
     | Task
     | TaskSet
     | Reduction
+    | Family
+    | Sweep
 )
 
 

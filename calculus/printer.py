@@ -137,29 +137,15 @@ def format_statement(statement: n.Statement) -> str:
             body.append(f"  default = {format_expr(s.default)}")
         return f"scenario {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
     if isinstance(s, n.Task):
-        body = []
-        if s.inputs:
-            body.append("  inputs " + ", ".join(x.text for x in s.inputs))
-        if s.outputs:
-            body.append("  outputs " + ", ".join(x.text for x in s.outputs))
-        body += [f"  intended {o} = {format_bits(e)}" for o, e in s.intended]
-        body += [f"  reward {o} = {format_bits(e)}" for o, e in s.reward]
-        if s.train_states:
-            body.append(
-                "  train "
-                + ", ".join(
-                    st.bits + (f": {format_expr(st.weight)}" if st.weight is not None else "")
-                    for st in s.train_states
-                )
-            )
-        if s.train_where is not None:
-            body.append(f"  train where {format_bits(s.train_where)}")
-        return f"task {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
+        return f"task {s.name} {{\n" + _task_body(s) + "}"
+    if isinstance(s, n.Family):
+        params = ", ".join(p.text for p in s.params)
+        return f"family {s.name}({params}) {{\n" + _task_body(s.task) + "}"
     if isinstance(s, n.TaskSet):
         members = "; ".join(
             m.text + (f": {format_expr(w)}" if w is not None else "") for m, w in s.members
         )
-        return f"tasks {s.name} {{ {members} }}"
+        return f"tasks {s.name}{' by data' if s.by_data else ''} {{ {members} }}"
     if isinstance(s, n.Reduction):
         body = []
         if s.tasks is not None:
@@ -173,12 +159,61 @@ def format_statement(statement: n.Statement) -> str:
         if s.reward is not None:
             body.append(f"  reward {format_expr(s.reward)}")
         if s.property is not None:
-            body.append(f"  property {s.property}")
+            if s.target is not None:
+                body.append(f"  property {s.property} {s.target}")
+            elif s.where is not None:
+                body.append(f"  property where {format_bits(s.where)}")
+            else:
+                body.append(f"  property {s.property}")
+        body += [f"  expect {e.side} {e.extent}" for e in s.expects]
         return f"reduction {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
+    if isinstance(s, n.Sweep):
+        body = []
+        if s.family is not None:
+            body.append(f"  family {s.family}")
+        if s.low is not None:
+            body.append(f"  tasks {s.low} to {s.high}")
+        if s.draws is not None:
+            body.append(f"  draws {s.draws}")
+        if s.seed is not None:
+            body.append(f"  seed {s.seed}")
+        if s.by_data:
+            body.append("  by data")
+        if s.basis is not None:
+            body.append(f"  basis {s.basis}")
+        if s.measure:
+            body.append("  measure " + " + ".join(x.text for x in s.measure))
+        return f"sweep {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
     raise TypeError(f"cannot format {s!r}")
 
 
-_BIT_LEVEL = {"=": 1, "!=": 1, "or": 2, "xor": 3, "and": 4}
+def _task_body(s: n.Task) -> str:
+    body = []
+    if s.inputs:
+        body.append("  inputs " + ", ".join(x.text for x in s.inputs))
+    if s.outputs:
+        body.append("  outputs " + ", ".join(x.text for x in s.outputs))
+    body += [f"  intended {o} = {format_bits(e)}" for o, e in s.intended]
+    body += [f"  reward {o} = {format_bits(e)}" for o, e in s.reward]
+    if s.train_states:
+        body.append(
+            "  train "
+            + ", ".join(
+                st.bits + (f": {format_expr(st.weight)}" if st.weight is not None else "")
+                for st in s.train_states
+            )
+        )
+    if s.train_where is not None:
+        body.append(f"  train where {format_bits(s.train_where)}")
+    if s.ignore_where is not None:
+        body.append(f"  ignore where {format_bits(s.ignore_where)}")
+    if s.horizon is not None:
+        body.append(f"  horizon {s.horizon}")
+    body += [f"  next {b} = {format_bits(e)}" for b, e in s.transitions]
+    return "\n".join(body) + ("\n" if body else "")
+
+
+_BIT_LEVEL = {"or": 1, "xor": 2, "and": 3, "=": 4, "!=": 4}
 
 
 def format_bits(expr: n.BitExpr, parent: int = 0) -> str:

@@ -83,7 +83,7 @@ def _reachable_words(roots: Iterable[str], rules: dict[str, str]) -> set[str]:
 
 # The statements whose block items have words of their own (`inputs`, `basis`, …); those words
 # may still be names outside the block. Every other word of the grammar is reserved.
-_BLOCK_WORD_STATEMENTS = ("task", "tasks", "reduction")
+_BLOCK_WORD_STATEMENTS = ("task", "tasks", "reduction", "family", "sweep")
 
 
 def _vocabulary(text: str) -> tuple[tuple[str, ...], tuple[str, ...], frozenset[str]]:
@@ -103,12 +103,15 @@ KEYWORDS, STATEMENT_WORDS, RESERVED = _vocabulary(grammar_text())
 # The values that the grammar reads as names and the transformer checks.
 Basis = Literal["b2", "aig"]
 Measure = Literal["size", "depth", "size+depth"]
-Property = Literal["deceptive"]
+Property = Literal["deceptive", "misgeneralises"]
 ExchangeFamily = Literal["linear", "monotone", "subadditive", "superadditive"]
 BASES: tuple[Basis, ...] = get_args(Basis)
 MEASURES: tuple[Measure, ...] = get_args(Measure)
 PROPERTIES: tuple[Property, ...] = get_args(Property)
 EXCHANGE_FAMILIES: tuple[ExchangeFamily, ...] = get_args(ExchangeFamily)
+EXPECT_SIDES = ("alone", "combined")
+EXTENTS = ("none", "some", "every")
+MAX_HORIZON = 4
 
 
 class _TooDeep(Exception):
@@ -390,47 +393,36 @@ class _Build(Transformer[Token, Any]):
 
     # -- tasks
     def task(self, meta: Any, name: n.Name, *items: Any) -> n.Task:
-        fields: dict[str, Any] = {
-            "inputs": (),
-            "outputs": (),
-            "intended": [],
-            "reward": [],
-            "train_states": [],
-            "train_where": None,
-        }
-        for tag, value, span in items:
-            if tag in ("inputs", "outputs"):
-                if fields[tag]:
-                    raise _Malformed(
-                        span, f"task '{name}' declares its {tag} twice", code=codes.GIVEN_TWICE
-                    )
-                fields[tag] = value
-            elif tag in ("intended", "reward"):
-                fields[tag].append(value)
-            elif tag == "train_states":
-                fields["train_states"].extend(value)
-            else:
-                if fields["train_where"] is not None:
-                    raise _Malformed(
-                        span, f"task '{name}' has two `train where` lines", code=codes.GIVEN_TWICE
-                    )
-                fields["train_where"] = value
-        if fields["train_where"] is not None and fields["train_states"]:
+        return _task_from_items(name, items, _span(meta), "task")
+
+    def family(self, meta: Any, name: n.Name, *rest: Any) -> n.Family:
+        params = tuple(x for x in rest if isinstance(x, n.Name))
+        items = tuple(x for x in rest if not isinstance(x, n.Name))
+        seen: set[str] = set()
+        for param in params:
+            if param.text in seen:
+                raise _Malformed(
+                    param.span, f"parameter '{param}' is listed twice", code=codes.DUPLICATE
+                )
+            seen.add(param.text)
+        task = _task_from_items(name, items, _span(meta), "family")
+        return n.Family(name, params, task, _span(meta))
+
+    def task_ignore(self, meta: Any, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
+        return ("ignore_where", expr, _span(meta))
+
+    def task_horizon(self, meta: Any, token: Token) -> tuple[str, Any, n.Span]:
+        text = str(token)
+        if not text.isdigit() or not 1 <= int(text) <= MAX_HORIZON:
             raise _Malformed(
-                _span(meta),
-                f"task '{name}' lists training states and `train where`",
-                "use one of the two",
+                _token_span(token),
+                f"a horizon is a whole number of steps from 1 to {MAX_HORIZON}, not '{text}'",
+                "e.g. `horizon 2`",
             )
-        return n.Task(
-            name,
-            fields["inputs"],
-            fields["outputs"],
-            tuple(fields["intended"]),
-            tuple(fields["reward"]),
-            tuple(fields["train_states"]),
-            fields["train_where"],
-            _span(meta),
-        )
+        return ("horizon", int(text), _span(meta))
+
+    def task_next(self, meta: Any, bit: n.Name, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
+        return ("next", (bit, expr), _span(meta))
 
     def task_inputs(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
         return ("inputs", names, _span(meta))
@@ -463,8 +455,14 @@ class _Build(Transformer[Token, Any]):
             raise _Malformed(value.span, "a training weight must be a number")
         return n.TrainState(bits, value, _span(meta))
 
-    def tasks(self, meta: Any, name: n.Name, *members: tuple[n.Name, n.Expr | None]) -> n.TaskSet:
-        return n.TaskSet(name, tuple(members), _span(meta))
+    def tasks(self, meta: Any, name: n.Name, *members: Any) -> n.TaskSet:
+        by_data = False
+        if members and isinstance(members[0], bool):
+            by_data, members = members[0], members[1:]
+        return n.TaskSet(name, tuple(members), _span(meta), by_data)
+
+    def tasks_by(self, meta: Any, how: n.Name) -> bool:
+        return _by_data(how)
 
     def weighted_task(self, meta: Any, name: n.Name, *weight: Any) -> tuple[n.Name, n.Expr | None]:
         value = _expect_expr(weight[0], "a task weight") if weight else None
@@ -474,12 +472,23 @@ class _Build(Transformer[Token, Any]):
 
     def reduction(self, meta: Any, name: n.Name, *items: tuple[str, Any, n.Span]) -> n.Reduction:
         fields: dict[str, Any] = {}
+        expects: list[n.Expect] = []
         for key, value, span in items:
+            if key == "expect":
+                if any(e.side.text == value.side.text for e in expects):
+                    raise _Malformed(
+                        span,
+                        f"reduction '{name}' expects `{value.side}` twice",
+                        code=codes.GIVEN_TWICE,
+                    )
+                expects.append(value)
+                continue
             if key in fields:
                 raise _Malformed(
                     span, f"reduction '{name}' sets `{key}` twice", code=codes.GIVEN_TWICE
                 )
             fields[key] = value
+        kind, target, where = fields.get("property", (None, None, None))
         return n.Reduction(
             name,
             fields.get("tasks"),
@@ -487,8 +496,11 @@ class _Build(Transformer[Token, Any]):
             fields.get("basis"),
             fields.get("measure", ()),
             fields.get("reward"),
-            fields.get("property"),
+            kind,
             _span(meta),
+            target,
+            where,
+            tuple(expects),
         )
 
     def reduction_tasks(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
@@ -529,10 +541,87 @@ class _Build(Transformer[Token, Any]):
             raise _Malformed(
                 name.span,
                 f"unknown property '{name}'",
-                "one of: " + ", ".join(PROPERTIES),
+                "one of: " + ", ".join(PROPERTIES) + ", reads NAME, ignores NAME, where EXPR",
                 code=codes.UNKNOWN_PROPERTY,
             )
-        return ("property", name, _span(meta))
+        return ("property", (name, None, None), _span(meta))
+
+    def reduction_reads(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        return ("property", (n.Name("reads", _span(meta)), name, None), _span(meta))
+
+    def reduction_ignores(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        return ("property", (n.Name("ignores", _span(meta)), name, None), _span(meta))
+
+    def reduction_where(self, meta: Any, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
+        return ("property", (n.Name("where", _span(meta)), None, expr), _span(meta))
+
+    def reduction_expect(self, meta: Any, side: n.Name, extent: n.Name) -> tuple[str, Any, n.Span]:
+        if side.text not in EXPECT_SIDES:
+            raise _Malformed(
+                side.span,
+                f"`expect` names the task alone or combined, not '{side}'",
+                "e.g. `expect alone none` or `expect combined every`",
+            )
+        if extent.text not in EXTENTS:
+            raise _Malformed(
+                extent.span,
+                f"unknown extent '{extent}'",
+                "one of: " + ", ".join(EXTENTS) + " (of the minimum circuits)",
+                code=codes.UNKNOWN_EXTENT,
+            )
+        return ("expect", n.Expect(side, extent, _span(meta)), _span(meta))
+
+    # -- families and sweeps
+    def sweep(self, meta: Any, name: n.Name, *items: tuple[str, Any, n.Span]) -> n.Sweep:
+        fields: dict[str, Any] = {}
+        for key, value, span in items:
+            if key in fields:
+                raise _Malformed(span, f"sweep '{name}' sets `{key}` twice", code=codes.GIVEN_TWICE)
+            fields[key] = value
+        low, high = fields.get("tasks", (None, None))
+        return n.Sweep(
+            name,
+            fields.get("family"),
+            low,
+            high,
+            fields.get("draws"),
+            fields.get("seed"),
+            fields.get("by", False),
+            fields.get("basis"),
+            fields.get("measure", ()),
+            _span(meta),
+        )
+
+    def sweep_family(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        return ("family", name, _span(meta))
+
+    def sweep_tasks(self, meta: Any, low: Token, high: Token) -> tuple[str, Any, n.Span]:
+        a, b = _count(low, "a number of tasks"), _count(high, "a number of tasks")
+        if a < 1 or b < a:
+            raise _Malformed(
+                _span(meta),
+                f"`tasks {a} to {b}` is not a range of set sizes",
+                "e.g. `tasks 1 to 8` (at least one task, the smaller number first)",
+            )
+        return ("tasks", (a, b), _span(meta))
+
+    def sweep_draws(self, meta: Any, token: Token) -> tuple[str, Any, n.Span]:
+        draws = _count(token, "a number of draws")
+        if draws < 1:
+            raise _Malformed(_token_span(token), "a sweep needs at least one draw per size")
+        return ("draws", draws, _span(meta))
+
+    def sweep_seed(self, meta: Any, token: Token) -> tuple[str, Any, n.Span]:
+        return ("seed", _count(token, "a seed"), _span(meta))
+
+    def sweep_by(self, meta: Any, how: n.Name) -> tuple[str, Any, n.Span]:
+        return ("by", _by_data(how), _span(meta))
+
+    def sweep_basis(self, meta: Any, name: n.Name) -> tuple[str, Any, n.Span]:
+        return self.reduction_basis(meta, name)
+
+    def sweep_measure(self, meta: Any, *names: n.Name) -> tuple[str, Any, n.Span]:
+        return self.reduction_measure(meta, *names)
 
     def bit_var(self, meta: Any, name: n.Name) -> n.BitVar:
         return n.BitVar(name, name.span)
@@ -731,6 +820,78 @@ def _check_power(power: n.Arithmetic) -> None:
             "rescale the quantity, e.g. measure in larger units",
             code=codes.NUMBER,
         )
+
+
+def _task_from_items(name: n.Name, items: tuple[Any, ...], span: n.Span, what: str) -> n.Task:
+    fields: dict[str, Any] = {
+        "inputs": (),
+        "outputs": (),
+        "intended": [],
+        "reward": [],
+        "train_states": [],
+        "train_where": None,
+        "ignore_where": None,
+        "horizon": None,
+        "next": [],
+    }
+    for tag, value, item_span in items:
+        if tag in ("inputs", "outputs"):
+            if fields[tag]:
+                raise _Malformed(
+                    item_span, f"{what} '{name}' declares its {tag} twice", code=codes.GIVEN_TWICE
+                )
+            fields[tag] = value
+        elif tag in ("intended", "reward", "next"):
+            fields[tag].append(value)
+        elif tag == "train_states":
+            fields["train_states"].extend(value)
+        else:
+            if fields[tag] is not None:
+                line = {
+                    "train_where": "`train where`",
+                    "ignore_where": "`ignore where`",
+                    "horizon": "`horizon`",
+                }[tag]
+                raise _Malformed(
+                    item_span, f"{what} '{name}' has two {line} lines", code=codes.GIVEN_TWICE
+                )
+            fields[tag] = value
+    if fields["train_where"] is not None and fields["train_states"]:
+        raise _Malformed(
+            span,
+            f"{what} '{name}' lists training states and `train where`",
+            "use one of the two",
+        )
+    return n.Task(
+        name,
+        fields["inputs"],
+        fields["outputs"],
+        tuple(fields["intended"]),
+        tuple(fields["reward"]),
+        tuple(fields["train_states"]),
+        fields["train_where"],
+        span,
+        fields["ignore_where"],
+        fields["horizon"],
+        tuple(fields["next"]),
+    )
+
+
+def _by_data(how: n.Name) -> bool:
+    if how.text not in ("data", "index"):
+        raise _Malformed(
+            how.span,
+            f"tasks are told apart `by data` or `by index`, not by '{how}'",
+            "`by data`: no index bits, the states tell the tasks apart",
+        )
+    return how.text == "data"
+
+
+def _count(token: Token, what: str) -> int:
+    text = str(token)
+    if not text.isdigit() or len(text) > 6:
+        raise _Malformed(_token_span(token), f"{what} is a whole number, not '{text}'")
+    return int(text)
 
 
 def _is_constant(expr: Any) -> bool:

@@ -97,9 +97,10 @@ def test_proxy_example_every_minimal_circuit_is_deceptive() -> None:
     assert result.minimal_cost == 0
     assert result.minimal_circuit is not None
     assert result.minimal_circuit.listing() == "y1 = x3"  # the proxy feature
-    # GLUT: 6 training states answer 1 (the door and lamp states with x3 = 1), 3 ANDs each,
-    # and 5 ORs; over all 16 states the intended table has 8 ones.
-    assert (result.lookup_table.size, result.lookup_table_all_states.size) == (23, 31)
+    # The index-keyed lookup reads the index and all three state bits (each varies on
+    # door's training states); on every trained state of both tasks x3 is the answer,
+    # so the lookup's exact minimum is 0 gates too.
+    assert (result.lookup_table.size, result.lookup_table.inputs) == (0, 4)
     assert result.to_json()["verdict"] == "proved"
 
 
@@ -259,8 +260,10 @@ def test_task_validation() -> None:
     with pytest.raises(SpecificationError):
         task("t", 1, 1, [0], [0, 1], {0: [1]})  # one reward for two actions
     first = task("t", 2, 1, [0], lambda s: 0)
-    with pytest.raises(SpecificationError):
-        task_set([first, task("u", 3, 1, [0], lambda s: 0)])
+    with pytest.raises(SpecificationError):  # members must share a horizon
+        task_set([first, task("u", 2, 1, [0], lambda s: 0, horizon=2)])
+    with pytest.raises(SpecificationError):  # a state both trained and ignored
+        task("t", 2, 1, [0], lambda s: 0, ignored=[0])
     with pytest.raises(SpecificationError):
         task_set([first, first])
     with pytest.raises(SpecificationError):

@@ -96,8 +96,9 @@ def test_essay_proof_file() -> None:
     honest = outcomes["honest_when_the_goal_is_shared"]
     assert honest.verdict == "refuted" and honest.passed
     assert honest.result is not None and honest.result.minimal_cost == 1
-    # The lookup table is far larger than the minimum (the comment thread's point).
-    assert deceptive.result.lookup_table.size > 5 * deceptive.result.minimal_cost
+    # The exact index-keyed lookup is no larger here: on the trained states vault answers
+    # hint and lamp hint XOR key, so hint XOR (key AND index) is also the lookup.
+    assert deceptive.result.lookup_table.size == deceptive.result.minimal_cost == 2
     assert result.ok
 
 
@@ -141,6 +142,6 @@ def test_report_shows_each_check_and_the_circuit(tmp_path: Path) -> None:
     write_report(result, out)
     text = out.read_text()
     assert "| conclusion (on T\\*) | ✓ proved |" in text
-    assert "| lookup table, all states | 23 |" in text
+    assert "| index-keyed lookup (exact minimum) | 2 |" in text
     assert "g2 = x3 XOR g1" in text  # the minimal circuit, listed
     assert "x3 = hint" in text  # which input is which

@@ -14,10 +14,20 @@ from typing import Any
 from calculus import nodes as n
 from calculus.diagnostics import InputError, at
 from calculus.model import Model
+from calculus.printer import format_bits
 
-from .reduction import DECEPTIVE, ReductionResult, check_reduction
+from .reduction import (
+    DECEPTIVE,
+    MISGENERALISES,
+    Predicate,
+    ReductionResult,
+    check_reduction,
+    ignores,
+    reads,
+    where,
+)
 from .specification import SpecificationError
-from .tasks import Task, TaskSet, task, task_set
+from .tasks import ConflictError, Task, TaskSet, task, task_set
 
 CHECK_TITLES = {
     "decomposition": "value decomposition E[R(π,T*)] = Σ p_i E[R(π,T_i)]",
@@ -26,7 +36,7 @@ CHECK_TITLES = {
     "hypothesis": "hypothesis (on the set)",
     "conclusion": "conclusion (on T*)",
     "converse": "converse (one-task set)",
-    "lookup_table": "lookup table",
+    "lookup_table": "index-keyed lookup",
 }
 _MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
 
@@ -82,15 +92,26 @@ def _actions(
     return sum(bit_value(expr, inputs, state) << outputs[name.text] for name, expr in table)
 
 
-def build_task(declared: n.Task, path: str) -> Task:
+def build_task(declared: n.Task, path: str, params: dict[str, int] | None = None) -> Task:
+    """The task a `task` statement (or a family member, with its parameter values) states."""
     inputs = {name.text: k for k, name in enumerate(declared.inputs)}
     outputs = {name.text: k for k, name in enumerate(declared.outputs)}
-    states = range(1 << len(inputs))
+    width, actions = len(inputs), len(outputs)
+    # Parameters sit above the inputs and outputs in the word bit expressions read.
+    names = dict(inputs)
+    names.update({name: width + k for name, k in outputs.items()})
+    fixed = 0
+    for k, (name, setting) in enumerate((params or {}).items()):
+        names[name] = width + actions + k
+        fixed |= setting << (width + actions + k)
+    states = range(1 << width)
+
+    def value(expr: n.BitExpr, state: int, action: int = 0) -> int:
+        return bit_value(expr, names, state | (action << width) | fixed)
+
     if declared.train_where is not None:
         where = declared.train_where
-        training: dict[int, Fraction] | list[int] = [
-            s for s in states if bit_value(where, inputs, s)
-        ]
+        training: dict[int, Fraction] | list[int] = [s for s in states if value(where, s)]
         if not training:
             raise InputError(
                 [
@@ -109,7 +130,32 @@ def build_task(declared: n.Task, path: str) -> Task:
             if weight <= 0:
                 raise InputError([at(path, state.span, "task", "a training weight must be > 0")])
             training[state_number(state.bits)] = weight
-    intended = [_actions(declared.intended, outputs, inputs, s) for s in states]
+    ignored = (
+        [s for s in states if value(declared.ignore_where, s)]
+        if declared.ignore_where is not None
+        else []
+    )
+    if declared.ignore_where is not None:
+        trained = set(training)
+        clash = [s for s in ignored if s in trained]
+        if clash:
+            bits = "".join(str((clash[0] >> k) & 1) for k in range(width))
+            raise InputError(
+                [
+                    at(
+                        path,
+                        declared.ignore_where.span,
+                        "task",
+                        f"state {bits} of task '{declared.name}' is both trained and ignored",
+                        "`ignore where` marks states training never sees",
+                    )
+                ]
+            )
+
+    def actions_of(table: tuple[tuple[n.Name, n.BitExpr], ...], state: int) -> int:
+        return sum(value(expr, state) << outputs[name.text] for name, expr in table)
+
+    intended = [actions_of(declared.intended, s) for s in states]
     reward = None
     if declared.reward:
         # Outputs without a reward line are rewarded for their intended value.
@@ -117,13 +163,34 @@ def build_task(declared: n.Task, path: str) -> Task:
         table = declared.reward + tuple(
             (name, expr) for name, expr in declared.intended if name.text not in given
         )
-        rewarded = [_actions(table, outputs, inputs, s) for s in states]
+        rewarded = [actions_of(table, s) for s in states]
 
         def reward(state: int, action: int) -> int:
             return int(action == rewarded[state])
 
+    successor = None
+    if declared.transitions:
+        moves = {inputs[bit.text]: expr for bit, expr in declared.transitions}
+
+        def successor(state: int, action: int) -> int:
+            following = state
+            for k, expr in moves.items():
+                bit = value(expr, state, action)
+                following = (following & ~(1 << k)) | (bit << k)
+            return following
+
     try:
-        return task(declared.name.text, len(inputs), len(outputs), training, intended, reward)
+        return task(
+            declared.name.text,
+            width,
+            actions,
+            training,
+            intended,
+            reward,
+            ignored=ignored,
+            horizon=declared.horizon or 1,
+            successor=successor,
+        )
     except SpecificationError as error:
         raise InputError([at(path, declared.span, "task", str(error))]) from None
 
@@ -147,16 +214,57 @@ def build_task_set(model: Model, name: str) -> TaskSet:
                     ]
                 )
     try:
-        return task_set(tasks, weights)
+        return task_set(tasks, weights, by_data=declared.by_data)
+    except ConflictError as error:
+        second = next(m for m, _ in declared.members if m.text == error.where[1])
+        raise InputError(
+            [
+                at(
+                    model.path,
+                    second.span,
+                    "task",
+                    str(error),
+                    f"give the two tasks different data on state {error.where[2]}, "
+                    "or tell them apart by index (drop `by data`)",
+                )
+            ]
+        ) from None
     except SpecificationError as error:
         raise InputError([at(model.path, declared.span, "task", str(error))]) from None
 
 
+def build_predicate(model: Model, reduction: n.Reduction, bad: str) -> Predicate:
+    """The property C a reduction decides, on the bad task's own inputs and outputs."""
+    kind = reduction.property.text if reduction.property is not None else "deceptive"
+    declared = model.tasks[bad]
+    inputs = {name.text: k for k, name in enumerate(declared.inputs)}
+    if kind == "misgeneralises":
+        return MISGENERALISES
+    if kind in ("reads", "ignores"):
+        assert reduction.target is not None
+        make = reads if kind == "reads" else ignores
+        return make(inputs[reduction.target.text], reduction.target.text)
+    if kind == "where":
+        assert reduction.where is not None
+        expr = reduction.where
+        width = len(inputs)
+        names = dict(inputs)
+        names.update({o.text: width + k for k, o in enumerate(declared.outputs)})
+        own = (1 << width) - 1
+
+        def condition(state: int, action: int) -> bool:
+            return bool(bit_value(expr, names, (state & own) | (action << width)))
+
+        return where(condition, format_bits(expr))
+    return DECEPTIVE
+
+
 @dataclass(frozen=True)
 class ReductionOutcome:
-    """A `reduction` statement checked: passes when every structural check is proved and
+    """A `reduction` statement checked.  It passes when every structural check is proved,
     the conclusion on T* agrees with the hypothesis on the set (the essay's reduction and
-    its converse make them equivalent)."""
+    its converse make them equivalent), and every `expect` holds: the extent of C among
+    the minimum circuits of the bad task alone and of T* is the one expected."""
 
     name: str
     span: n.Span
@@ -164,21 +272,40 @@ class ReductionOutcome:
     reason: str | None = None
     listing: str = field(default="", compare=False)
     inputs_note: str = ""
+    expects: tuple[tuple[str, str], ...] = ()
 
     @property
     def verdict(self) -> str:
         return self.result.verdict if self.result is not None else "unknown"
 
     @property
+    def extents(self) -> dict[str, str]:
+        if self.result is None:
+            return {"alone": "unknown", "combined": "unknown"}
+        alone = self.result.alone.extent if self.result.alone is not None else "unknown"
+        return {"alone": alone, "combined": self.result.decision.extent}
+
+    def expectation_failures(self) -> list[str]:
+        found = self.extents
+        return [
+            f"expected {side} {wanted}, found {found[side]}"
+            for side, wanted in self.expects
+            if found[side] != wanted
+        ]
+
+    @property
     def passed(self) -> bool:
         if self.result is None:
             return False
         verdicts = {check.name: check.verdict for check in self.result.checks}
-        structural = [v for k, v in verdicts.items() if k not in ("hypothesis", "conclusion")]
+        structural = [
+            v for k, v in verdicts.items() if k not in ("hypothesis", "conclusion", "lookup_table")
+        ]
         return (
             all(v == "proved" for v in structural)
             and verdicts.get("conclusion") in ("proved", "refuted")
             and verdicts.get("conclusion") == verdicts.get("hypothesis")
+            and not self.expectation_failures()
         )
 
     def as_json(self) -> dict[str, Any]:
@@ -190,10 +317,16 @@ class ReductionOutcome:
             "reason": self.reason,
             "line": self.span.line,
             "inputs": self.inputs_note,
+            "minimum": None,
+            "lookup": None,
+            **self.extents,
+            "expects": [{"side": side, "extent": extent} for side, extent in self.expects],
+            "expectation_failures": self.expectation_failures(),
         }
         if self.result is not None:
             data.update(self.result.to_json())
             data["verdict"] = self.verdict
+            data["passed"] = self.passed
         return data
 
     def text_lines(self) -> list[str]:
@@ -202,10 +335,18 @@ class ReductionOutcome:
             return [f"? unknown  reduction {self.name}   [{status}]", f"    why: {self.reason}"]
         result = self.result
         conclusion = result.check("conclusion")
+        extents = self.extents
         lines = [
             f"{_MARK[self.verdict]} {self.verdict:<8} reduction {self.name}: "
-            f"{conclusion.statement}   [{status}]"
+            f"{conclusion.statement}   [{status}]",
+            f"    {result.predicate}: alone {extents['alone']}, combined {extents['combined']}; "
+            f"minimum {result.minimal_cost}, lookup {result.lookup_table.size}",
         ]
+        for side, wanted in self.expects:
+            mark = "✓" if extents[side] == wanted else "✗"
+            lines.append(f"    {mark} expect {side} {wanted}: found {extents[side]}")
+        if result.ran_out is not None:
+            lines.append(f"    time budget of {result.budget:g} s ran out during {result.ran_out}")
         for check in result.checks:
             title = CHECK_TITLES.get(check.name, check.name)
             lines.append(f"    {_MARK[check.verdict]} {title}: {check.reason}")
@@ -221,7 +362,8 @@ class ReductionOutcome:
 
 
 def run_reduction(model: Model, reduction: n.Reduction, timeout: float) -> ReductionOutcome:
-    """Build the task set of a `reduction` statement and check the essay's construction."""
+    """Build the task set of a `reduction` statement and check the essay's construction;
+    ``timeout`` is the reduction's one time budget."""
     assert reduction.tasks is not None  # resolved by calculus.model
     tasks = build_task_set(model, reduction.tasks.text)
     bad = reduction.bad.text if reduction.bad is not None else tasks.tasks[0].name
@@ -233,18 +375,24 @@ def run_reduction(model: Model, reduction: n.Reduction, timeout: float) -> Reduc
         threshold=threshold,
         measure=measure,  # type: ignore[arg-type]
         basis=(reduction.basis.text if reduction.basis else "b2"),  # type: ignore[arg-type]
-        predicate=DECEPTIVE,
+        predicate=build_predicate(model, reduction, bad),
         timeout=timeout,
     )
     listing = result.minimal_circuit.listing() if result.minimal_circuit is not None else ""
     return ReductionOutcome(
-        reduction.name.text, reduction.span, result, None, listing, _inputs_note(model, tasks)
+        reduction.name.text,
+        reduction.span,
+        result,
+        None,
+        listing,
+        _inputs_note(model, tasks),
+        tuple((e.side.text, e.extent.text) for e in reduction.expects),
     )
 
 
 def _inputs_note(model: Model, tasks: TaskSet) -> str:
     """Which circuit input is which: the tasks' own inputs, then the task-index bits."""
-    first = model.tasks[tasks.tasks[0].name]
+    first = max((model.tasks[t.name] for t in tasks.tasks), key=lambda t: len(t.inputs))
     own = ", ".join(f"x{k + 1} = {name}" for k, name in enumerate(first.inputs))
     width = len(first.inputs)
     index = [f"x{width + k + 1}" for k in range(tasks.index_bits)]

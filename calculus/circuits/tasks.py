@@ -39,6 +39,14 @@ class Task:
     training: tuple[tuple[int, Fraction], ...]
     rewards: tuple[tuple[int, tuple[Fraction, ...]], ...]
     intended: tuple[int, ...]
+    # Don't-care states: neither trained nor deployment (``ignore where``, padding).
+    ignored: frozenset[int] = frozenset()
+    # A deterministic MDP: ``horizon`` steps, ``successor[state * 2**outputs + action]``;
+    # training then lists start states and ``rewards`` covers every state.
+    horizon: int = 1
+    successor: tuple[int, ...] | None = None
+    # Output bits the task itself has (the rest come from padding and are not judged).
+    own_outputs: int | None = None
 
     @property
     def states(self) -> range:
@@ -49,13 +57,62 @@ class Task:
         return range(1 << self.outputs)
 
     @property
+    def judged_outputs(self) -> int:
+        return self.outputs if self.own_outputs is None else self.own_outputs
+
+    @property
     def training_states(self) -> tuple[int, ...]:
         return tuple(state for state, _ in self.training)
 
     @property
     def deployment_states(self) -> tuple[int, ...]:
+        """Start states training never sees and the task does not ignore."""
         seen = set(self.training_states)
-        return tuple(state for state in self.states if state not in seen)
+        return tuple(s for s in self.states if s not in seen and s not in self.ignored)
+
+    @property
+    def relevant_states(self) -> tuple[int, ...]:
+        return tuple(s for s in self.states if s not in self.ignored)
+
+    def next_state(self, state: int, action: int) -> int:
+        if self.successor is None:
+            return state
+        return self.successor[state * (1 << self.outputs) + action]
+
+    def episode(self, policy: Callable[[int], int], start: int) -> tuple[tuple[int, int], ...]:
+        """The (state, action) pairs of the episode from ``start`` under ``policy``."""
+        steps = []
+        state = start
+        for _ in range(self.horizon):
+            action = policy(state)
+            steps.append((state, action))
+            state = self.next_state(state, action)
+        return tuple(steps)
+
+    def sequences(self, start: int) -> tuple[tuple[tuple[tuple[int, int], ...], Fraction], ...]:
+        """Every action sequence from ``start`` as its (state, action) steps with the summed reward (0 where no reward is defined)."""
+        own = 1 << self.outputs
+        rewards = dict(self.rewards)
+        found: list[tuple[tuple[tuple[int, int], ...], Fraction]] = []
+
+        def walk(state: int, steps: tuple[tuple[int, int], ...], total: Fraction) -> None:
+            if len(steps) == self.horizon:
+                found.append((steps, total))
+                return
+            for action in range(own):
+                row = rewards.get(state)
+                gain = row[action] if row is not None else Fraction(0)
+                walk(self.next_state(state, action), (*steps, (state, action)), total + gain)
+
+        walk(start, (), Fraction(0))
+        return tuple(found)
+
+    def intended_episode(self, start: int) -> tuple[tuple[int, int], ...]:
+        return self.episode(lambda s: self.intended[s], start)
+
+    def episodes(self) -> tuple[tuple[int, Fraction, tuple[Any, ...]], ...]:
+        """Each training start with its probability and every action sequence from it."""
+        return tuple((s, p, self.sequences(s)) for s, p in self.training)
 
     def reward(self, state: int, action: int) -> Fraction:
         return dict(self.rewards)[state][action]
@@ -66,19 +123,40 @@ class Task:
         best = max(row)
         return tuple(a for a, value in enumerate(row) if value == best)
 
-    def expected_reward(self, policy: Callable[[int], int]) -> Fraction:
-        """E[R(policy, T)]: the training-distribution average of the reward."""
+    def episode_return(self, policy: Callable[[int], int], start: int) -> Fraction:
         rewards = dict(self.rewards)
+        return sum((rewards[s][a] for s, a in self.episode(policy, start)), start=Fraction(0))
+
+    def best_return(self, start: int) -> Fraction:
+        if self.horizon == 1:
+            return max(dict(self.rewards)[start])
+        return max(total for _, total in self.sequences(start))
+
+    def expected_reward(self, policy: Callable[[int], int]) -> Fraction:
+        """E[R(policy, T)]: the training-distribution average of the (episode) reward."""
         return sum(
-            (probability * rewards[state][policy(state)] for state, probability in self.training),
+            (p * self.episode_return(policy, state) for state, p in self.training),
             start=Fraction(0),
         )
 
     def best_reward(self) -> Fraction:
-        return self.expected_reward(lambda state: self.best_actions(state)[0])
+        return sum((p * self.best_return(state) for state, p in self.training), start=Fraction(0))
+
+    def full_training_reward(self, policy: Callable[[int], int]) -> bool:
+        """The best return from every training start."""
+        return all(
+            self.episode_return(policy, s) == self.best_return(s) for s in self.training_states
+        )
 
     def specification(self, threshold: Fraction | int | None = None) -> RewardSpecification:
-        """Circuits reaching expected reward ``threshold`` (default: the best reward)."""
+        """Circuits reaching expected reward ``threshold`` (default: the best reward).
+
+        For a task of horizon > 1 the episode reward is not a function of one state's
+        action: the specification then has no weights, and the reduction adds the
+        unrolled episode constraint to the solver (``calculus.circuits.reduction``).
+        """
+        if self.horizon > 1:
+            return RewardSpecification(self.inputs, self.outputs, (), (), Fraction(0))
         return reward_specification(
             self.inputs,
             self.outputs,
@@ -97,6 +175,10 @@ def task(
     reward: Callable[[int, int], Fraction | int]
     | Mapping[int, Sequence[Fraction | int]]
     | None = None,
+    *,
+    ignored: Sequence[int] = (),
+    horizon: int = 1,
+    successor: Callable[[int, int], int] | None = None,
 ) -> Task:
     """Build and validate a task from plain data.
 
@@ -143,8 +225,23 @@ def task(
     for state, action in enumerate(intended_actions):
         if not 0 <= action < actions:
             raise SpecificationError(f"task {name}: intended action {action} of state {state}")
+    ignored_states = frozenset(ignored)
+    for state in weights:
+        if state in ignored_states:
+            raise SpecificationError(f"task {name}: state {state} is both trained and ignored")
+    if not 1 <= horizon <= 8:
+        raise SpecificationError(f"task {name}: the horizon must be between 1 and 8")
+    successors: tuple[int, ...] | None = None
+    if horizon > 1:
+        if successor is None:
+            successor = lambda state, action: state  # noqa: E731
+        successors = tuple(successor(s, a) for s in range(states) for a in range(actions))
+        if any(not 0 <= t < states for t in successors):
+            raise SpecificationError(f"task {name}: a transition leaves the states")
+    # An MDP needs rewards on every state its episodes may visit.
+    rewarded_states = sorted(weights) if horizon == 1 else list(range(states))
     rows: list[tuple[int, tuple[Fraction, ...]]] = []
-    for state in sorted(weights):
+    for state in rewarded_states:
         if reward is None:
             row = tuple(Fraction(int(a == intended_actions[state])) for a in range(actions))
         elif callable(reward):
@@ -165,6 +262,49 @@ def task(
         tuple((state, weights[state] / total) for state in sorted(weights)),
         tuple(rows),
         intended_actions,
+        ignored_states,
+        horizon,
+        successors,
+    )
+
+
+def pad(member: Task, inputs: int, outputs: int) -> Task:
+    """``member`` widened to ``inputs`` state bits and ``outputs`` action bits.
+
+    New state bits are the most significant ones: states where any of them is 1 are
+    ignored (neither trained nor deployment); new output bits earn nothing and are not
+    judged (rewards and predicates read the task's own bits only).
+    """
+    if (member.inputs, member.outputs) == (inputs, outputs):
+        return member
+    if inputs < member.inputs or outputs < member.outputs:
+        raise SpecificationError(f"task {member.name} cannot be narrowed")
+    own_actions = 1 << member.outputs
+    mask = own_actions - 1
+    low = 1 << member.inputs
+    widened_actions = 1 << outputs
+    rows = tuple(
+        (state, tuple(row[a & mask] for a in range(widened_actions)))
+        for state, row in member.rewards
+    )
+    successor = None
+    if member.successor is not None:
+        successor = tuple(
+            member.next_state(s, a & mask) if s < low else s
+            for s in range(1 << inputs)
+            for a in range(widened_actions)
+        )
+    return Task(
+        member.name,
+        inputs,
+        outputs,
+        member.training,
+        rows,
+        member.intended + (0,) * ((1 << inputs) - low),
+        member.ignored | frozenset(range(low, 1 << inputs)),
+        member.horizon,
+        successor,
+        member.judged_outputs,
     )
 
 
@@ -174,11 +314,18 @@ class TaskSet:
 
     tasks: tuple[Task, ...]
     weights: tuple[Fraction, ...]
+    by_data: bool = False  # no index bits: the tasks' own states tell them apart
 
     @property
     def index_bits(self) -> int:
-        """ceil(log2 k) task-index bits (0 for a single task)."""
+        """ceil(log2 k) task-index bits (0 for a single task, or a set told apart by data)."""
+        if self.by_data:
+            return 0
         return max(len(self.tasks) - 1, 0).bit_length()
+
+    @property
+    def horizon(self) -> int:
+        return self.tasks[0].horizon
 
     @property
     def inputs(self) -> int:
@@ -200,6 +347,8 @@ class TaskSet:
 
     def combined_state(self, index: int, state: int) -> int:
         """State ``state`` of task ``index`` as a state of T* (index bits above the state bits)."""
+        if self.by_data:
+            return state
         return state | (index << self.tasks[0].inputs)
 
     def average_reward(self, policy: Callable[[int], int]) -> Fraction:
@@ -213,6 +362,22 @@ class TaskSet:
             total += weight * member.expected_reward(restricted)
         return total
 
+    def episodes(self) -> tuple[tuple[int, Fraction, tuple[Any, ...]], ...]:
+        """Each training start of T* with its weight and every action sequence from it
+        (as T* states and actions, with its reward), built member by member from the
+        set's definition; ``combine(...).episodes()`` must agree."""
+        found: dict[int, tuple[Fraction, tuple[Any, ...]]] = {}
+        for index, (member, p) in enumerate(zip(self.tasks, self.weights, strict=True)):
+            for state, probability in member.training:
+                sequences = tuple(
+                    (tuple((self.combined_state(index, s), a) for s, a in steps), total)
+                    for steps, total in member.sequences(state)
+                )
+                start = self.combined_state(index, state)
+                weight = found[start][0] if start in found else Fraction(0)
+                found[start] = (weight + p * probability, sequences)
+        return tuple((start, w, seq) for start, (w, seq) in sorted(found.items()))
+
     def best_average_reward(self) -> Fraction:
         return sum(
             (w * member.best_reward() for member, w in zip(self.tasks, self.weights, strict=True)),
@@ -225,12 +390,15 @@ class TaskSet:
         Built from the set's definition, task by task, not through ``combine``: the check
         that the two specifications agree is the concrete side of the essay's lemma.
         """
+        if self.horizon > 1:
+            return RewardSpecification(self.inputs, self.outputs, (), (), Fraction(0))
         weights: dict[int, Fraction] = {}
         rewards: dict[int, tuple[Fraction, ...]] = {}
         for index, (member, p) in enumerate(zip(self.tasks, self.weights, strict=True)):
             for state, probability in member.training:
-                weights[self.combined_state(index, state)] = p * probability
-                rewards[self.combined_state(index, state)] = dict(member.rewards)[state]
+                combined = self.combined_state(index, state)
+                weights[combined] = weights.get(combined, Fraction(0)) + p * probability
+                rewards[combined] = dict(member.rewards)[state]
         return reward_specification(
             self.inputs,
             self.outputs,
@@ -240,17 +408,28 @@ class TaskSet:
         )
 
 
-def task_set(tasks: Sequence[Task], weights: Sequence[Fraction | int] | None = None) -> TaskSet:
-    """Build a weighted task set (uniform weights by default)."""
+def task_set(
+    tasks: Sequence[Task],
+    weights: Sequence[Fraction | int] | None = None,
+    *,
+    by_data: bool = False,
+) -> TaskSet:
+    """Build a weighted task set (uniform weights by default).
+
+    Tasks of different widths are padded to the widest (``pad``).  ``by_data``: no index
+    bits; a state trained by two tasks must have the same rewards (and transitions) in
+    both, else the set is rejected with the state and the two tasks named.
+    """
     if not tasks:
         raise SpecificationError("a task set needs at least one task")
-    first = tasks[0]
-    for member in tasks:
-        if (member.inputs, member.outputs) != (first.inputs, first.outputs):
-            raise SpecificationError(
-                f"task {member.name} has {member.inputs} inputs and {member.outputs} outputs; "
-                f"task {first.name} has {first.inputs} and {first.outputs}: pad them to agree"
-            )
+    horizons = {member.horizon for member in tasks}
+    if len(horizons) > 1:
+        raise SpecificationError("the tasks of a set must share one horizon")
+    width = max(member.inputs for member in tasks)
+    actions = max(member.outputs for member in tasks)
+    tasks = [pad(member, width, actions) for member in tasks]
+    if by_data:
+        _check_no_conflicts(tasks)
     names = [member.name for member in tasks]
     if len(set(names)) != len(names):
         raise SpecificationError("task names in a set must differ")
@@ -258,12 +437,41 @@ def task_set(tasks: Sequence[Task], weights: Sequence[Fraction | int] | None = N
     if len(raw) != len(tasks) or any(w <= 0 for w in raw):
         raise SpecificationError("give one positive weight per task")
     total = sum(raw, Fraction(0))
-    combined = TaskSet(tuple(tasks), tuple(w / total for w in raw))
+    combined = TaskSet(tuple(tasks), tuple(w / total for w in raw), by_data)
     if combined.inputs > MAX_TASK_INPUTS:
         raise SpecificationError(
             f"T* would have {combined.inputs} input bits, more than {MAX_TASK_INPUTS}"
         )
     return combined
+
+
+def _check_no_conflicts(tasks: Sequence[Task]) -> None:
+    owner: dict[int, Task] = {}
+    for member in tasks:
+        rows = dict(member.rewards)
+        for state in member.training_states:
+            other = owner.get(state)
+            if other is None:
+                owner[state] = member
+                continue
+            same_moves = member.successor is None or all(
+                member.next_state(state, a) == other.next_state(state, a) for a in member.actions
+            )
+            if dict(other.rewards)[state] != rows[state] or not same_moves:
+                bits = "".join(str((state >> k) & 1) for k in range(member.inputs))
+                raise ConflictError(
+                    f"tasks {other.name} and {member.name} both train on state {bits} but "
+                    "reward it differently; told apart by data, a state belongs to one task",
+                    (other.name, member.name, bits),
+                )
+
+
+class ConflictError(SpecificationError):
+    """Two tasks of a set told apart by data disagree on a state both train on."""
+
+    def __init__(self, message: str, where: tuple[str, str, str]) -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def combine(tasks: TaskSet, name: str = "T*") -> Task:
@@ -274,17 +482,47 @@ def combine(tasks: TaskSet, name: str = "T*") -> Task:
     of unused index values (k not a power of two) are deployment states with intended
     action 0; no task owns them.
     """
-    n = tasks.tasks[0].inputs
+    size = 1 << tasks.inputs
+    actions = 1 << tasks.outputs
     training: dict[int, Fraction] = {}
     rewards: dict[int, tuple[Fraction, ...]] = {}
-    intended = [0] * (1 << tasks.inputs)
+    intended = [0] * size
+    owned: set[int] = set()
+    successor: list[int] | None = None
+    if tasks.horizon > 1:
+        successor = [s for s in range(size) for _ in range(actions)]
+    # Later tasks first, so that where states are shared (by data) the first task's
+    # intended action and transitions stand, and every trained state's are its trainer's.
+    for index in reversed(range(len(tasks.tasks))):
+        member = tasks.tasks[index]
+        for state in member.relevant_states:
+            combined = tasks.combined_state(index, state)
+            intended[combined] = member.intended[state]
+            owned.add(combined)
+            if successor is not None:
+                for a in range(actions):
+                    successor[combined * actions + a] = tasks.combined_state(
+                        index, member.next_state(state, a)
+                    )
+        if successor is not None:
+            for state, row in member.rewards:
+                rewards[tasks.combined_state(index, state)] = row
     for index, (member, p) in enumerate(zip(tasks.tasks, tasks.weights, strict=True)):
-        for state in member.states:
-            intended[state | (index << n)] = member.intended[state]
         for state, probability in member.training:
-            training[state | (index << n)] = p * probability
-        for state, row in member.rewards:
-            rewards[state | (index << n)] = row
+            combined = tasks.combined_state(index, state)
+            training[combined] = training.get(combined, Fraction(0)) + p * probability
+            rewards[combined] = dict(member.rewards)[state]
+            intended[combined] = member.intended[state]
+            if successor is not None:
+                for a in range(actions):
+                    successor[combined * actions + a] = tasks.combined_state(
+                        index, member.next_state(state, a)
+                    )
+    if successor is not None:
+        for state in range(size):
+            rewards.setdefault(state, (Fraction(0),) * actions)
+    # States no task owns (unused index values, states every task ignores) are ignored.
+    ignored = frozenset(s for s in range(size) if s not in owned and s not in training)
     return Task(
         name,
         tasks.inputs,
@@ -292,6 +530,10 @@ def combine(tasks: TaskSet, name: str = "T*") -> Task:
         tuple(sorted(training.items())),
         tuple(sorted(rewards.items())),
         tuple(intended),
+        ignored,
+        tasks.horizon,
+        None if successor is None else tuple(successor),
+        None,
     )
 
 

@@ -541,8 +541,7 @@ def _structured_reduction(
         ("measure", outcome.measure),
         ("expected reward to reach", str(outcome.threshold)),
         ("minimum", "—" if outcome.minimal_cost is None else str(outcome.minimal_cost)),
-        ("lookup table, training states", str(outcome.lookup_table.size)),
-        ("lookup table, all states", str(outcome.lookup_table_all_states.size)),
+        ("index-keyed lookup (exact minimum)", str(outcome.lookup_table.size)),
     )
     listings = view.listings
     if outcome.minimal_circuit is not None:
