@@ -555,6 +555,12 @@ class _Build(Transformer[Token, Any]):
     def reduction_where(self, meta: Any, expr: n.BitExpr) -> tuple[str, Any, n.Span]:
         return ("property", (n.Name("where", _span(meta)), None, expr), _span(meta))
 
+    def expect_extent(self, meta: Any, name: n.Name) -> n.Name:
+        return name
+
+    def extent_some(self, meta: Any) -> n.Name:
+        return n.Name("some", _span(meta))
+
     def reduction_expect(self, meta: Any, side: n.Name, extent: n.Name) -> tuple[str, Any, n.Span]:
         if side.text not in EXPECT_SIDES:
             raise _Malformed(
