@@ -54,6 +54,14 @@ def build_parser() -> argparse.ArgumentParser:
     repl.add_argument("path", nargs="?", metavar="FILE")
     repl.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
     commands.add_parser("synth", help="exact minimal circuit for a truth table", add_help=False)
+    fmt = commands.add_parser("fmt", help="rewrite files in the canonical layout")
+    fmt.add_argument(
+        "paths", nargs="+", metavar="FILE|DIR|-", help="`-` reads stdin, writes stdout"
+    )
+    fmt.add_argument(
+        "--check", action="store_true", help="write nothing; exit 1 when a file would change"
+    )
+    fmt.add_argument("--diff", action="store_true", help="print the changes; write nothing")
     return parser
 
 
@@ -101,6 +109,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from calculus.report import report_command
 
             return report_command(options.path, options.output, options.timeout)
+        if options.command == "fmt":
+            from calculus.formatter import fmt_command
+
+            return fmt_command(options.paths, options.check, options.diff)
         if options.command == "repl":
             from calculus.repl import repl_command
 
