@@ -104,7 +104,7 @@ def _with_comments(
         else:
             used.add(target)
             trailing.setdefault(target, []).append(comment.text)
-    result = []
+    result: list[str] = []
     for index, line in enumerate(lines):
         indent = line[: len(line) - len(line.lstrip())]
         result.extend(indent + text for text in before.get(index, ()))
