@@ -62,7 +62,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--check", action="store_true", help="write nothing; exit 1 when a file would change"
     )
     fmt.add_argument("--diff", action="store_true", help="print the changes; write nothing")
+    lsp = commands.add_parser("lsp", help="a Language Server over stdio, for editors")
+    lsp.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
     return parser
+
+
+def lsp_command(timeout: float) -> int:
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        sys.stderr.write(
+            "cost: error: the language server needs pygls: pip install 'cost-calculus[lsp]'\n"
+        )
+        return EXIT_INPUT
+    from calculus.lsp import serve
+
+    return serve(timeout)
 
 
 def check_command(paths: list[str], output_format: str, timeout: float) -> int:
@@ -109,6 +124,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from calculus.report import report_command
 
             return report_command(options.path, options.output, options.timeout)
+        if options.command == "lsp":
+            return lsp_command(options.timeout)
         if options.command == "fmt":
             from calculus.formatter import fmt_command
 
