@@ -5,3 +5,10 @@ A `.cost` file states programs built from primitives with symbolic description c
 """
 
 __version__ = "0.1.0"
+
+
+def load_ipython_extension(ipython: object) -> None:
+    """`%load_ext calculus`: registers the `%%cost` cell magic (see `calculus.notebook`)."""
+    from calculus.notebook import load_ipython_extension as load
+
+    load(ipython)
