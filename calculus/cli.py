@@ -39,6 +39,16 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="decide every claim and compute every range")
     check.add_argument("paths", nargs="+", metavar="FILE|DIR")
     check.add_argument("--format", choices=("text", "json"), default="text")
+    detail = check.add_mutually_exclusive_group()
+    detail.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="every claim's detail (the default for a single file)",
+    )
+    detail.add_argument(
+        "-q", "--quiet", action="store_true", help="only what fails, and the count line"
+    )
     check.add_argument(
         "--timeout",
         type=_positive,
@@ -80,10 +90,29 @@ def lsp_command(timeout: float) -> int:
     return serve(timeout)
 
 
-def check_command(paths: list[str], output_format: str, timeout: float) -> int:
-    from calculus.check import check_file, gather_files
-    from calculus.output import file_json, file_lines, print_diagnostics, print_lines, summary_line
+def check_command(
+    paths: list[str],
+    output_format: str,
+    timeout: float,
+    verbose: bool = False,
+    quiet: bool = False,
+) -> int:
+    """Check files. Text output: every claim's detail for a single file (or with `-v`); for
+    a directory one line per passing claim and detail for what fails; `-q` only failures."""
+    from pathlib import Path
 
+    from calculus.check import check_file, gather_files
+    from calculus.output import (
+        brief_file_lines,
+        file_json,
+        file_lines,
+        print_diagnostics,
+        print_lines,
+        summary_line,
+        without_repeats,
+    )
+
+    brief = quiet or (not verbose and any(Path(p).is_dir() for p in paths))
     files = gather_files(paths)
     if not files:
         sys.stderr.write("cost: error: no .cost files found in " + ", ".join(paths) + "\n")
@@ -94,7 +123,9 @@ def check_command(paths: list[str], output_format: str, timeout: float) -> int:
         results.append(result)
         print_diagnostics(result)
         if output_format == "text" and not result.input_error:
-            print_lines(file_lines(result))
+            lines = brief_file_lines(result, quiet) if brief else file_lines(result)
+            if lines:
+                print_lines(without_repeats(lines))
     if output_format == "json":
         documents = [file_json(r) for r in results]
         payload = documents[0] if len(documents) == 1 else documents
@@ -119,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser()
         options = parser.parse_args(arguments)
         if options.command == "check":
-            return check_command(options.paths, options.format, options.timeout)
+            return check_command(
+                options.paths, options.format, options.timeout, options.verbose, options.quiet
+            )
         if options.command == "report":
             from calculus.report import report_command
 

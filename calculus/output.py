@@ -222,3 +222,44 @@ def print_diagnostics(result: FileResult, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     for diagnostic in result.diagnostics:
         stream.write(render(diagnostic, result.source or None) + "\n")
+
+
+def brief_file_lines(result: FileResult, quiet: bool = False) -> list[str]:
+    """`file_lines` for a run over many files: one line per passing claim or reduction, the
+    detail only for what fails (or is unknown). `quiet`: only what fails, nothing else."""
+    body: list[str] = []
+    for claim in result.claims:
+        lines = claim_lines(claim)
+        if claim.passed:
+            lines = [] if quiet else lines[:1]
+        body.extend("  " + line for line in lines)
+    for ranges in result.ranges:
+        if not quiet or ranges.status != "exact":
+            # The rows, without each row's pairwise thresholds (indented deeper).
+            rows = [line for line in ranges_lines(ranges) if len(line) - len(line.lstrip()) <= 4]
+            body.extend("  " + line for line in rows)
+    for reduction in result.reductions:
+        if hasattr(reduction, "text_lines"):
+            lines = reduction.text_lines()
+            if getattr(reduction, "passed", True):
+                lines = [] if quiet else lines[:1]
+            body.extend("  " + line for line in lines)
+    if quiet and not body:
+        return []
+    title = f" — {result.title}" if result.title else ""
+    return [f"{result.path}{title}", *body]
+
+
+def without_repeats(lines: list[str]) -> list[str]:
+    """A detail line (`✓ title: why`) said word for word further up is shortened to its
+    title: a lemma proved once per process reads the same under every reduction."""
+    seen: set[str] = set()
+    shortened = []
+    for line in lines:
+        stripped = line.lstrip()
+        if stripped[:1] in MARK.values() and ": " in stripped and line.startswith("    "):
+            if line in seen:
+                line = line.split(": ", 1)[0] + ": as above"
+            seen.add(line if not line.endswith(": as above") else "")
+        shortened.append(line)
+    return shortened
