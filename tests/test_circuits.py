@@ -449,3 +449,62 @@ def test_synthesize_reward_from_plain_data() -> None:
     assert circuit is not None
     assert all(circuit.simulate(t)[0] == (t == 7) for t in weights)
     assert circuit.size == 1  # the AND of any two inputs fits
+
+
+# -- bounds on an unfinished search, the quick upper bound, back-ends ----------------------
+
+
+def test_timeout_keeps_the_proved_lower_bound_and_a_checked_best_circuit() -> None:
+    table = 0x169AE443  # needs 12 gates (TAOCP 7.1.2); 5 inputs give the lower bound 4
+    result = synthesize(5, [table], timeout=0.3)
+    assert result.status == "unknown" and result.circuit is None
+    assert result.best is not None and result.upper == result.best.size
+    assert result.best.truth_tables() == (table,)  # re-simulated here, independently
+    assert 4 <= result.lower <= 12 <= result.upper
+    refuted = [s.gates for s in result.steps if s.outcome in ("unsat", "bound")]
+    assert refuted == list(range(result.lower))  # the lower bound is exactly what was refuted
+    data = result.to_json()
+    assert (data["lower"], data["upper"]) == (result.lower, result.upper)
+    assert len(data["gates"]) == result.upper
+
+
+def test_optimal_results_have_equal_bounds() -> None:
+    result = synthesize(3, [majority3()])
+    assert result.lower == result.upper == result.cost == 4
+
+
+@pytest.mark.parametrize("inputs", [0, 1, 2, 3, 4, 5, 6])
+def test_shannon_circuit_computes_the_tables(inputs: int) -> None:
+    from calculus.circuits.heuristic import shannon_circuit
+
+    rng = random.Random(inputs)
+    full = (1 << (1 << inputs)) - 1
+    for _ in range(30):
+        tables = [rng.getrandbits(1 << inputs) for _ in range(2)]
+        care = [rng.getrandbits(1 << inputs) | rng.getrandbits(1 << inputs) for _ in range(2)]
+        circuit = shannon_circuit(inputs, tables, care)
+        computed = circuit.truth_tables()
+        assert all(((c ^ t) & m) == 0 for c, t, m in zip(computed, tables, care, strict=True))
+    parity = sum(1 << t for t in range(1 << inputs) if bin(t).count("1") % 2)
+    assert shannon_circuit(inputs, [parity], [full]).size == max(inputs - 1, 0)
+
+
+def test_timeouts_that_are_not_numbers_of_seconds() -> None:
+    with pytest.raises(SpecificationError):
+        synthesize(2, [6], timeout=float("nan"))
+    with pytest.raises(SpecificationError):
+        synthesize(2, [6], timeout=-1)
+    assert synthesize(2, [6], timeout=float("inf")).cost == 1  # no limit
+
+
+def test_sat_back_ends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pysat")
+    from calculus.circuits.npn import npn_representatives
+
+    tables = list(npn_representatives(3))
+    sizes = {}
+    for backend in ("z3", "minisat22", "glucose4"):
+        monkeypatch.setenv("COST_SAT_SOLVER", backend)
+        sizes[backend] = [synthesize(3, [t]).cost for t in tables]
+    assert sizes["z3"] == sizes["minisat22"] == sizes["glucose4"]
+    assert Counter(sizes["z3"]) == Counter({0: 2, 1: 2, 2: 5, 3: 3, 4: 2})

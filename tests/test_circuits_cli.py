@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import io
 import json
+import re
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
+from calculus.circuits.circuit import Circuit, Gate, Output
 from calculus.circuits.cli import synth_main
 
 
@@ -59,9 +65,72 @@ def test_aig_and_dont_care() -> None:
 
 
 def test_timeout_is_unknown_with_exit_1() -> None:
-    status, out, _ = run("--inputs", "5", "--table", "169ae443", "--timeout", "0.2")
+    status, out, err = run("--inputs", "5", "--table", "169ae443", "--timeout", "0.2")
     assert status == 1
     assert out.startswith("unknown:")
+    assert err == ""  # no progress line when stderr is not a terminal
+    bounds = re.search(r"minimum between (\d+) and (\d+) gates", out)
+    assert bounds is not None
+    lower, upper = map(int, bounds.groups())
+    assert 4 <= lower <= 12 <= upper  # 169ae443 needs 12 gates (TAOCP 7.1.2)
+    assert sum(line.startswith("g") for line in out.splitlines()) == upper
+
+
+def test_timeout_json_holds_bounds_and_the_best_circuit() -> None:
+    table = 0x169AE443
+    status, out, _ = run(
+        "--inputs", "5", "--table", f"{table:x}", "--timeout", "0.2", "--format", "json"
+    )
+    assert status == 1
+    data = json.loads(out)
+    assert data["status"] == "unknown" and data["proved_minimal"] is False
+    assert 4 <= data["lower"] <= 12 <= data["upper"] == data["size"] == len(data["gates"])
+    # Rebuild the reported circuit from its JSON and simulate it here.
+    names = {f"x{j + 1}": j for j in range(5)}
+    gates = []
+    for index, gate in enumerate(data["gates"]):
+        first, second = (names[f] for f in gate["fanins"])
+        gates.append(Gate(gate["table"], first, second))
+        names[gate["name"]] = 5 + index
+    (output,) = data["outputs"]
+    circuit = Circuit(5, tuple(gates), (Output(names[output["node"]], output["complemented"]),))
+    assert circuit.truth_tables() == (table,)
+
+
+def _cost(*argv: str) -> list[str]:
+    return [sys.executable, "-m", "calculus", "synth", *argv]
+
+
+def test_ctrl_c_prints_the_bounds_without_a_traceback() -> None:
+    process = subprocess.Popen(
+        _cost("--inputs", "5", "--table", "169ae443"),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3.0)  # past start-up, inside the search
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 1
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err
+    assert out.startswith("unknown: interrupted")
+    assert re.search(r"minimum between \d+ and \d+ gates", out)
+
+
+def test_progress_line_on_a_terminal() -> None:
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "calculus", "synth", "--inputs", "5", "--table", "169ae443", "--timeout", "3"],
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(24, 200),
+    )
+    child.expect(r"proved >= \d+, best found \d+")
+    child.expect(r"minimum between \d+ and \d+ gates")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
 
 
 @pytest.mark.parametrize(
@@ -74,6 +143,10 @@ def test_timeout_is_unknown_with_exit_1() -> None:
         (["--inputs", "99", "--table", "6"], "--inputs must be between"),
         (["--inputs", "3", "--table", "e8", "--dont-care", "1", "--dont-care", "2"], "don't-care"),
         (["--inputs", "2", "--table", "6", "--timeout", "-1"], "--timeout"),
+        (["--inputs", "2", "--table", "6", "--timeout", "0"], "positive finite"),
+        (["--inputs", "2", "--table", "6", "--timeout", "inf"], "positive finite"),
+        (["--inputs", "2", "--table", "6", "--timeout", "nan"], "positive finite"),
+        (["--inputs", "2", "--table", "6", "--timeout", "soon"], "number of seconds"),
         (["--inputs", "two", "--table", "6"], "invalid int value"),
     ],
 )

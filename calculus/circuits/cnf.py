@@ -1,24 +1,51 @@
-"""Clauses as integer lists, serialised once to DIMACS and decided by z3's finite-domain solver.
+"""Clauses as integer lists, decided by a CDCL SAT solver (python-sat) or by z3.
 
-Building clauses as z3 terms one at a time costs more than the solving (DESIGN section 6);
-emitting DIMACS text and loading it with ``SolverFor("QF_FD").from_string`` does not.
-Literals are non-zero integers, or the constants ``True``/``False`` which the builder
-simplifies away, so encoders can treat known values (inputs, fixed outputs) uniformly.
+Encoders build clauses as lists of non-zero integers (DIMACS literals); the constants
+``True``/``False`` are folded away as clauses are added, so known values (inputs, fixed
+outputs) can be used like literals.  ``IncrementalSolver`` hands the clauses to one solver
+and keeps it across calls, so clauses added later (rows found by counterexample-guided
+refinement) extend the same problem and learnt clauses carry over.
+
+Back-ends, measured on the same CNF (``benchmarks/bench_synthesis.py --backends``):
+MiniSat 2.2 through python-sat is the default; Glucose 4 and CaDiCaL 1.9.5 are there too,
+and z3's finite-domain solver (DIMACS text loaded with ``SolverFor("QF_FD")``) is the
+fallback when python-sat is missing.  ``COST_SAT_SOLVER`` (``minisat22``, ``glucose4``,
+``cadical195``, ``z3``) selects one.  Every call runs in a worker thread while the calling
+thread waits, so a time limit interrupts the solver, Ctrl-C cancels it (the
+``KeyboardInterrupt`` reaches the caller after the solver has stopped) and a ``tick``
+callback can report progress meanwhile.
 """
 
 from __future__ import annotations
 
+import math
+import os
 import re
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from typing import Literal as TypingLiteral
-
-import z3
 
 Lit = int | bool
 
+#: Solvers from python-sat we offer, and z3.
+BACKENDS: tuple[str, ...] = (
+    "minisat22",
+    "glucose4",
+    "cadical195",
+    "cadical153",
+    "maplechrono",
+    "mergesat3",
+    "lingeling",
+    "minisatgh",
+    "z3",
+)
 #: A true DIMACS variable in z3's printed model, which names variable i ``k!i``.
 _TRUE_VARIABLE = re.compile(r"define-fun k!(\d+) \(\) Bool\s+true\)")
+#: Seconds between progress callbacks while a solver runs.
+TICK_SECONDS = 0.2
 
 
 def negate(literal: Lit) -> Lit:
@@ -34,15 +61,11 @@ def xor_constant(literal: Lit, constant: bool | int) -> Lit:
 
 
 class ClauseBuilder:
-    """Allocates variables and collects clauses; constants are folded as clauses are added.
-
-    Clauses are kept as DIMACS lines (``"1 -2 0"``): formatting each once as it is added is
-    the cheapest route to the text z3 reads.
-    """
+    """Allocates variables and collects clauses; constants are folded as clauses are added."""
 
     def __init__(self) -> None:
         self.variable_count = 0
-        self.clauses: list[str] = []
+        self.clauses: list[list[int]] = []
         self.contradiction = False
 
     def new_variable(self) -> int:
@@ -60,7 +83,7 @@ class ClauseBuilder:
             clause.append(literal)
         if not clause:
             self.contradiction = True
-        self.clauses.append(" ".join(map(str, clause)) + " 0")
+        self.clauses.append(clause)
 
     def add_equal(self, left: Lit, right: Lit, *guard: Lit) -> None:
         """``AND(NOT guard) -> left == right``, i.e. ``left == right`` unless a guard literal holds."""
@@ -71,7 +94,8 @@ class ClauseBuilder:
         """DIMACS text of the clauses from index ``first`` on."""
         clauses = self.clauses[first:]
         header = f"p cnf {max(self.variable_count, 1)} {len(clauses)}\n"
-        return header + "\n".join(clauses) + "\n"
+        body = "".join(" ".join(map(str, clause)) + " 0\n" for clause in clauses)
+        return header + body
 
 
 @dataclass(frozen=True)
@@ -91,44 +115,183 @@ class SolveOutcome:
         return -literal not in self.true_variables
 
 
+def default_backend() -> str:
+    """``COST_SAT_SOLVER`` if set, else MiniSat through python-sat when installed, else z3."""
+    chosen = os.environ.get("COST_SAT_SOLVER", "").strip().lower()
+    if chosen:
+        if chosen not in BACKENDS:
+            raise ValueError(f"COST_SAT_SOLVER={chosen!r}: use one of {', '.join(BACKENDS)}")
+        return chosen
+    try:
+        import pysat.solvers  # noqa: F401
+    except ImportError:
+        return "z3"
+    return "minisat22"
+
+
 class IncrementalSolver:
-    """One z3 solver fed the builder's clauses as they grow; learnt clauses carry over.
+    """One solver fed the builder's clauses as they grow."""
 
-    z3 maps DIMACS variable i to the same Boolean on every ``from_string`` call, so new
-    clauses (e.g. rows added by counterexample-guided refinement) extend the same problem.
-    """
-
-    def __init__(self, builder: ClauseBuilder) -> None:
+    def __init__(self, builder: ClauseBuilder, backend: str | None = None) -> None:
         self.builder = builder
-        self.solver = z3.SolverFor("QF_FD")
+        self.backend = backend or default_backend()
         self.sent = 0
+        self._solver: Any = None
+        if self.backend == "z3":
+            import z3
 
-    def check(self, timeout_seconds: float | None) -> SolveOutcome:
+            self._solver = z3.SolverFor("QF_FD")
+        else:
+            from pysat.solvers import Solver
+
+            self._solver = Solver(name=self.backend)
+
+    def close(self) -> None:
+        if self.backend != "z3" and self._solver is not None:
+            self._solver.delete()
+        self._solver = None
+
+    def __enter__(self) -> IncrementalSolver:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def _send(self) -> None:
+        if self.sent >= len(self.builder.clauses):
+            return
+        if self.backend == "z3":
+            self._solver.from_string(self.builder.dimacs(self.sent))
+        else:
+            self._solver.append_formula(self.builder.clauses[self.sent :])
+        self.sent = len(self.builder.clauses)
+
+    def check(
+        self,
+        timeout_seconds: float | None,
+        tick: Callable[[], None] | None = None,
+        assumptions: tuple[int, ...] = (),
+    ) -> SolveOutcome:
+        """Decide the clauses so far (under ``assumptions``) within ``timeout_seconds``.
+
+        ``tick`` is called every ``TICK_SECONDS`` while the solver runs.  Ctrl-C stops the
+        solver and re-raises ``KeyboardInterrupt``.
+        """
         start = time.perf_counter()
+        if timeout_seconds is not None and math.isinf(timeout_seconds) and timeout_seconds > 0:
+            timeout_seconds = None
+        if timeout_seconds is not None and math.isnan(timeout_seconds):
+            raise ValueError("a time limit must be a number of seconds, not NaN")
         if self.builder.contradiction:
-            return SolveOutcome("unsat", frozenset(), time.perf_counter() - start)
+            return SolveOutcome("unsat", frozenset(), 0.0)
         if timeout_seconds is not None and timeout_seconds <= 0:
             return SolveOutcome("unknown", frozenset(), 0.0, "time limit reached")
-        if self.sent < len(self.builder.clauses):
-            self.solver.from_string(self.builder.dimacs(self.sent))
-            self.sent = len(self.builder.clauses)
-        if timeout_seconds is not None:
-            self.solver.set("timeout", max(1, int(timeout_seconds * 1000)))
-        return _outcome(self.solver, start)
+        self._send()
+        if self.backend == "z3":
+            return self._check_z3(start, timeout_seconds, tick, assumptions)
+        solver = self._solver
+        answer = _wait(
+            lambda: solver.solve_limited(assumptions=list(assumptions), expect_interrupt=True),
+            solver.interrupt,
+            start,
+            timeout_seconds,
+            tick,
+        )
+        seconds = time.perf_counter() - start
+        if answer is True:
+            model = solver.get_model()
+            return SolveOutcome("sat", frozenset(v for v in model if v > 0), seconds)
+        if answer is False:
+            return SolveOutcome("unsat", frozenset(), seconds)
+        solver.clear_interrupt()
+        return SolveOutcome("unknown", frozenset(), seconds, "time limit reached")
+
+    def _check_z3(
+        self,
+        start: float,
+        timeout_seconds: float | None,
+        tick: Callable[[], None] | None,
+        assumptions: tuple[int, ...],
+    ) -> SolveOutcome:
+        import z3
+
+        solver = self._solver
+        context = solver.ctx
+        literals = [
+            z3.Bool(f"k!{abs(a)}", context)
+            if a > 0
+            else z3.Not(z3.Bool(f"k!{abs(a)}", context), context)
+            for a in assumptions
+        ]
+        answer = _wait(
+            lambda: solver.check(*literals), context.interrupt, start, timeout_seconds, tick
+        )
+        seconds = time.perf_counter() - start
+        if answer == z3.sat:
+            # Reading the model's text is several times faster than one wrapper per variable.
+            text = solver.model().sexpr()
+            true_variables = frozenset(map(int, _TRUE_VARIABLE.findall(text)))
+            return SolveOutcome("sat", true_variables, seconds)
+        if answer == z3.unsat:
+            return SolveOutcome("unsat", frozenset(), seconds)
+        return SolveOutcome("unknown", frozenset(), seconds, "time limit reached")
 
 
-def _outcome(solver: z3.Solver, start: float) -> SolveOutcome:
-    answer = solver.check()
-    seconds = time.perf_counter() - start
-    if answer == z3.sat:
-        # Reading the model's text is several times faster than one wrapper per variable.
-        true_variables = frozenset(map(int, _TRUE_VARIABLE.findall(solver.model().sexpr())))
-        return SolveOutcome("sat", true_variables, seconds)
-    if answer == z3.unsat:
-        return SolveOutcome("unsat", frozenset(), seconds)
-    return SolveOutcome("unknown", frozenset(), seconds, solver.reason_unknown())
+def _wait(
+    call: Callable[[], Any],
+    interrupt: Callable[[], None],
+    start: float,
+    timeout_seconds: float | None,
+    tick: Callable[[], None] | None,
+) -> Any:
+    """Run ``call`` in a worker thread; interrupt it at the time limit or on Ctrl-C.
+
+    Returns what ``call`` returned (``None`` when it was interrupted by the time limit).
+    """
+    result: list[Any] = []
+    failure: list[BaseException] = []
+    done = threading.Event()
+
+    def work() -> None:
+        try:
+            result.append(call())
+        except BaseException as error:  # handed to the waiting thread
+            failure.append(error)
+        finally:
+            done.set()
+
+    deadline = None if timeout_seconds is None else start + timeout_seconds
+    worker = threading.Thread(target=work, name="sat-solver", daemon=True)
+    worker.start()
+    try:
+        while True:
+            wait = TICK_SECONDS
+            if deadline is not None:
+                wait = min(wait, max(deadline - time.perf_counter(), 0.0))
+            if done.wait(wait):
+                break
+            if deadline is not None and time.perf_counter() >= deadline:
+                interrupt()
+                done.wait()
+                if result and result[0] is not None and not _is_unknown(result[0]):
+                    break
+                return None
+            if tick is not None:
+                tick()
+    except KeyboardInterrupt:
+        interrupt()
+        done.wait()
+        raise
+    if failure:
+        raise failure[0]
+    return result[0]
+
+
+def _is_unknown(answer: Any) -> bool:
+    return str(answer) == "unknown"
 
 
 def solve(builder: ClauseBuilder, timeout_seconds: float | None) -> SolveOutcome:
-    """Decide the clauses with z3 (``QF_FD`` from DIMACS text) within the time limit."""
-    return IncrementalSolver(builder).check(timeout_seconds)
+    """Decide the clauses within the time limit (one fresh solver)."""
+    with IncrementalSolver(builder) as solver:
+        return solver.check(timeout_seconds)

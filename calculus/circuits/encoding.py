@@ -166,9 +166,9 @@ class CircuitEncoding:
 
         For selection s, fanin values a, b and value x: s and (a, b) = (0, 0) give x = 0;
         otherwise x equals the operator bit g_ab.  Known input values are folded in.  This
-        is the bulk of the clauses, so the DIMACS lines are written directly.
+        is the bulk of the clauses, so they are appended directly.
         """
-        lines = self.builder.clauses
+        append = self.builder.clauses.append
         n = self.n
         op_var = (0, *self.operator[i])
         x = self.values[i][t]
@@ -176,34 +176,36 @@ class CircuitEncoding:
             if k < n:  # both fanins are inputs: their values are known
                 index = ((t >> j) & 1) + 2 * ((t >> k) & 1)
                 if index == 0:
-                    lines.append(f"{-s} {-x} 0")
+                    append([-s, -x])
                 else:
                     g = op_var[index]
-                    lines.append(f"{-s} {-x} {g} 0")
-                    lines.append(f"{-s} {x} {-g} 0")
+                    append([-s, -x, g])
+                    append([-s, x, -g])
                 continue
             vk = self.values[k - n][t]
             if j < n:  # first fanin an input, second a gate
                 a = (t >> j) & 1
-                for b, not_b in ((0, vk), (1, -vk)):
-                    index = a + 2 * b
-                    if index == 0:
-                        lines.append(f"{-s} {not_b} {-x} 0")
-                    else:
-                        g = op_var[index]
-                        lines.append(f"{-s} {not_b} {-x} {g} 0")
-                        lines.append(f"{-s} {not_b} {x} {-g} 0")
+                if a:
+                    g1, g3 = op_var[1], op_var[3]
+                    append([-s, vk, -x, g1])
+                    append([-s, vk, x, -g1])
+                    append([-s, -vk, -x, g3])
+                    append([-s, -vk, x, -g3])
+                else:
+                    g2 = op_var[2]
+                    append([-s, vk, -x])
+                    append([-s, -vk, -x, g2])
+                    append([-s, -vk, x, -g2])
                 continue
             vj = self.values[j - n][t]
-            for a, not_a in ((0, vj), (1, -vj)):
-                for b, not_b in ((0, vk), (1, -vk)):
-                    index = a + 2 * b
-                    if index == 0:
-                        lines.append(f"{-s} {not_a} {not_b} {-x} 0")
-                    else:
-                        g = op_var[index]
-                        lines.append(f"{-s} {not_a} {not_b} {-x} {g} 0")
-                        lines.append(f"{-s} {not_a} {not_b} {x} {-g} 0")
+            g1, g2, g3 = op_var[1], op_var[2], op_var[3]
+            append([-s, vj, vk, -x])
+            append([-s, -vj, vk, -x, g1])
+            append([-s, -vj, vk, x, -g1])
+            append([-s, vj, -vk, -x, g2])
+            append([-s, vj, -vk, x, -g2])
+            append([-s, -vj, -vk, -x, g3])
+            append([-s, -vj, -vk, x, -g3])
 
     def _output_row_clauses(self, t: int) -> None:
         """Table mode: each output's selected node equals the table (after inversion) on t."""

@@ -10,6 +10,7 @@ the specification before it is returned.  A time limit turns into status ``unkno
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,8 +21,9 @@ from typing import Literal as TypingLiteral
 from calculus.syntax import BASES, MEASURES, Measure
 
 from .circuit import Circuit
-from .cnf import solve
+from .cnf import IncrementalSolver
 from .encoding import Basis, CircuitEncoding, ExtraConstraint
+from .heuristic import shannon_circuit
 from .specification import (
     RewardSpecification,
     Specification,
@@ -76,6 +78,17 @@ class SynthesisResult:
     steps: tuple[ProofStep, ...]
     seconds: float
     reason: str
+    #: Proved lower bound on the cost: nothing cheaper meets the specification.
+    lower: int = 0
+    #: The cheapest circuit found, checked by simulation (the minimum when ``optimal``).
+    best: Circuit | None = None
+    #: Whether the search was stopped by Ctrl-C rather than finished or timed out.
+    interrupted: bool = False
+
+    @property
+    def upper(self) -> int | None:
+        """Cost of the best circuit found (None when there is none)."""
+        return None if self.best is None else measure_cost(self.best, self.measure)
 
     @property
     def proved_minimal(self) -> bool:
@@ -99,9 +112,14 @@ class SynthesisResult:
             "reason": self.reason,
             "seconds": round(self.seconds, 4),
             "proof": [step.to_json() for step in self.steps if step.outcome != "sat"],
+            "lower": self.lower,
+            "upper": self.upper,
         }
-        if self.circuit is not None:
-            data.update(self.circuit.to_json())
+        if self.interrupted:
+            data["interrupted"] = True
+        shown = self.circuit if self.circuit is not None else self.best
+        if shown is not None:
+            data.update(shown.to_json())
         else:
             data.update({"size": None, "depth": None, "gates": [], "outputs": []})
         return data
@@ -147,34 +165,138 @@ def depth_capacity(outputs: int, depth: int) -> int:
 
 
 @dataclass(frozen=True)
-class _Search:
-    """Settings shared by every solver call of one synthesis."""
+class SearchProgress:
+    """Where a running search stands: the proved lower bound, the best cost found, the question."""
 
-    spec: Specification
-    basis: Basis
-    symmetric: tuple[tuple[int, int], ...]
-    extra: ExtraConstraint | None
-    extra_check: Callable[[Circuit], bool] | None
-    deadline: float | None
+    lower: int
+    upper: int | None
+    gates: int
+    depth_bound: int | None
+    elapsed: float
+    tightening: bool = False
+
+
+Progress = Callable[[SearchProgress], None]
+
+#: Seconds an upward question may run before a time-limited or watched search first looks
+#: for cheaper circuits below its best one (then the question resumes where it stopped).
+TIGHTEN_AFTER = 1.0
+
+
+@dataclass
+class _Query:
+    """One open question "a circuit of exactly ``gates`` gates (depth <= bound)?" and its solver."""
+
+    gates: int
+    depth_bound: int | None
+    encoding: CircuitEncoding
+    solver: IncrementalSolver
+    seconds: float = 0.0
+
+
+class _Search:
+    """Settings and state shared by every solver call of one synthesis."""
+
+    def __init__(
+        self,
+        spec: Specification,
+        basis: Basis,
+        measure: Measure,
+        symmetric: tuple[tuple[int, int], ...],
+        extra: ExtraConstraint | None,
+        extra_check: Callable[[Circuit], bool] | None,
+        start: float,
+        timeout: float | None,
+        progress: Progress | None = None,
+    ) -> None:
+        self.spec = spec
+        self.basis = basis
+        self.measure = measure
+        self.symmetric = symmetric
+        self.extra = extra
+        self.extra_check = extra_check
+        self.start = start
+        self.deadline = None if timeout is None else start + timeout
+        self.progress = progress
+        self.steps: list[ProofStep] = []
+        self.lower = 0
+        self.best: Circuit | None = None
+        self._asking: tuple[int, int | None] = (0, None)
+        self._tightening = False
 
     def remaining(self) -> float | None:
         if self.deadline is None:
             return None
         return self.deadline - time.perf_counter()
 
-    def ask(self, gates: int, depth_bound: int | None) -> tuple[ProofStep, Circuit | None]:
-        """Is there a circuit of exactly ``gates`` gates (depth <= ``depth_bound``)?"""
+    def cost(self, circuit: Circuit) -> int:
+        return measure_cost(circuit, self.measure)
+
+    def offer(self, circuit: Circuit) -> None:
+        """Keep ``circuit`` as the best found if it is cheaper (it has been verified)."""
+        if self.best is None or self.cost(circuit) < self.cost(self.best):
+            self.best = circuit
+            self.report()
+
+    def report(self) -> None:
+        if self.progress is not None:
+            gates, depth_bound = self._asking
+            self.progress(
+                SearchProgress(
+                    self.lower,
+                    None if self.best is None else self.cost(self.best),
+                    gates,
+                    depth_bound,
+                    time.perf_counter() - self.start,
+                    self._tightening,
+                )
+            )
+
+    def open(self, gates: int, depth_bound: int | None) -> _Query:
         start = time.perf_counter()
         encoding = CircuitEncoding(self.spec, gates, self.basis, depth_bound, self.symmetric)
         if self.extra is not None:
             self.extra(encoding)
-        outcome = solve(encoding.builder, self.remaining())
-        seconds = time.perf_counter() - start
-        if outcome.status != "sat":
-            return ProofStep(gates, depth_bound, outcome.status, seconds, outcome.reason), None
-        circuit = encoding.decode(outcome)
+        solver = IncrementalSolver(encoding.builder)
+        return _Query(gates, depth_bound, encoding, solver, time.perf_counter() - start)
+
+    def run(
+        self, query: _Query, limit: float | None = None
+    ) -> tuple[ProofStep | None, Circuit | None]:
+        """Work on ``query`` for at most ``limit`` seconds (and never past the deadline).
+
+        Returns ``(None, None)`` when ``limit`` ran out first (the query can be resumed),
+        else the step (``sat`` with its verified circuit, ``unsat`` or ``unknown``).
+        """
+        self._asking = (query.gates, query.depth_bound)
+        self.report()
+        remaining = self.remaining()
+        budget = (
+            limit if remaining is None else (remaining if limit is None else min(limit, remaining))
+        )
+        tick = self.report if self.progress is not None else None
+        outcome = query.solver.check(budget, tick)
+        query.seconds += outcome.seconds
+        gates, depth_bound = query.gates, query.depth_bound
+        if outcome.status == "unknown":
+            if limit is not None and (remaining is None or limit < remaining):
+                return None, None
+            return ProofStep(gates, depth_bound, "unknown", query.seconds, outcome.reason), None
+        if outcome.status == "unsat":
+            return ProofStep(gates, depth_bound, "unsat", query.seconds), None
+        circuit = query.encoding.decode(outcome)
         self.verify(circuit, gates, depth_bound)
-        return ProofStep(gates, depth_bound, "sat", seconds), circuit
+        return ProofStep(gates, depth_bound, "sat", query.seconds), circuit
+
+    def ask(self, gates: int, depth_bound: int | None) -> tuple[ProofStep, Circuit | None]:
+        """Is there a circuit of exactly ``gates`` gates (depth <= ``depth_bound``)?"""
+        query = self.open(gates, depth_bound)
+        try:
+            step, circuit = self.run(query)
+        finally:
+            query.solver.close()
+        assert step is not None
+        return step, circuit
 
     def verify(self, circuit: Circuit, gates: int, depth_bound: int | None) -> None:
         if circuit.size != gates:
@@ -189,6 +311,55 @@ class _Search:
             raise SynthesisError("an AIG circuit uses an XOR gate")
         if self.extra_check is not None and not self.extra_check(circuit):
             raise SynthesisError("the decoded circuit fails the extra constraint")
+
+    def quick_circuit(self) -> Circuit | None:
+        """A circuit from Shannon decomposition (no claim of minimality), when one fits."""
+        if self.extra is not None or self.extra_check is not None:
+            return None
+        spec = self.spec
+        if isinstance(spec, TableSpecification):
+            tables, care = spec.tables, spec.care
+        else:  # the best action on every counted state, free elsewhere
+            best_action = {t: max(range(len(row)), key=row.__getitem__) for t, row in spec.rewards}
+            tables = tuple(
+                sum(((a >> h) & 1) << t for t, a in best_action.items())
+                for h in range(spec.outputs)
+            )
+            care = (sum(1 << t for t in best_action),) * spec.outputs
+        circuit = shannon_circuit(spec.inputs, tables, care)
+        if self.basis == "aig" and any(g.op in (6, 9) for g in circuit.gates):
+            return None
+        if not spec.satisfied_by(circuit):
+            raise SynthesisError("the decomposition circuit does not meet the specification")
+        return circuit
+
+    def tighten(self) -> None:
+        """Look for circuits smaller than the best one, each question time-boxed.
+
+        Bisects between the pending question and the best size: a circuit found lowers
+        the top, anything else raises the bottom (sizes are not monotone under the
+        symmetry breaks, so nothing is concluded from it).
+        """
+        self._tightening = True
+        try:
+            low = self.lower + 1
+            while self.best is not None and low <= self.best.size - 1:
+                remaining = self.remaining()
+                if remaining is not None and remaining <= 0:
+                    break
+                limit = TIGHTEN_AFTER if remaining is None else max(TIGHTEN_AFTER, remaining / 10)
+                gates = (low + self.best.size - 1) // 2
+                query = self.open(gates, None)
+                try:
+                    _step, circuit = self.run(query, limit)
+                finally:
+                    query.solver.close()
+                if circuit is None:
+                    low = gates + 1
+                else:
+                    self.offer(circuit)
+        finally:
+            self._tightening = False
 
 
 def _shapes(
@@ -215,39 +386,68 @@ def _shapes(
         yield gates, depth
 
 
-def _unknown(
-    search: _Search, measure: Measure, steps: list[ProofStep], start: float, reason: str
-) -> SynthesisResult:
+def _unknown(search: _Search, reason: str, interrupted: bool = False) -> SynthesisResult:
+    best = search.best
+    if best is not None:
+        unit = "gates" if search.measure == "size" else f"({search.measure})"
+        reason += f"; best circuit found: {search.cost(best)} {unit}"
     return SynthesisResult(
         "unknown",
-        measure,
+        search.measure,
         search.basis,
         None,
         None,
-        tuple(steps),
-        time.perf_counter() - start,
+        tuple(search.steps),
+        time.perf_counter() - search.start,
         reason,
+        search.lower,
+        best,
+        interrupted,
     )
 
 
 def _new_search(
     spec: Specification,
     basis: Basis,
+    measure: Measure,
     symmetric_inputs: bool,
     extra: ExtraConstraint | None,
     extra_check: Callable[[Circuit], bool] | None,
     start: float,
     timeout: float | None,
+    progress: Progress | None = None,
 ) -> _Search:
     """A search over ``basis`` for ``spec``, with ``timeout`` seconds counted from ``start``."""
     return _Search(
         spec,
         basis,
+        measure,
         symmetric_pairs(spec) if symmetric_inputs else (),
         extra,
         extra_check,
-        None if timeout is None else start + timeout,
+        start,
+        _checked_timeout(timeout),
+        progress,
     )
+
+
+def _checked_timeout(timeout: float | None) -> float | None:
+    """``timeout`` as seconds; infinity means no limit, NaN and negative numbers are errors."""
+    if timeout is None:
+        return None
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float):
+        raise SpecificationError(f"the time limit must be a number of seconds, not {timeout!r}")
+    if math.isnan(timeout) or timeout < 0:
+        raise SpecificationError(f"the time limit must be a non-negative number, not {timeout}")
+    return None if math.isinf(timeout) else float(timeout)
+
+
+def depth_lower_bound(spec: Specification) -> int:
+    """Depth any circuit for ``spec`` needs: a gate tree over s inputs has depth >= log2(s)."""
+    if not isinstance(spec, TableSpecification):
+        return 0
+    widest = max(len(essential_inputs(spec, h)) for h in range(spec.outputs))
+    return max(widest - 1, 0).bit_length()
 
 
 def synthesize_specification(
@@ -259,21 +459,29 @@ def synthesize_specification(
     extra: ExtraConstraint | None = None,
     extra_check: Callable[[Circuit], bool] | None = None,
     symmetric_inputs: bool = True,
+    progress: Progress | None = None,
+    interruptible: bool = False,
 ) -> SynthesisResult:
     """A minimum circuit for ``spec`` under ``measure`` over ``basis``.
 
     ``extra`` adds clauses to every query (for example "the behaviour differs from X on some
     state") and ``extra_check`` re-checks a decoded circuit against the same condition; with
     ``extra`` the caller must say whether input symmetries of ``spec`` still hold
-    (``symmetric_inputs``).  ``timeout`` in seconds bounds the whole search.
+    (``symmetric_inputs``).  ``timeout`` in seconds bounds the whole search (infinity: no
+    bound).  ``progress`` is called as the search moves and while the solver works; with it
+    or a time limit, a long question is paused after ``TIGHTEN_AFTER`` seconds to look for
+    circuits below the best found.  With ``interruptible``, Ctrl-C ends the search with
+    status ``unknown`` and the bounds reached instead of raising ``KeyboardInterrupt``.
+    An ``unknown`` result still carries the proved lower bound and the best circuit found.
     """
     if basis not in BASES:
         raise SpecificationError(f"unknown basis {basis!r}; use b2 or aig")
     if measure not in MEASURES:
         raise SpecificationError(f"unknown measure {measure!r}; use size, depth or size+depth")
     start = time.perf_counter()
-    search = _new_search(spec, basis, symmetric_inputs, extra, extra_check, start, timeout)
-    steps: list[ProofStep] = []
+    search = _new_search(
+        spec, basis, measure, symmetric_inputs, extra, extra_check, start, timeout, progress
+    )
     if isinstance(spec, RewardSpecification) and spec.best_reward() < spec.threshold:
         return SynthesisResult(
             "infeasible",
@@ -285,29 +493,62 @@ def synthesize_specification(
             time.perf_counter() - start,
             f"no policy reaches {spec.threshold}: the best expected reward is {spec.best_reward()}",
         )
+    try:
+        return _search_minimum(search, tighten=progress is not None or search.deadline is not None)
+    except KeyboardInterrupt:
+        if not interruptible:
+            raise
+        return _unknown(search, "interrupted", interrupted=True)
+
+
+def _search_minimum(search: _Search, tighten: bool) -> SynthesisResult:
+    spec, measure, steps = search.spec, search.measure, search.steps
+    size_lower = size_lower_bound(spec)
+    depth_lower = depth_lower_bound(spec)
+    if measure == "size":
+        search.lower = size_lower
+    elif measure == "depth":
+        search.lower = depth_lower
+    else:
+        search.lower = size_lower + depth_lower
+    quick = search.quick_circuit()
+    if quick is not None:
+        search.offer(quick)
 
     # Fewest gates first; every smaller size is answered unsat (or excluded by counting).
     best: Circuit | None = None
-    lower = size_lower_bound(spec)
-    for gates in range(lower):
+    for gates in range(size_lower):
         steps.append(
             ProofStep(
                 gates,
                 None,
                 "bound",
                 0.0,
-                f"an output depends on {lower + 1} inputs, so its cone has at least {lower} gates",
+                f"an output depends on {size_lower + 1} inputs, so its cone has at least "
+                f"{size_lower} gates",
             )
         )
-    for gates in range(lower, MAX_GATES + 1):
-        step, circuit = search.ask(gates, None)
+    for gates in range(size_lower, MAX_GATES + 1):
+        if measure == "size":
+            search.lower = gates
+        if quick is not None and quick.size == gates:
+            # A circuit of this size is at hand and every smaller size is refuted.
+            steps.append(ProofStep(gates, None, "sat", 0.0, "found by Shannon decomposition"))
+            best = quick
+            break
+        query = search.open(gates, None)
+        try:
+            step, circuit = search.run(query, TIGHTEN_AFTER if tighten else None)
+            if step is None:  # a long question: look for cheaper circuits, then resume
+                search.tighten()  # only sizes above this one: it stays the next question
+                step, circuit = search.run(query)
+        finally:
+            query.solver.close()
+        assert step is not None
         steps.append(step)
         if step.outcome == "unknown":
             return _unknown(
                 search,
-                measure,
-                steps,
-                start,
                 (f"no circuit with fewer than {gates} gates; " if gates else "")
                 + f"no answer for {gates} gates ({step.note or 'time limit'})",
             )
@@ -315,15 +556,19 @@ def synthesize_specification(
             best = circuit
             break
     if best is None:
-        return _unknown(search, measure, steps, start, f"no circuit with at most {MAX_GATES} gates")
+        return _unknown(search, f"no circuit with at most {MAX_GATES} gates")
+    search.offer(best)
     min_size = best.size
     if measure == "size" or min_size == 0:
-        return _finish(search, measure, best, steps, start)
+        search.lower = measure_cost(best, measure)
+        return _finish(search, best)
 
     # Depth or size+depth: every cheaper (gates, depth bound) shape must be unsat.
     best_cost = measure_cost(best, measure)
     first = 1 if measure == "depth" else min_size + 1
+    search.lower = max(search.lower, first if measure == "depth" else min_size)
     for cost in range(first, best_cost):
+        search.lower = max(search.lower, cost)
         if measure == "depth" and depth_capacity(spec.outputs, cost) < min_size:
             steps.append(
                 ProofStep(
@@ -340,25 +585,21 @@ def synthesize_specification(
             step, circuit = search.ask(gates, depth_bound)
             steps.append(step)
             if step.outcome == "unknown":
-                return _unknown(
-                    search,
-                    measure,
-                    steps,
-                    start,
-                    f"no answer for {gates} gates at depth <= {depth_bound}",
-                )
+                return _unknown(search, f"no answer for {gates} gates at depth <= {depth_bound}")
             if circuit is not None:
-                return _finish(search, measure, circuit, steps, start)
-    return _finish(search, measure, best, steps, start)
+                search.offer(circuit)
+                search.lower = cost
+                return _finish(search, circuit)
+    search.lower = best_cost
+    return _finish(search, best)
 
 
 def _span(sizes: list[int]) -> str:
     return str(sizes[0]) if len(sizes) == 1 else f"{sizes[0]}-{sizes[-1]}"
 
 
-def _finish(
-    search: _Search, measure: Measure, circuit: Circuit, steps: list[ProofStep], start: float
-) -> SynthesisResult:
+def _finish(search: _Search, circuit: Circuit) -> SynthesisResult:
+    measure, steps = search.measure, search.steps
     cost = measure_cost(circuit, measure)
     refuted = [s for s in steps if s.outcome in ("unsat", "bound")]
     if cost == 0:
@@ -381,8 +622,10 @@ def _finish(
         circuit,
         cost,
         tuple(steps),
-        time.perf_counter() - start,
+        time.perf_counter() - search.start,
         reason,
+        cost,
+        circuit,
     )
 
 
@@ -394,15 +637,24 @@ def synthesize(
     basis: Basis = "b2",
     measure: Measure = "size",
     timeout: float | None = None,
+    progress: Progress | None = None,
+    interruptible: bool = False,
 ) -> SynthesisResult:
     """A minimum circuit computing ``tables`` (one per output; bit i = value on assignment i).
 
     ``dont_care`` gives one mask per output (or one for all): assignments whose bit is set
     are free.  Raises ``SpecificationError`` on malformed input; a time limit gives status
-    ``unknown``.
+    ``unknown`` with the proved lower bound and the best circuit found.
     """
     spec = table_specification(inputs, tables, dont_care)
-    return synthesize_specification(spec, basis=basis, measure=measure, timeout=timeout)
+    return synthesize_specification(
+        spec,
+        basis=basis,
+        measure=measure,
+        timeout=timeout,
+        progress=progress,
+        interruptible=interruptible,
+    )
 
 
 def synthesize_reward(
@@ -442,7 +694,7 @@ def circuit_at_cost(
     circuit satisfies ``extra``.
     """
     start = time.perf_counter()
-    search = _new_search(spec, basis, symmetric_inputs, extra, extra_check, start, timeout)
+    search = _new_search(spec, basis, measure, symmetric_inputs, extra, extra_check, start, timeout)
     steps: list[ProofStep] = []
     for gates, depth_bound in _shapes(measure, cost, min_size, spec.outputs):
         step, circuit = search.ask(gates, depth_bound)
