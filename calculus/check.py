@@ -53,6 +53,7 @@ class FileResult:
     diagnostics: tuple[Diagnostic, ...] = ()
     model: Model | None = field(default=None, repr=False, compare=False)
     costs: CostModel | None = field(default=None, repr=False, compare=False)
+    sweeps: tuple[Any, ...] = ()  # calculus.circuits.sweep.SweepOutcome
 
     @property
     def input_error(self) -> bool:
@@ -294,6 +295,13 @@ def check_reduction_statement(model: Model, statement: n.Reduction, timeout: flo
         )
 
 
+def check_sweep_statement(model: Model, statement: n.Sweep, timeout: float) -> Any:
+    """Run one `sweep` statement; each row gets a reduction's time."""
+    from calculus.circuits.sweep import run_sweep
+
+    return run_sweep(model, statement, timeout * REDUCTION_TIMEOUT_FACTOR)
+
+
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     from calculus.limits import cap_z3_memory
 
@@ -307,8 +315,9 @@ def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     claims = tuple(_guarded_claim(costs, c.node, c.name, timeout) for c in model.claims)
     ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
     reductions = tuple(check_reduction_statement(model, r, timeout) for r in model.reductions)
+    sweeps = tuple(check_sweep_statement(model, s, timeout) for s in model.sweeps)
     return FileResult(
-        model.path, model.text, model.title, claims, ranges, reductions, (), model, costs
+        model.path, model.text, model.title, claims, ranges, reductions, (), model, costs, sweeps
     )
 
 

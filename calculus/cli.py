@@ -56,10 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="S",
         help="seconds per solver obligation (default 10)",
     )
+    _parallel_options(check)
     report = commands.add_parser("report", help="write a proof report (HTML or Markdown)")
     report.add_argument("path", metavar="FILE")
     report.add_argument("-o", "--output", required=True, metavar="OUT.html|OUT.md")
     report.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
+    _parallel_options(report)
     repl = commands.add_parser("repl", help="explore a model interactively")
     repl.add_argument("path", nargs="?", metavar="FILE")
     repl.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
@@ -75,6 +77,29 @@ def build_parser() -> argparse.ArgumentParser:
     lsp = commands.add_parser("lsp", help="a Language Server over stdio, for editors")
     lsp.add_argument("--timeout", type=_positive, default=10.0, metavar="S")
     return parser
+
+
+def _parallel_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--workers",
+        type=int,
+        nargs="?",
+        const=0,
+        default=None,
+        metavar="N",
+        help="run sweeps on a local Dask cluster of N workers (default: the machine's cores)",
+    )
+    command.add_argument(
+        "--scheduler", metavar="ADDRESS", help="run sweeps on the Dask cluster at ADDRESS"
+    )
+
+
+def _configure_parallel(options: argparse.Namespace) -> None:
+    workers, scheduler = getattr(options, "workers", None), getattr(options, "scheduler", None)
+    if workers is not None or scheduler is not None:
+        from calculus.circuits.sweep import configure
+
+        configure(workers=workers, scheduler=scheduler)
 
 
 def lsp_command(timeout: float) -> int:
@@ -149,6 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return synth_main(arguments[1:])
         parser = build_parser()
         options = parser.parse_args(arguments)
+        _configure_parallel(options)
         if options.command == "check":
             return check_command(
                 options.paths, options.format, options.timeout, options.verbose, options.quiet

@@ -86,6 +86,7 @@ def file_json(result: FileResult) -> dict[str, Any]:
         "claims": [claim_json(c) for c in result.claims],
         "ranges": [ranges_json(r) for r in result.ranges],
         "reductions": [r.as_json() if hasattr(r, "as_json") else r for r in result.reductions],
+        "sweeps": [s.as_json() for s in result.sweeps],
     }
     if result.diagnostics:
         data["errors"] = [d.as_json() for d in result.diagnostics]
@@ -183,6 +184,8 @@ def file_lines(result: FileResult) -> list[str]:
     for reduction in result.reductions:
         if hasattr(reduction, "text_lines"):
             lines.extend("  " + line for line in reduction.text_lines())
+    for sweep in result.sweeps:
+        lines.extend("  " + line for line in sweep.text_lines())
     return lines
 
 

@@ -165,7 +165,10 @@ def shift_spans(node: Any, lines: int, first_line_columns: int = 0) -> Any:
 
 def statement_name(statement: n.Statement) -> str | None:
     """The name a statement is known by in the model (labels, or `assume@LINE`)."""
-    if isinstance(statement, (n.Primitive, n.Program, n.Scenario, n.Task, n.TaskSet, n.Reduction)):
+    if isinstance(
+        statement,
+        (n.Primitive, n.Program, n.Scenario, n.Task, n.TaskSet, n.Reduction, n.Family, n.Sweep),
+    ):
         return statement.name.text
     if isinstance(statement, (n.Assume, n.Claim)):
         if statement.label is not None:
@@ -181,7 +184,7 @@ def _replacement_key(statement: n.Statement) -> tuple[Any, ...]:
         return ("name", statement.name.text)
     if isinstance(statement, n.Scenario):
         return ("scenario", statement.name.text)
-    if isinstance(statement, (n.Task, n.TaskSet, n.Reduction)):
+    if isinstance(statement, (n.Task, n.TaskSet, n.Reduction, n.Family, n.Sweep)):
         return ("task", statement.name.text)
     if isinstance(statement, (n.Assume, n.Claim)) and statement.label is not None:
         return ("label", statement.label.text)
@@ -213,6 +216,10 @@ def _kind_of(statement: n.Statement) -> str:
         return "task set"
     if isinstance(statement, n.Reduction):
         return "reduction"
+    if isinstance(statement, n.Family):
+        return "family"
+    if isinstance(statement, n.Sweep):
+        return "sweep"
     return "model"
 
 
@@ -472,6 +479,11 @@ class Session:
             elif isinstance(statement, n.Reduction):
                 outcome = self._reduce(state.model, statement)
                 outputs.append(Output("verdict", tuple(outcome.text_lines())))
+            elif isinstance(statement, n.Sweep):
+                from calculus.check import check_sweep_statement
+
+                swept = check_sweep_statement(state.model, statement, self.timeout)
+                outputs.append(Output("info", tuple(swept.text_lines())))
             else:
                 outputs.append(Output("info", tuple(self._describe(verb, statement, state))))
         outputs.extend(self._changed(state, exclude=typed_claims))
@@ -1034,7 +1046,12 @@ class Session:
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics, text)]) from None
         reductions = tuple(self._reduce(model, r) for r in model.reductions)
-        return FileResult(path, text, model.title, claims, ranges, reductions, (), model, costs)
+        from calculus.check import check_sweep_statement
+
+        sweeps = tuple(check_sweep_statement(model, s, self.timeout) for s in model.sweeps)
+        return FileResult(
+            path, text, model.title, claims, ranges, reductions, (), model, costs, sweeps
+        )
 
     def _reduce(self, model: Model, statement: n.Reduction) -> Any:
         """Check a reduction statement; a problem in its tasks is shown, not raised."""

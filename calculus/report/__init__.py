@@ -8,6 +8,7 @@ no claim is decided again and no scenario is evaluated again.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import sys
@@ -482,6 +483,34 @@ def _without_listings(value: Any, found: list[tuple[str, str]], where: str) -> A
     return value
 
 
+def _sweep_views(result: FileResult) -> tuple[ReductionView, ...]:
+    """Each sweep: its table of rows and the plot of the three sizes against k."""
+    from calculus.circuits.sweep import sweep_figure
+
+    views = []
+    for index, outcome in enumerate(result.sweeps, start=1):
+        table = "\n".join(outcome.text_lines()[1:])
+        views.append(
+            ReductionView(
+                f"sweep-{index}",
+                f"sweep {outcome.name}",
+                None,
+                (
+                    ("family", outcome.family),
+                    ("by", "data" if outcome.by_data else "index"),
+                    ("seed", str(outcome.seed)),
+                    ("general solution", str(outcome.general)),
+                ),
+                (("rows", table),),
+                plot=Plot(
+                    f"sweep {outcome.name}: minimum, lookup and general {outcome.measure} against k",
+                    functools.partial(sweep_figure, outcome),
+                ),
+            )
+        )
+    return tuple(views)
+
+
 def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
     """Reduction records shown generically: their JSON fields, and every circuit listing."""
     views = []
@@ -603,7 +632,7 @@ def build_report(result: FileResult, versions: tuple[tuple[str, str], ...] | Non
         tasks=_task_views(result),
         claims=_claim_views(result),
         ranges=_ranges_views(result),
-        reductions=_reduction_views(result),
+        reductions=_reduction_views(result) + _sweep_views(result),
         versions=tool_versions() if versions is None else versions,
         sha256=source_sha256(result),
     )

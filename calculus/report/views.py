@@ -149,6 +149,7 @@ class ReductionView:
     settings: tuple[tuple[str, str], ...] = ()
     checks: tuple[ReductionCheckView, ...] = ()
     inputs_note: str = ""
+    plot: Plot | None = None
 
 
 @dataclass(frozen=True)
