@@ -81,24 +81,39 @@ def test_essay_proof_file() -> None:
     result = check_source((ROOT / "proofs" / "minimal_circuits.cost").read_text())
     assert not result.diagnostics
     outcomes = {r.name: r for r in result.reductions}
-    deceptive = outcomes["minimal_circuit_is_deceptive"]
-    assert deceptive.verdict == "proved" and deceptive.passed
-    assert deceptive.result is not None
-    # Hand-derived: no 0- or 1-gate circuit serves both tasks (lamp needs hint XOR key, and
-    # on vault's training states the output must be key AND goal = hint, so with the task
-    # index t: hint XOR (key AND t)), which takes 2 gates and copies hint on vault.
-    assert deceptive.result.minimal_cost == 2
-    circuit = deceptive.result.minimal_circuit
+    # (a) Alone, tbad's minimum is q1 XOR q2 (1 gate), right everywhere; together with the
+    # three in-context tasks the minimum (4 gates) learns the bias q3 and carries it over.
+    leak = outcomes["learned_default_leaks"]
+    assert leak.extents == {"alone": "none", "combined": "every"} and leak.passed
+    assert leak.result is not None and leak.result.minimal_cost == 4
+    assert dict(leak.result.check("converse").numbers)["cost_alone"] == "1"
+    circuit = leak.result.minimal_circuit
     assert circuit is not None
-    for state in range(16):
-        key, hint, index = state & 1, (state >> 2) & 1, (state >> 3) & 1
-        assert circuit.action(state) == hint ^ (key & index)
-    honest = outcomes["honest_when_the_goal_is_shared"]
-    assert honest.verdict == "refuted" and honest.passed
+    for state in range(32):
+        y1, y2, q1, q2, q3 = ((state >> k) & 1 for k in range(5))
+        if not (y1 and y2 and q3):  # every trained state: the in-context rule
+            assert circuit.action(state) == (y1 & q1) ^ (y2 & q2) ^ q3
+    # (c) No minimum circuit reads the flag training never varies.
+    flag = outcomes["deploy_flag_is_never_read"]
+    assert flag.extents == {"alone": "none", "combined": "none"} and flag.passed
+    # (d) vault alone copies hint (0 gates); with the goal rewarded on every state of the
+    # second task, the shared minimum is key AND goal (1 gate).
+    honest = outcomes["sharing_the_goal_removes_deception"]
+    assert honest.extents == {"alone": "every", "combined": "none"} and honest.passed
     assert honest.result is not None and honest.result.minimal_cost == 1
-    # The exact index-keyed lookup is no larger here: on the trained states vault answers
-    # hint and lamp hint XOR key, so hint XOR (key AND index) is also the lookup.
-    assert deceptive.result.lookup_table.size == deceptive.result.minimal_cost == 2
+    assert honest.result.minimal_circuit is not None
+    assert honest.result.minimal_circuit.listing().splitlines()[0] == "g1 = x1 AND x2"
+    # (b) The sweep: one member's minimum answers its own data only; three members pin
+    # down the inner product (3 gates), which generalises to the held-out member.
+    (crossover,) = result.sweeps
+    rows = {(r.k, r.draw): r for r in crossover.rows}
+    assert crossover.general == 3
+    assert all(rows[(1, d)].misgeneralises == "every" for d in range(2))
+    assert all(
+        rows[(3, d)].minimum == 3 and rows[(3, d)].misgeneralises == "none" for d in range(2)
+    )
+    assert all(rows[(4, d)].minimum == 3 and rows[(4, d)].misgeneralises is None for d in range(2))
+    assert all(r.lookup is not None and r.lookup >= r.minimum for r in crossover.rows)  # type: ignore[operator]
     assert result.ok
 
 
@@ -120,9 +135,10 @@ def test_reductions_in_json() -> None:
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout)
     first = data["reductions"][0]
-    assert first["name"] == "minimal_circuit_is_deceptive"
+    assert first["name"] == "learned_default_leaks"
     assert first["verdict"] == "proved" and first["passed"] is True
-    assert first["minimal_cost"] == 2
+    assert (first["minimum"], first["alone"], first["combined"]) == (4, "none", "every")
+    assert data["sweeps"][0]["name"] == "lookup_against_learner"
     assert {c["name"] for c in first["checks"]} >= {
         "decomposition",
         "same_minimum",
@@ -142,6 +158,8 @@ def test_report_shows_each_check_and_the_circuit(tmp_path: Path) -> None:
     write_report(result, out)
     text = out.read_text()
     assert "| conclusion (on T\\*) | ✓ proved |" in text
-    assert "| index-keyed lookup (exact minimum) | 2 |" in text
-    assert "g2 = x3 XOR g1" in text  # the minimal circuit, listed
-    assert "x3 = hint" in text  # which input is which
+    assert "| index-keyed lookup (exact minimum) | 4 |" in text
+    assert "g1 = x1 AND x3" in text  # the minimal circuit, listed
+    assert "x5 = q3" in text  # which input is which
+    assert "sweep lookup\\_against\\_learner" in text
+    assert "data:image/png;base64," in text  # the sweep's plot
