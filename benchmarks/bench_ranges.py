@@ -11,8 +11,8 @@ Run: python benchmarks/bench_ranges.py [--quick] [--output benchmarks/results/ra
 * Scenario ranges (lower envelope) for 100, 1,000 and 10,000 programs (target <= 1 s at
   10,000), the smaller two checked against a brute-force scan of g.
 
-QEPCAD B is installed with apt when missing. The QEPCAD side gets the same problem reduced
-by `calculus.qepcad.problem` (fewer variables, pairwise robust questions), which only helps
+The QEPCAD side gets the same problem reduced
+by `calculus.dominance.qepcad.problem` (fewer variables, pairwise robust questions), which only helps
 it: the unreduced essay formula takes QEPCAD tens of seconds for a single question.
 """
 
@@ -33,10 +33,10 @@ import sympy
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from calculus import qepcad  # noqa: E402
 from calculus.dominance import (  # noqa: E402
     RangesResult,
     format_intervals,
+    qepcad,
     scenario_ranges,
     symbolic_ranges,
 )
@@ -190,7 +190,7 @@ def symbolic_section(out: Callable[[str], None], quick: bool) -> None:
         )
         peer, peer_wall, peer_cpu = measure(
             lambda costs=costs, assumptions=assumptions, bounds=bounds, limit=peer_timeout: (
-                qepcad.ranges(costs, assumptions, bounds, timeout=limit)
+                symbolic_ranges(costs, assumptions, bounds, timeout=limit, backend="qepcad")
             ),
             1,
         )
@@ -322,8 +322,8 @@ def main() -> None:
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "ranges.txt"
     )
     arguments = parser.parse_args()
-    if not qepcad.install():
-        sys.exit("QEPCAD B is not installed and could not be installed (apt-get install qepcad)")
+    if not qepcad.available():
+        sys.exit("QEPCAD B is not installed (apt-get install qepcad)")
     lines: list[str] = []
 
     def out(text: str) -> None:

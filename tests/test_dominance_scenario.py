@@ -83,6 +83,9 @@ def test_hand_built_envelope():
         "worse": "∅",
     }
     assert result.scenario == "hand"
+    # The result carries each program's (c, t), in program order, for the report to show.
+    assert result.values == tuple(lines.values())
+    assert result.lines == lines
     middle = next(row for row in result.rows if row.program == "middle")
     assert {(t.winner, t.loser) for t in middle.thresholds} == {
         ("middle", "steep"),

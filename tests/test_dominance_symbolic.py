@@ -358,7 +358,7 @@ def test_timeout_is_unknown_not_a_guess():
 
 
 def test_nonlinear_without_qepcad_is_unknown(monkeypatch):
-    from calculus import qepcad
+    from calculus.dominance import qepcad
 
     monkeypatch.setattr(qepcad, "available", lambda: False)
     x, y = sympy.symbols("x y", real=True)

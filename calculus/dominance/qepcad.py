@@ -3,7 +3,7 @@
 QEPCAD B decides real quantifier elimination by cylindrical algebraic decomposition. Given
 "P beats every rival" quantified over the cost atoms, with g free, it returns an equivalent
 formula in g alone, which is turned into intervals with the exact g-axis arithmetic of
-`calculus.dominance`. It serves as the fallback for non-linear models and as an independent
+`calculus.dominance.axis`. It serves as the fallback for non-linear models and as an independent
 check of the linear elimination.
 """
 
@@ -21,34 +21,22 @@ from fractions import Fraction
 import sympy
 from sympy.logic import boolalg
 
-from calculus import dominance
-from calculus.dominance import (
-    GPoly,
-    Interval,
-    RangeRow,
-    RangesResult,
-    RealPoint,
-)
+from calculus.dominance import axis
+from calculus.dominance.axis import GPoly, Piece, RealPoint
+from calculus.dominance.records import Findings, Unanswered
+from calculus.dominance.thresholds import unsigned_thresholds
 
-__all__ = ["QepcadError", "available", "install", "solve", "ranges", "program_ranges"]
+__all__ = ["QepcadError", "available", "solve", "findings", "program_ranges", "pieces"]
 
 _CELLS = 5_000_000  # QEPCAD's garbage-collected space to start with; quadrupled when short
 
 
-class QepcadError(Exception):
+class QepcadError(Unanswered):
     """QEPCAD could not answer: not installed, timed out, or printed no formula."""
 
 
 def available() -> bool:
     return shutil.which("qepcad") is not None
-
-
-def install() -> bool:
-    """Install the Debian package `qepcad` if missing (needs root and apt); True if present."""
-    from calculus.peers import ensure_debian_package
-
-    path, _ = ensure_debian_package("qepcad")
-    return path is not None
 
 
 # ---------------------------------------------------------------------------
@@ -421,9 +409,7 @@ class _Reader:
                 raise QepcadError("a _root_ atom not of the form g R _root_k p")
             return _Atom(poly, relation, index)
         right = self.polynomial()
-        return _Atom(
-            dominance._poly_add(left, dominance._poly_scale(right, Fraction(-1))), relation
-        )
+        return _Atom(axis.poly_add(left, axis.poly_scale(right, Fraction(-1))), relation)
 
     def polynomial(self) -> GPoly:
         total: GPoly = ()
@@ -431,7 +417,7 @@ class _Reader:
         if self.peek() in ("+", "-"):
             sign = Fraction(-1) if self.take() == "-" else Fraction(1)
         while True:
-            total = dominance._poly_add(total, dominance._poly_scale(self.term(), sign))
+            total = axis.poly_add(total, axis.poly_scale(self.term(), sign))
             if self.peek() in ("+", "-"):
                 sign = Fraction(-1) if self.take() == "-" else Fraction(1)
                 continue
@@ -443,7 +429,7 @@ class _Reader:
         while True:
             token = self.peek()
             if token is not None and token.isdigit():
-                factor: GPoly = dominance._poly_constant(int(self.take()))
+                factor: GPoly = axis.poly_constant(int(self.take()))
             elif token == "g":
                 self.take()
                 factor = (Fraction(0), Fraction(1))
@@ -458,8 +444,8 @@ class _Reader:
                 power = int(self.take())
                 base, factor = factor, (Fraction(1),)
                 for _ in range(power):
-                    factor = dominance._poly_mul(factor, base)
-            result = dominance._poly_mul(result, factor)
+                    factor = axis.poly_mul(factor, base)
+            result = axis.poly_mul(result, factor)
             seen = True
         if not seen:
             raise QepcadError(f"expected a term in qepcad output at {self.peek()!r}")
@@ -477,19 +463,15 @@ def _atoms(tree: _Tree) -> list[_Atom]:
     return []
 
 
-def _holds(atom: _Atom, cell: dominance._Cell) -> bool:
+def _holds(atom: _Atom, cell: axis.Cell) -> bool:
     if atom.root is None:
-        sign = dominance._sign_on(atom.poly, cell)
+        sign = axis.sign_on(atom.poly, cell)
     else:
-        roots = dominance._real_roots(atom.poly)
+        roots = axis.real_roots(atom.poly)
         if atom.root > len(roots):
             raise QepcadError(f"_root_{atom.root} of a polynomial with {len(roots)} real roots")
         point = roots[atom.root - 1]
-        sign = (
-            dominance._compare(cell.sample, point)
-            if not cell.point
-            else dominance._compare(cell.lo, point)
-        )
+        sign = axis.compare(cell.sample, point) if not cell.point else axis.compare(cell.lo, point)
     return {
         "<": sign < 0,
         ">": sign > 0,
@@ -500,7 +482,7 @@ def _holds(atom: _Atom, cell: dominance._Cell) -> bool:
     }[atom.relation]
 
 
-def _evaluate(tree: _Tree, cell: dominance._Cell) -> bool:
+def _evaluate(tree: _Tree, cell: axis.Cell) -> bool:
     kind = tree[0]
     if kind == "const":
         return bool(tree[1])
@@ -513,40 +495,27 @@ def _evaluate(tree: _Tree, cell: dominance._Cell) -> bool:
     return any(_evaluate(part, cell) for part in tree[1])
 
 
-def intervals(text: str) -> tuple[Interval, ...] | str:
-    """The set of g > 0 satisfying QEPCAD's formula, as exact intervals, or a description of
-    an irrational end when one occurs."""
+def pieces(text: str) -> list[Piece]:
+    """The set of g > 0 satisfying QEPCAD's formula, as sorted disjoint pieces with exact ends."""
     tree = _Reader(text).formula()
     points: list[RealPoint] = []
-    axis = dominance._Cell(Fraction(0), None, False)
+    positive = axis.Cell(Fraction(0), None, False)
     for atom in _atoms(tree):
         if atom.root is None:
-            points.extend(dominance._roots_inside(atom.poly, axis))
+            points.extend(axis.roots_inside(atom.poly, positive))
         else:
-            roots = dominance._real_roots(atom.poly)
-            if (
-                0 < atom.root <= len(roots)
-                and dominance._compare(roots[atom.root - 1], Fraction(0)) > 0
-            ):
+            roots = axis.real_roots(atom.poly)
+            if 0 < atom.root <= len(roots) and axis.compare(roots[atom.root - 1], Fraction(0)) > 0:
                 points.append(roots[atom.root - 1])
-    cells = [cell for cell in dominance._split(axis, points) if _evaluate(tree, cell)]
-    pieces = dominance._union(cells)
-    result = []
-    for piece in pieces:
-        interval = dominance._interval(piece)
-        if interval is None:
-            ends = [e for e in (piece.lo, piece.hi) if isinstance(e, dominance.Algebraic)]
-            return "irrational end: " + dominance._describe_point(ends[0])
-        result.append(interval)
-    return tuple(result)
+    return axis.union(cell for cell in axis.split(positive, points) if _evaluate(tree, cell))
 
 
 # ---------------------------------------------------------------------------
 # Ranges through QEPCAD
 
 
-def _answer(question: Problem, timeout: float) -> tuple[Interval, ...] | str:
-    return intervals(solve(text(question), timeout))
+def _answer(question: Problem, timeout: float) -> list[Piece]:
+    return pieces(solve(text(question), timeout))
 
 
 def _differences(
@@ -563,33 +532,22 @@ def program_ranges(
     bounds: Mapping[sympy.Symbol, str],
     program: str,
     timeout: float = 60.0,
-) -> tuple[tuple[Interval, ...] | str, tuple[Interval, ...] | str]:
-    """Robust and possible ranges of one program, each as intervals or a reason string.
-    Robust is asked rival by rival (for-all distributes over and) and intersected; possible
-    needs every rival beaten by the same costs, so it is one question."""
+) -> tuple[list[Piece], list[Piece]]:
+    """Robust and possible ranges of one program. Robust is asked rival by rival (for-all
+    distributes over and) and intersected; possible needs every rival beaten by the same
+    costs, so it is one question."""
     deadline = time.monotonic() + timeout
     rivals = [other for other in costs if other != program]
-    robust: list[dominance._Piece] = [dominance._POSITIVE_AXIS]
-    robust_answer: tuple[Interval, ...] | str = ()
+    robust: list[Piece] = [axis.POSITIVE_AXIS]
     for rival in rivals:
         question = problem([_differences(costs, program, rival)], assumptions, bounds, "A")
         answer = _answer(question, max(deadline - time.monotonic(), 0.5))
-        if isinstance(answer, str):
-            robust_answer = answer
-            break
-        robust = dominance._intersection(robust, [_piece(i) for i in answer])
-    else:
-        robust_answer = tuple(i for i in (dominance._interval(p) for p in robust) if i is not None)
+        robust = axis.intersection(robust, answer)
     goals = [_differences(costs, program, rival) for rival in rivals]
     question = problem(goals, assumptions, bounds, "E")
     if not question.goals:  # every rival can be outrun by some atom; assumptions are satisfiable
-        return robust_answer, (Interval(Fraction(0), None, False, False),)
-    possible = _answer(question, max(deadline - time.monotonic(), 0.5))
-    return robust_answer, possible
-
-
-def _piece(interval: Interval) -> dominance._Piece:
-    return dominance._Piece(interval.lo, interval.hi, interval.lo_closed, interval.hi_closed)
+        return robust, [axis.POSITIVE_AXIS]
+    return robust, _answer(question, max(deadline - time.monotonic(), 0.5))
 
 
 def satisfiable(
@@ -606,71 +564,29 @@ def satisfiable(
     return bool(_answer(question, timeout))
 
 
-def ranges(
+def findings(
     costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]],
     assumptions: list[sympy.Basic],
     bounds: Mapping[sympy.Symbol, str],
     timeout: float = 60.0,
-    fallback_reason: str | None = None,
-) -> RangesResult:
-    """All rows through QEPCAD, with the pairwise thresholds of `calculus.dominance`."""
+) -> Findings:
+    """Every program's ranges through QEPCAD, with thresholds whose sign cases stay open.
+    Raises QepcadError (an `Unanswered`) when QEPCAD is missing, fails or runs out of time."""
     names = tuple(costs)
     deadline = time.monotonic() + timeout
-    empty = tuple(RangeRow(n, (), (), ()) for n in names)
-    rows = []
-    problems = []
+    thresholds = {name: unsigned_thresholds(name, names, costs) for name in names}
     try:
         if not satisfiable(list(assumptions), bounds, timeout):
-            everywhere = (Interval(Fraction(0), None, False, False),)
-            rows = [RangeRow(n, everywhere, (), tuple(_thresholds(n, names, costs))) for n in names]
-            note = "the assumptions are unsatisfiable, so every robust range is vacuous"
-            return RangesResult(names, None, tuple(rows), "exact", note)
+            everywhere = [axis.POSITIVE_AXIS]
+            return Findings({name: (everywhere, []) for name in names}, thresholds, False)
+        ranges: dict[str, tuple[list[Piece], list[Piece]]] = {}
         for name in names:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise QepcadError(f"qepcad timed out after {timeout:g} s")
-            robust, possible = program_ranges(costs, assumptions, bounds, name, remaining)
-            for answer in (robust, possible):
-                if isinstance(answer, str):
-                    problems.append(f"{name}: {answer}")
-            rows.append(
-                RangeRow(
-                    name,
-                    robust if isinstance(robust, tuple) else (),
-                    possible if isinstance(possible, tuple) else (),
-                    tuple(_thresholds(name, names, costs)),
-                )
-            )
+            ranges[name] = program_ranges(costs, assumptions, bounds, name, remaining)
     except QepcadError as error:
-        problem = str(error)
-        if "timed out" in problem:
-            problem = f"qepcad did not finish within {timeout:g} s"
-        return RangesResult(names, None, empty, "unknown", _because(fallback_reason, problem))
-    if problems:
-        # No partial rows: an empty range would read as "never" rather than "not exact".
-        bare = tuple(RangeRow(row.program, (), (), row.thresholds) for row in rows)
-        return RangesResult(
-            names, None, bare, "unknown", _because(fallback_reason, "; ".join(problems))
-        )
-    return RangesResult(names, None, tuple(rows), "exact", None)
-
-
-def _because(fallback_reason: str | None, problem: str) -> str:
-    return (
-        f"beyond the linear elimination ({fallback_reason}); {problem}"
-        if fallback_reason
-        else problem
-    )
-
-
-def _thresholds(
-    name: str, names: tuple[str, ...], costs: Mapping[str, tuple[sympy.Expr, sympy.Expr]]
-) -> list[dominance.Threshold]:
-    result = []
-    for other in names:
-        if other == name:
-            continue
-        delta_c = dominance._tidy(costs[name][0] - costs[other][0])
-        delta_t = dominance._tidy(costs[other][1] - costs[name][1])
-        result.append(dominance._symbolic_threshold(name, other, delta_c, delta_t, None))
-    return result
+        if "timed out" in str(error):
+            raise QepcadError(f"qepcad did not finish within {timeout:g} s") from error
+        raise
+    return Findings(ranges, thresholds, True)
