@@ -356,3 +356,76 @@ def describe_point(point: Algebraic) -> str:
         point.refine()
     approximate = float((point.lo + point.hi) / 2)
     return f"root of {sympy.sstr(sympy.expand(polynomial * sympy.denom(sympy.together(polynomial))))} near {approximate:.6g}"
+
+
+# ---------------------------------------------------------------------------
+# Formulas in g alone (what quantifier elimination returns), and the set of g they define
+
+
+@dataclass(frozen=True)
+class GAtom:
+    """poly(g) (relation) 0, or, with `root` set, g (relation) the root-th real root of poly."""
+
+    poly: GPoly
+    relation: str
+    root: int | None = None  # g (relation) the root-th real root of poly, when set
+
+
+GFormula = tuple  # ("and"|"or", [trees]) | ("not", tree) | ("atom", GAtom) | ("const", bool)
+
+
+def formula_atoms(tree: GFormula) -> list[GAtom]:
+    kind = tree[0]
+    if kind == "atom":
+        return [tree[1]]
+    if kind == "not":
+        return formula_atoms(tree[1])
+    if kind in ("and", "or"):
+        return [atom for part in tree[1] for atom in formula_atoms(part)]
+    return []
+
+
+def _atom_holds(atom: GAtom, cell: Cell) -> bool:
+    if atom.root is None:
+        sign = sign_on(atom.poly, cell)
+    else:
+        roots = real_roots(atom.poly)
+        if atom.root > len(roots):
+            raise ValueError(f"_root_{atom.root} of a polynomial with {len(roots)} real roots")
+        point = roots[atom.root - 1]
+        sign = compare(cell.sample, point) if not cell.point else compare(cell.lo, point)
+    return {
+        "<": sign < 0,
+        ">": sign > 0,
+        "<=": sign <= 0,
+        ">=": sign >= 0,
+        "=": sign == 0,
+        "/=": sign != 0,
+    }[atom.relation]
+
+
+def holds_on(tree: GFormula, cell: Cell) -> bool:
+    kind = tree[0]
+    if kind == "const":
+        return bool(tree[1])
+    if kind == "atom":
+        return _atom_holds(tree[1], cell)
+    if kind == "not":
+        return not holds_on(tree[1], cell)
+    if kind == "and":
+        return all(holds_on(part, cell) for part in tree[1])
+    return any(holds_on(part, cell) for part in tree[1])
+
+
+def solution_set(tree: GFormula) -> list[Piece]:
+    """The set of g > 0 satisfying a formula in g, as sorted disjoint pieces with exact ends."""
+    points: list[RealPoint] = []
+    positive = Cell(Fraction(0), None, False)
+    for atom in formula_atoms(tree):
+        if atom.root is None:
+            points.extend(roots_inside(atom.poly, positive))
+        else:
+            roots = real_roots(atom.poly)
+            if 0 < atom.root <= len(roots) and compare(roots[atom.root - 1], Fraction(0)) > 0:
+                points.append(roots[atom.root - 1])
+    return union(cell for cell in split(positive, points) if holds_on(tree, cell))
