@@ -15,10 +15,11 @@ from typing import Any
 import sympy
 
 from calculus import nodes as n
-from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, rational
+from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, fold
 from calculus.diagnostics import Diagnostic, InputError, at
 from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide
 from calculus.model import Model, build_model
+from calculus.numbers import to_fraction
 from calculus.printer import format_expr
 from calculus.syntax import decode, parse
 
@@ -188,7 +189,7 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
             program = costs.program(name)
             c = sympy.nsimplify(program.c.xreplace(values))
             t = sympy.nsimplify(program.t.xreplace(values))
-            lines[name] = (Fraction(int(c.p), int(c.q)), Fraction(int(t.p), int(t.q)))
+            lines[name] = (to_fraction(c), to_fraction(t))
         return dominance.scenario_ranges(lines, scenario.name.text)
     if costs.family != "linear":
         raise InputError(
@@ -207,28 +208,30 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
     return dominance.symbolic_ranges(program_costs, assumptions, dict(costs.bounds), timeout)
 
 
-def to_sympy_boolean(f: LogicFormula) -> Any:
-    from calculus.costs import Atomic, Negation
+_SYMPY_COMPARISONS = {
+    "<": sympy.Lt,
+    "<=": sympy.Le,
+    ">": sympy.Gt,
+    ">=": sympy.Ge,
+    "=": sympy.Eq,
+    "!=": sympy.Ne,
+}
+_SYMPY_CONNECTIVES = {
+    "and": sympy.And,
+    "or": sympy.Or,
+    "->": sympy.Implies,
+    "<->": sympy.Equivalent,
+}
 
-    if isinstance(f, Atomic):
-        return {
-            "<": sympy.Lt,
-            "<=": sympy.Le,
-            ">": sympy.Gt,
-            ">=": sympy.Ge,
-            "=": sympy.Eq,
-            "!=": sympy.Ne,
-        }[f.op](f.lhs, f.rhs, evaluate=False)
-    if isinstance(f, Negation):
-        return sympy.Not(to_sympy_boolean(f.operand))
-    left, right = to_sympy_boolean(f.left), to_sympy_boolean(f.right)
-    if f.op == "and":
-        return sympy.And(left, right)
-    if f.op == "or":
-        return sympy.Or(left, right)
-    if f.op == "->":
-        return sympy.Implies(left, right)
-    return sympy.Equivalent(left, right)
+
+def to_sympy_boolean(formula: LogicFormula) -> Any:
+    """The formula as a sympy boolean (comparisons left unevaluated)."""
+    return fold(
+        formula,
+        lambda a: _SYMPY_COMPARISONS[a.op](a.lhs, a.rhs, evaluate=False),
+        sympy.Not,
+        lambda op, left, right: _SYMPY_CONNECTIVES[op](left, right),
+    )
 
 
 def _guarded_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float) -> ClaimResult:
@@ -367,5 +370,4 @@ __all__ = [
     "check_model",
     "G",
     "gather_files",
-    "rational",
 ]

@@ -8,27 +8,26 @@ in `CostModel.bounds` for the solver. Claims and assumptions become `Atomic`/`Ju
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from fractions import Fraction
 from functools import cache
+from typing import TypeVar
 
 import sympy
 
 from calculus import nodes as n
 from calculus.model import Model
+from calculus.numbers import to_rational
 
 G = sympy.Symbol("g", positive=True)
 EXCHANGE = sympy.Function("g")
+T = TypeVar("T")
 
 
 @cache
 def atom(kind: str, term: str) -> sympy.Symbol:
     """The cost atom `c(term)` or `t(term)`."""
     return sympy.Symbol(f"{kind}({term})", real=True)
-
-
-def rational(value: Fraction) -> sympy.Rational:
-    return sympy.Rational(value.numerator, value.denominator)
 
 
 # ---- logic trees over sympy leaves -------------------------------------------------------
@@ -60,12 +59,28 @@ class Negation:
 LogicFormula = Atomic | Junction | Negation
 
 
-def atomics(formula: LogicFormula) -> list[Atomic]:
+def fold(
+    formula: LogicFormula,
+    atomic: Callable[[Atomic], T],
+    negation: Callable[[T], T],
+    junction: Callable[[str, T, T], T],
+) -> T:
+    """The formula folded bottom-up: each comparison by `atomic`, then `not` and the
+    connectives by `negation` and `junction` over what their parts gave."""
     if isinstance(formula, Atomic):
-        return [formula]
+        return atomic(formula)
     if isinstance(formula, Negation):
-        return atomics(formula.operand)
-    return atomics(formula.left) + atomics(formula.right)
+        return negation(fold(formula.operand, atomic, negation, junction))
+    return junction(
+        formula.op,
+        fold(formula.left, atomic, negation, junction),
+        fold(formula.right, atomic, negation, junction),
+    )
+
+
+def atomics(formula: LogicFormula) -> list[Atomic]:
+    """The comparisons of a formula, left to right."""
+    return fold(formula, lambda a: [a], lambda inner: inner, lambda _, left, right: left + right)
 
 
 # ---- programs --------------------------------------------------------------------------
@@ -130,7 +145,7 @@ class CostModel:
 
     def expr(self, node: n.Expr) -> sympy.Expr:
         if isinstance(node, n.Number):
-            return rational(node.value)
+            return to_rational(node.value)
         if isinstance(node, n.CostOf):
             if not node.term.args and node.term.head.text in self.model.programs:
                 costs = self.program(node.term.head.text)

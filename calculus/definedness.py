@@ -12,12 +12,14 @@ witness where the denominator is zero.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
 import sympy
 
 from calculus import nodes as n
 from calculus.costs import Atomic, CostModel, Junction, LogicFormula, Negation
 from calculus.logic import Hypothesis, Problem, Verdict, decide
+from calculus.numbers import fraction_text
 from calculus.printer import format_expr
 
 
@@ -153,8 +155,4 @@ def check_divisions(
 
 
 def _text(value: object) -> str:
-    from fractions import Fraction
-
-    if isinstance(value, Fraction) and value.denominator != 1:
-        return f"{value.numerator}/{value.denominator}"
-    return str(value)
+    return fraction_text(value) if isinstance(value, Fraction) else str(value)

@@ -9,20 +9,13 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
-from fractions import Fraction
 from typing import Any, TextIO
 
 from calculus.check import ClaimResult, FileResult
 from calculus.diagnostics import render
-from calculus.printer import format_number
+from calculus.numbers import fraction_text
 
 MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
-
-
-def fraction_text(value: Fraction) -> str:
-    return (
-        format_number(value) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
 
 
 def interval_json(interval: Any) -> list[str]:

@@ -35,10 +35,10 @@ from calculus.costs import CostModel
 from calculus.diagnostics import Diagnostic, InputError, did_you_mean, render
 from calculus.logic import POSITIVITY
 from calculus.model import Model, anonymous_name, build_model, program_references
+from calculus.numbers import fraction_text, to_rational
 from calculus.output import (
     claim_lines,
     file_lines,
-    fraction_text,
     ranges_lines,
     summary_line,
 )
@@ -1192,7 +1192,7 @@ def _evaluate_at(expr: sympy.Expr, values: tuple[tuple[str, Fraction], ...] | No
     """`expr` at a counterexample, when the counterexample gives every atom it needs."""
     if not values:
         return None
-    by_name = {name: sympy.Rational(v.numerator, v.denominator) for name, v in values}
+    by_name = {name: to_rational(v) for name, v in values}
     substitution = {}
     for symbol in expr.free_symbols:
         if symbol.name not in by_name:

@@ -26,6 +26,7 @@ from lark.exceptions import (
 from calculus import diagnostics as codes
 from calculus import nodes as n
 from calculus.diagnostics import Diagnostic, InputError, at, did_you_mean
+from calculus.numbers import constant_value, is_constant
 
 MAX_NESTING = 100
 
@@ -451,7 +452,7 @@ class _Build(Transformer[Token, Any]):
                 "e.g. `train 101` for inputs (1, 0, 1)",
             )
         value = _expect_expr(weight[0], "a training weight") if weight else None
-        if value is not None and not _is_constant(value):
+        if value is not None and not is_constant(value):
             raise _Malformed(value.span, "a training weight must be a number")
         return n.TrainState(bits, value, _span(meta))
 
@@ -466,7 +467,7 @@ class _Build(Transformer[Token, Any]):
 
     def weighted_task(self, meta: Any, name: n.Name, *weight: Any) -> tuple[n.Name, n.Expr | None]:
         value = _expect_expr(weight[0], "a task weight") if weight else None
-        if value is not None and not _is_constant(value):
+        if value is not None and not is_constant(value):
             raise _Malformed(value.span, "a task weight must be a number")
         return (name, value)
 
@@ -532,7 +533,7 @@ class _Build(Transformer[Token, Any]):
 
     def reduction_reward(self, meta: Any, value: Any) -> tuple[str, Any, n.Span]:
         value = _expect_expr(value, "a reward threshold")
-        if not _is_constant(value):
+        if not is_constant(value):
             raise _Malformed(value.span, "a reward threshold must be a number")
         return ("reward", value, _span(meta))
 
@@ -729,7 +730,7 @@ class _Build(Transformer[Token, Any]):
         return self._arith("/", meta, a, b)
 
     def pow(self, meta: Any, base: Any, exponent: Any) -> n.Arithmetic:
-        if not _is_constant(exponent):
+        if not is_constant(exponent):
             raise _Malformed(
                 exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`"
             )
@@ -779,36 +780,12 @@ def _string(token: Token) -> str:
     return re.sub(r"\\(.)", replace, raw, flags=re.S)
 
 
-def _constant_value(expr: Any) -> Fraction | None:
-    """The exact value of a constant expression whose powers are already bounded."""
-    if isinstance(expr, n.Number):
-        return expr.value
-    if isinstance(expr, n.Negate):
-        value = _constant_value(expr.operand)
-        return None if value is None else -value
-    if isinstance(expr, n.Arithmetic):
-        left, right = _constant_value(expr.left), _constant_value(expr.right)
-        if left is None or right is None:
-            return None
-        if expr.op == "+":
-            return left + right
-        if expr.op == "-":
-            return left - right
-        if expr.op == "*":
-            return left * right
-        if expr.op == "/":
-            return left / right if right != 0 else None
-        if right.denominator == 1 and (left != 0 or right >= 0):
-            return left ** int(right)
-    return None
-
-
 def _check_power(power: n.Arithmetic) -> None:
     """A power's size is bounded: symbolic bases by MAX_EXPONENT, numbers by MAX_DIGITS."""
-    exponent = _constant_value(power.right)
+    exponent = constant_value(power.right)
     if exponent is None or exponent.denominator != 1:
         return
-    base = _constant_value(power.left)
+    base = constant_value(power.left)
     if base is None:
         if abs(exponent) > MAX_EXPONENT:
             raise _Malformed(
@@ -898,16 +875,6 @@ def _count(token: Token, what: str) -> int:
     if not text.isdigit() or len(text) > 6:
         raise _Malformed(_token_span(token), f"{what} is a whole number, not '{text}'")
     return int(text)
-
-
-def _is_constant(expr: Any) -> bool:
-    if isinstance(expr, n.Number):
-        return True
-    if isinstance(expr, n.Negate):
-        return _is_constant(expr.operand)
-    if isinstance(expr, n.Arithmetic):
-        return _is_constant(expr.left) and _is_constant(expr.right)
-    return False
 
 
 # Numbers are exact, so their size is bounded: `1e999999` would be a million-digit integer.

@@ -18,7 +18,7 @@ import pytest
 
 from calculus.check import check_file
 from calculus.dominance import format_intervals
-from calculus.output import fraction_text
+from calculus.numbers import fraction_text
 
 CASES = Path(__file__).parent / "cases"
 ALL = sorted(CASES.rglob("*.cost"))

@@ -14,6 +14,7 @@ from typing import Any
 from calculus import nodes as n
 from calculus.diagnostics import InputError, at
 from calculus.model import Model
+from calculus.numbers import constant_value
 from calculus.printer import format_bits
 
 from .reduction import (
@@ -65,22 +66,10 @@ def state_number(bits: str) -> int:
 
 
 def _number(expr: n.Expr) -> Fraction:
-    if isinstance(expr, n.Number):
-        return expr.value
-    if isinstance(expr, n.Negate):
-        return -_number(expr.operand)
-    if isinstance(expr, n.Arithmetic):
-        left, right = _number(expr.left), _number(expr.right)
-        if expr.op == "+":
-            return left + right
-        if expr.op == "-":
-            return left - right
-        if expr.op == "*":
-            return left * right
-        if expr.op == "/":
-            return left / right
-        return Fraction(left ** int(right))
-    raise ValueError("not a number")
+    value = constant_value(expr)
+    if value is None:
+        raise ValueError(f"not a number: {expr}")
+    return value
 
 
 def _actions(

@@ -82,6 +82,7 @@ from calculus.logic.solver import (
     real,
     shrink_core,
 )
+from calculus.numbers import fraction_text
 
 FAMILIES = ("monotone", "subadditive", "superadditive")
 MAX_TERMS = 40
@@ -90,12 +91,6 @@ NOTE_LIMIT = 8
 
 
 # ---- explicit members of a family --------------------------------------------------------
-
-
-def fraction_text(value: Fraction) -> str:
-    return (
-        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
 
 
 @dataclass(frozen=True)

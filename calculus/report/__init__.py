@@ -25,8 +25,9 @@ import sympy
 from calculus.check import FileResult, check_file
 from calculus.costs import Atomic, G, LogicFormula, atomics
 from calculus.logic import POSITIVITY
-from calculus.output import MARK, fraction_text, print_diagnostics, summary_line
-from calculus.report.math import Math, as_fraction, equation, math, simplified
+from calculus.numbers import as_fraction, fraction_text, to_rational
+from calculus.output import MARK, print_diagnostics, summary_line
+from calculus.report.math import Math, equation, math, simplified
 from calculus.report.render import markdown_escape, render_html, render_markdown
 from calculus.report.views import (
     ClaimView,
@@ -248,7 +249,7 @@ def _comparisons(
 ) -> tuple[Comparison, ...]:
     values = None
     if counterexample is not None:
-        values = {name: sympy.Rational(v.numerator, v.denominator) for name, v in counterexample}
+        values = {name: to_rational(v) for name, v in counterexample}
     found = []
     for comparison in atomics(formula):
         gap = simplified(comparison.rhs - comparison.lhs)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from functools import cached_property
 from typing import Any
 
@@ -18,7 +17,7 @@ from sympy.printing.mathml import MathMLPresentationPrinter
 
 from calculus.costs import G
 
-__all__ = ["Math", "math", "equation", "simplified", "as_fraction"]
+__all__ = ["Math", "math", "equation", "simplified"]
 
 _ATOM_NAME = re.compile(r"([ct])\((.*)\)", re.DOTALL)
 
@@ -193,9 +192,3 @@ def simplified(expression: sympy.Expr) -> sympy.Expr:
     """Expanded, with the terms in g gathered: g·(…) + (…)."""
     expanded = sympy.expand(expression)
     return sympy.collect(expanded, G) if G in expanded.free_symbols else expanded
-
-
-def as_fraction(value: sympy.Expr) -> Fraction | None:
-    if value.is_Rational:
-        return Fraction(int(value.p), int(value.q))
-    return None

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from calculus.dominance import Interval, RangeRow
+from calculus.numbers import fraction_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -49,12 +50,6 @@ def colour(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
-def _number(value: Fraction) -> str:
-    return (
-        str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
-    )
-
-
 def _approximate(value: Fraction) -> str:
     return f"{float(value):.4g}"
 
@@ -62,7 +57,7 @@ def _approximate(value: Fraction) -> str:
 def _label(value: Fraction) -> str:
     """`1000001/118 ≈ 8475`; exact integers and short decimals stand alone, and a number
     too long to read is shown by its approximation alone."""
-    exact = _number(value)
+    exact = fraction_text(value)
     if len(exact) > 12:
         return f"≈ {float(value):.3g}"
     approximate = _approximate(value)
@@ -152,7 +147,7 @@ def score_plot(
                 [float(t), float(t) + float(c) * right],
                 color=colour(index),
                 linewidth=1.2,
-                label=f"{name}: {_number(c)}·g + {_number(t)}",
+                label=f"{name}: {fraction_text(c)}·g + {fraction_text(t)}",
             )
         row_of = {row.program: row for row in rows}
         for index, name in enumerate(names):
@@ -236,7 +231,9 @@ def intervals_chart(rows: Sequence[RangeRow]) -> Figure:
         axes.set_xlim(0.0, right)
         # The ends are exact numbers, so the ticks are exactly the ends; with none, the
         # g-axis has no scale to show.
-        axes.set_xticks([0.0, *(float(p) for p in points)], ["0", *(_number(p) for p in points)])
+        axes.set_xticks(
+            [0.0, *(float(p) for p in points)], ["0", *(fraction_text(p) for p in points)]
+        )
         note = "" if points else "; no finite ends"
         axes.set_xlabel(f"exchange rate g   (solid: robust, light: possible, ▸: on to ∞{note})")
         figure.tight_layout()
