@@ -26,8 +26,8 @@ def _positive(text: str) -> float:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be positive")
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
     return value
 
 
@@ -57,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="seconds per solver obligation (default 10)",
     )
     _parallel_options(check)
+    check.add_argument(
+        "--certify",
+        action="store_true",
+        help="re-decide every proved claim with cvc5 from a separate SMT-LIB encoding; "
+        "a disagreement makes it unknown (needs the `certify` extra)",
+    )
+    check.add_argument(
+        "--smtlib",
+        metavar="DIR",
+        help="write every obligation to DIR as SMT-LIB2 (FILE.CLAIM.smt2; unsat = it holds)",
+    )
     report = commands.add_parser("report", help="write a proof report (HTML or Markdown)")
     report.add_argument("path", metavar="FILE")
     report.add_argument("-o", "--output", required=True, metavar="OUT.html|OUT.md")
@@ -121,6 +132,8 @@ def check_command(
     timeout: float,
     verbose: bool = False,
     quiet: bool = False,
+    certify: bool = False,
+    smtlib: str | None = None,
 ) -> int:
     """Check files. Text output: every claim's detail for a single file (or with `-v`); for
     a directory one line per passing claim and detail for what fails; `-q` only failures."""
@@ -145,6 +158,14 @@ def check_command(
     results = []
     for path in files:
         result = check_file(path, timeout)
+        if certify or smtlib:
+            from calculus.certify import certify_file
+
+            try:
+                result = certify_file(result, timeout, certify, Path(smtlib) if smtlib else None)
+            except OSError as error:
+                sys.stderr.write(f"cost: error: cannot write to {smtlib}: {error.strerror}\n")
+                return EXIT_INPUT
         results.append(result)
         print_diagnostics(result)
         if output_format == "text" and not result.input_error:
@@ -177,7 +198,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         _configure_parallel(options)
         if options.command == "check":
             return check_command(
-                options.paths, options.format, options.timeout, options.verbose, options.quiet
+                options.paths,
+                options.format,
+                options.timeout,
+                options.verbose,
+                options.quiet,
+                options.certify,
+                options.smtlib,
             )
         if options.command == "report":
             from calculus.report import report_command

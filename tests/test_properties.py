@@ -15,6 +15,8 @@ from collections import Counter
 from dataclasses import dataclass
 from fractions import Fraction
 
+import oracle
+import pytest
 import sympy
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -278,3 +280,86 @@ def test_parse_format_round_trip(
     )
     tree = parse(text)
     assert parse(format_source(tree)) == tree
+
+
+# ---- the exact oracle: divisions, guards, assumptions about g, `for some g`, explicit
+# formulas and `extends` chains (tests/oracle.py, written apart from calculus/logic) -------
+
+ORACLE = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
+
+
+def _g_assumptions_constrain_some_g() -> bool:
+    """Whether `for some g` already reads assumptions about g as constraints (DESIGN §12)."""
+    probe = "primitive a\nassume g_large: g > 2\nclaim small: g < 1 for some g\n"
+    return check_source(probe).claims[0].verdict.status != "proved"
+
+
+def _judge_case(case: oracle.Case, rng: random.Random) -> None:
+    text = oracle.source(case)
+    result = check_source(text, timeout=5)
+    assert not result.diagnostics, (text, result.diagnostics)
+    for index, decided in enumerate(result.claims):
+        event(decided.verdict.status)
+        judgement = oracle.judge(case, index, decided.verdict, rng)
+        assert not judgement.wrong, f"k{index} {judgement.status}: {judgement.detail}\n{text}"
+
+
+@given(st.randoms(use_true_random=False))
+@ORACLE
+def test_verdicts_agree_with_the_exact_oracle(rng: random.Random) -> None:
+    case = oracle.Generate(rng).case(4)
+    if any(oracle.mentions_g(a) for a in case.assumptions):
+        # `for some g` under assumptions about g has its own test below.
+        case.claims = [(claim, False) for claim, _ in case.claims]
+    _judge_case(case, rng)
+
+
+@given(st.randoms(use_true_random=False))
+@ORACLE
+def test_for_some_g_under_assumptions_about_g_agrees_with_the_oracle(rng: random.Random) -> None:
+    if not _g_assumptions_constrain_some_g():
+        pytest.skip("`for some g` does not yet read assumptions about g (DESIGN §12)")
+    case = oracle.Generate(rng).case(4)
+    case.assumptions.append(("cmp", rng.choice([">", "<"]), ("g",), ("num", Fraction(2))))
+    case.claims = [(claim, True) for claim, _ in case.claims]
+    _judge_case(case, rng)
+
+
+def test_the_oracle_catches_the_known_wrong_verdicts() -> None:
+    """The oracle itself: each of these statements is false, and it says so."""
+    rng = random.Random(0)
+    p, q = (
+        oracle.Program("P", stores=["a"], runs=Counter({"b": 1})),
+        oracle.Program("Q", stores=["d"], runs=Counter({"a": 1})),
+    )
+    c = {x: ("atom", f"c({x})") for x in "abd"}
+    ratio = ("/", c["a"], ("-", c["a"], c["b"]))
+    z1 = ("->", ("cmp", "=", c["a"], c["b"]), ("cmp", "=", ratio, ("num", Fraction(5))))
+    threshold = (
+        "->",
+        (
+            "cmp",
+            ">",
+            ("g",),
+            ("/", ("-", ("prog", "t", "Q"), ("prog", "t", "P")), ("-", c["a"], c["d"])),
+        ),
+        ("beats", "P", "Q", None),
+    )
+    cases = [
+        oracle.Case(frozenset(), [], [], [(z1, False)]),
+        oracle.Case(frozenset(), [p, q], [("cmp", "<=", c["a"], c["d"])], [(threshold, False)]),
+        oracle.Case(
+            frozenset(),
+            [],
+            [("cmp", ">", ("g",), ("num", Fraction(2)))],
+            [(("cmp", "<", ("g",), ("num", Fraction(1))), True)],
+        ),
+    ]
+    for case in cases:
+        proved = type("V", (), {"status": "proved", "assignment": ()})()
+        assert oracle.judge(case, 0, proved, rng).wrong, oracle.source(case)

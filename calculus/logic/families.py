@@ -58,8 +58,9 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import math
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -188,6 +189,55 @@ def membership(function: PiecewiseLinear, family: str) -> tuple[bool, str]:
         f"its slopes are positive, and g(x) + g(y) − g(x+y) was checked exactly at every "
         f"vertex of its breakpoint arrangement, where it is extreme: {family}"
     )
+
+
+@dataclass(frozen=True)
+class StepPlusLinear:
+    """g(x) = step·⌈x/width⌉ + slope·x (subadditive) or step·⌊x/width⌋ + slope·x
+    (superadditive): members of the families that are neither concave nor convex."""
+
+    width: Fraction
+    step: Fraction
+    slope: Fraction
+    ceiling: bool
+
+    def __call__(self, x: Fraction) -> Fraction:
+        quotient = x / self.width
+        whole = math.ceil(quotient) if self.ceiling else math.floor(quotient)
+        return self.step * whole + self.slope * x
+
+    def describe(self) -> str:
+        bracket = ("⌈", "⌉") if self.ceiling else ("⌊", "⌋")
+        step = "" if self.step == 1 else f"{fraction_text(self.step)}·"
+        width = fraction_text(self.width)
+        width = width if self.width.denominator == 1 else f"({width})"
+        family, law = (
+            ("subadditive", "⌈u + v⌉ <= ⌈u⌉ + ⌈v⌉")
+            if self.ceiling
+            else ("superadditive", "⌊u + v⌋ >= ⌊u⌋ + ⌊v⌋")
+        )
+        return (
+            f"g(x) = {step}{bracket[0]}x/{width}{bracket[1]} + "
+            f"{fraction_text(self.slope)}·x, strictly increasing with g(0) = 0 (a "
+            f"non-decreasing step plus a line of positive slope), and {family} on x, y >= 0 "
+            f"since {law} and the linear part is additive"
+        )
+
+
+def step_witnesses(arguments: Sequence[Fraction], family: str) -> list[StepPlusLinear]:
+    """Step-plus-linear members of sub/superadditive with steps placed at the arguments."""
+    positive = sorted({x for x in arguments if x > 0})
+    widths: dict[Fraction, None] = {}
+    for x in positive:
+        for k in (1, 2, 3):
+            widths.setdefault(x / k, None)
+    for x, y in itertools.combinations(positive, 2):
+        widths.setdefault(y - x, None)
+    return [
+        StepPlusLinear(width, Fraction(1), slope, family == "subadditive")
+        for slope in (Fraction(1, 100), Fraction(1))
+        for width in list(widths)[:24]
+    ]
 
 
 def witness(points: dict[Fraction, Fraction], family: str) -> tuple[PiecewiseLinear, str] | None:
@@ -526,7 +576,9 @@ def _depth(e: sympy.Expr) -> int:
 
 
 def _with_exchange(
-    formulas: Sequence[LogicFormula], atoms: dict[sympy.Basic, sympy.Expr], g: PiecewiseLinear
+    formulas: Sequence[LogicFormula],
+    atoms: dict[sympy.Basic, sympy.Expr],
+    g: Callable[[Fraction], Fraction],
 ) -> dict[sympy.Basic, sympy.Expr] | None:
     """Atoms plus the value of every application of g in `formulas`, computed with `g`."""
     values = dict(atoms)
@@ -610,9 +662,13 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
     first.add(*base)
     for axiom in encoding.axioms:
         first.add(axiom.formula)
+    pinned_points: list[tuple[_Term, Fraction]] = []
     if first.check() == z3.sat:
         model = first.model()
         pinned = [(t, model.eval(t.x, model_completion=True)) for t in originals]
+        pinned_points = [(t, x) for t, v in pinned if (x := rational(v)) is not None]
+        if len(pinned_points) != len(pinned):
+            pinned_points = []
         if all(rational(v) is not None for _, v in pinned):
             solver = encoding.solver(max(1.0, deadline - time.monotonic()))
             solver.add(*base)
@@ -659,9 +715,61 @@ def _search_refutation(encoding: _Encoding, deadline: float) -> Verdict:
                 return verdict
         elif not outcome.unsat:
             return Verdict("unknown", reason=f"{failed} ({outcome.reason})")
+    # 3. Neither concave nor convex: a step plus a line, with its steps at the arguments.
+    if encoding.family != "monotone" and pinned_points:
+        verdict = _step_refutation(encoding, base, pinned_points, deadline)
+        if verdict is not None:
+            return verdict
     if not encoding.complete_split:
         failed += f" (splitting stopped at {MAX_TERMS} terms, so the axioms may be too weak)"
     return Verdict("unknown", reason=failed)
+
+
+def _step_refutation(
+    encoding: _Encoding,
+    base: list[z3.BoolRef],
+    pinned: list[tuple[_Term, Fraction]],
+    deadline: float,
+) -> Verdict | None:
+    """A refutation with g a step-plus-linear member, its arguments pinned to a model's."""
+    problem = encoding.problem
+    for g in step_witnesses([x for _, x in pinned], encoding.family):
+        if time.monotonic() > deadline:
+            return None
+        solver = encoding.solver(max(0.2, min(1.0, deadline - time.monotonic())))
+        solver.add(*base)
+        for term, x in pinned:
+            solver.add(term.x == real(x, encoding.context), term.y == real(g(x), encoding.context))
+        if solver.check() != z3.sat:
+            continue
+        values = _exact_model(solver, list(encoding.encoder.variables.values()), [])
+        if values is None:
+            continue
+        atoms: dict[sympy.Basic, sympy.Expr] = {
+            symbol: sympy.Rational(values[str(v)].numerator, values[str(v)].denominator)
+            for symbol, v in encoding.encoder.variables.items()
+            if str(v) in values
+        }
+        formulas = [
+            problem.claim,
+            *(h.formula for h in problem.hypotheses if h.formula is not None),
+        ]
+        exact = _with_exchange(formulas, atoms, g)
+        if exact is None or not confirm(problem, exact):
+            continue
+        shown: list[tuple[str, Fraction]] = []
+        for symbol in relevant_atoms(problem.claim, include_g=False):
+            value = exact_number(exact[symbol]) if symbol in exact else None
+            if value is not None:
+                shown.append((symbol.name, value))
+        used: dict[Fraction, Fraction] = {}
+        for application in _applications(problem.claim):
+            argument = exact_number(application.args[0].xreplace(exact))
+            if argument is not None:
+                used[argument] = g(argument)
+        shown.extend((f"g({fraction_text(a)})", y) for a, y in sorted(used.items()))
+        return Verdict("refuted", counterexample=tuple(shown), notes=(g.describe(),))
+    return None
 
 
 # ---- for some g ---------------------------------------------------------------------------
