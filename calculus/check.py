@@ -189,6 +189,20 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
             program = costs.program(name)
             c = sympy.nsimplify(program.c.xreplace(values))
             t = sympy.nsimplify(program.t.xreplace(values))
+            for kind, value in (("c", c), ("t", t)):
+                if not value.is_Rational:
+                    raise InputError(
+                        [
+                            at(
+                                costs.model.path,
+                                statement.span,
+                                "scenario",
+                                f"in scenario '{scenario.name}', {kind}({name}) has no value "
+                                "(a division by zero)",
+                                "give the atoms it divides by non-zero values in the scenario",
+                            )
+                        ]
+                    )
             lines[name] = (to_fraction(c), to_fraction(t))
         return dominance.scenario_ranges(lines, scenario.name.text)
     if costs.family != "linear":
@@ -203,6 +217,12 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
                 )
             ]
         )
+    from calculus.definedness import check_divisions
+
+    ill_defined = check_divisions(costs, None, hypotheses(costs), timeout, names)
+    if ill_defined is not None:
+        reason = "; ".join([ill_defined.reason or "", *ill_defined.notes])
+        return dominance.RangesResult(tuple(names), None, (), "unknown", reason)
     program_costs = {name: (costs.program(name).c, costs.program(name).t) for name in names}
     assumptions = [to_sympy_boolean(costs.formula(a.node.formula)) for a in costs.model.assumptions]
     return dominance.symbolic_ranges(program_costs, assumptions, dict(costs.bounds), timeout)

@@ -42,6 +42,16 @@ class Division:
 
 def divisions(costs: CostModel, formula: n.Formula) -> list[Division]:
     """Every division by a non-constant in `formula`, each with its guards, in source order."""
+    return _walk(costs, formula, [])
+
+
+def program_divisions(costs: CostModel, programs: list[str]) -> list[Division]:
+    """Every division by a non-constant in the costs of `programs` (explicit formulas, also
+    inherited through `extends`); they are evaluated wherever the programs are compared."""
+    return _walk(costs, None, programs)
+
+
+def _walk(costs: CostModel, formula: n.Formula | None, programs: list[str]) -> list[Division]:
     found: list[Division] = []
     seen_programs: set[tuple[str, str]] = set()
 
@@ -103,7 +113,11 @@ def divisions(costs: CostModel, formula: n.Formula) -> list[Division]:
             else:
                 walk(node.right, guards)
 
-    walk(formula, ())
+    if formula is not None:
+        walk(formula, ())
+    for name in programs:
+        program_cost(name, "c", ())
+        program_cost(name, "t", ())
     return found
 
 
@@ -113,13 +127,15 @@ def position(path: str, span: n.Span) -> str:
 
 def check_divisions(
     costs: CostModel,
-    formula: n.Formula,
+    formula: n.Formula | None,
     hypotheses: list[Hypothesis],
     timeout: float,
+    programs: list[str] | None = None,
 ) -> Verdict | None:
-    """None when every division in `formula` is defined wherever it is evaluated; otherwise
-    the `unknown` verdict the claim gets, naming the first division not shown defined."""
-    for division in divisions(costs, formula):
+    """None when every division in `formula` (or in the costs of `programs`) is defined
+    wherever it is evaluated; otherwise the `unknown` verdict the claim gets, naming the
+    first division not shown defined."""
+    for division in _walk(costs, formula, programs or []):
         where = position(costs.model.path, division.span)
         written = format_expr(division.source)
         hint = f"assume {written} != 0 (or guard the division with `{written} != 0 -> ...`)"

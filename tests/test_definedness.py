@@ -1,0 +1,97 @@
+"""Well-definedness of divisions (DESIGN §12) beyond the golden cases: where the obligation
+points, its witness, divisions inside program formulas, ranges and scenarios."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from calculus.check import check_source
+
+PROGRAMS = """\
+primitive p, q, sp, sq
+program P { stores p; runs sp }
+program Q { stores q; runs sq }
+assume not_bigger: c(p) <= c(q)
+"""
+
+
+def _claim(text: str) -> object:
+    result = check_source(text, "f.cost")
+    assert not result.diagnostics, result.diagnostics
+    return result.claims[-1].verdict
+
+
+def test_reason_names_the_division_and_the_witness_is_exact() -> None:
+    verdict = _claim("primitive a, b\nclaim z1: c(a) = c(b) -> c(a) / (c(a) - c(b)) = 5\n")
+    assert verdict.status == "unknown"  # type: ignore[attr-defined]
+    assert verdict.reason.startswith("possible division by zero at f.cost:2:26")  # type: ignore[attr-defined]
+    witness = dict(verdict.counterexample)  # type: ignore[attr-defined]
+    assert witness["c(a)"] == witness["c(b)"] > 0  # the denominator is 0 there, exactly
+    assert any("assume c(a) - c(b) != 0" in note for note in verdict.notes)  # type: ignore[attr-defined]
+
+
+def test_the_threshold_claim_is_not_proved_at_a_tie() -> None:
+    claim = "claim threshold: g > (t(Q) - t(P)) / (c(P) - c(Q)) -> P beats Q\n"
+    verdict = _claim(PROGRAMS + claim)
+    assert verdict.status == "unknown"  # type: ignore[attr-defined]
+    witness = dict(verdict.counterexample)  # type: ignore[attr-defined]
+    assert witness["c(p)"] == witness["c(q)"]
+    # Under `c(p) < c(q)` the denominator is never 0 and the claim holds (P beats Q exactly
+    # when g·(c(p) − c(q)) < t(sq) − t(sp), i.e. g > the threshold).
+    strict = PROGRAMS.replace("c(p) <= c(q)", "c(p) < c(q)")
+    assert _claim(strict + claim).status == "proved"  # type: ignore[attr-defined]
+
+
+def test_division_inside_a_program_formula_points_at_the_formula() -> None:
+    text = (
+        "primitive a, b\nprimitive n (nonneg)\n"
+        "program P { c = c(a) / c(n); t = t(a) }\nprogram Q { stores b; runs b }\n"
+        "claim k: P beats Q on c\n"
+    )
+    verdict = _claim(text)
+    assert verdict.status == "unknown"  # type: ignore[attr-defined]
+    assert "f.cost:3:17" in verdict.reason  # type: ignore[attr-defined]
+    assert dict(verdict.counterexample)["c(n)"] == Fraction(0)  # type: ignore[attr-defined]
+
+
+def test_inherited_formula_divisions_count_through_extends() -> None:
+    text = (
+        "primitive a, b\nprimitive n (nonneg)\n"
+        "program P { c = c(a) / c(n); t = t(a) }\nprogram R extends P { runs b }\n"
+        "claim k: c(R) > 0\n"
+    )
+    assert _claim(text).status == "unknown"  # type: ignore[attr-defined]
+
+
+def test_constant_zero_denominator() -> None:
+    verdict = _claim("primitive a\nclaim k: 1 / (c(a) - c(a)) > 0\n")
+    assert verdict.status == "unknown"  # type: ignore[attr-defined]
+    assert "division by zero at f.cost:2:10" in verdict.reason  # type: ignore[attr-defined]
+
+
+def test_thresholds_state_the_tie_case() -> None:
+    result = check_source(PROGRAMS + "ranges P, Q\n")
+    (ranges,) = result.ranges
+    texts = [t.text for row in ranges.rows for t in row.thresholds]
+    assert any("c(p) - c(q) = 0" in text for text in texts), texts
+
+
+def test_ranges_over_a_possibly_undefined_cost_are_unknown() -> None:
+    text = (
+        "primitive a, b\nprimitive n (nonneg)\n"
+        "program P { c = c(a) / c(n); t = t(a) }\nprogram Q { stores b; runs b }\n"
+        "ranges P, Q\n"
+    )
+    (ranges,) = check_source(text, "f.cost").ranges
+    assert ranges.status == "unknown"
+    assert ranges.reason.startswith("possible division by zero at f.cost:3:17")
+
+
+def test_a_scenario_that_divides_by_zero_is_an_input_error() -> None:
+    text = (
+        "primitive a, b\nprimitive n (nonneg)\n"
+        "program P { c = c(a) / c(n); t = t(a) }\nprogram Q { stores b; runs b }\n"
+        "scenario s { c(n) = 0; default = 1 }\nranges P, Q in s\n"
+    )
+    (diagnostic,) = check_source(text, "f.cost").diagnostics
+    assert (diagnostic.code, diagnostic.line) == ("scenario", 6)
