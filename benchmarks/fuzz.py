@@ -1,6 +1,7 @@
 """The long fuzzing run: generated and mutated inputs through the real command line.
 
     python benchmarks/fuzz.py [--inputs 100000] [--seed 0] [--timeout 1] [--bound 20]
+                              [--seconds S]
 
 Each input runs in a forked child (tests/fuzzing.py) with `--timeout` seconds per solver
 obligation and a hard bound per input. Every failure is written to `--failures DIR` as the
@@ -28,13 +29,20 @@ def main() -> int:
     parser.add_argument("--bound", type=float, default=20.0, help="seconds per input")
     parser.add_argument("--failures", type=Path, default=Path("fuzz-failures"))
     parser.add_argument("--progress", type=int, default=1000, help="report every N inputs")
+    parser.add_argument(
+        "--seconds", type=float, default=float("inf"), help="stop after this long (wall clock)"
+    )
     options = parser.parse_args()
     preload()
     rng = random.Random(options.seed)
     seeds = seed_texts()
     tracebacks = hangs = 0
     started = time.monotonic()
+    done = 0
     for index in range(options.inputs):
+        if time.monotonic() - started > options.seconds:
+            break
+        done += 1
         item = make_input(rng, seeds)
         outcome = run(item, options.timeout, options.bound)
         if outcome.traceback or outcome.hang:
@@ -58,8 +66,8 @@ def main() -> int:
                 flush=True,
             )
     elapsed = time.monotonic() - started
-    print(f"elapsed {elapsed:.0f} s, {options.inputs / max(elapsed, 1e-9):.1f} inputs/s")
-    print(f"{options.inputs} inputs: {tracebacks} tracebacks, {hangs} hangs")
+    print(f"elapsed {elapsed:.0f} s, {done / max(elapsed, 1e-9):.2f} inputs/s")
+    print(f"{done} inputs: {tracebacks} tracebacks, {hangs} hangs")
     return 0 if tracebacks == hangs == 0 else 1
 
 

@@ -66,7 +66,12 @@ def install_signal_handlers() -> None:
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
         signal.signal(signal.SIGINT, signal.default_int_handler)
-    # Exact numbers may be long; printing one must not fail on Python's digit limit.
+    allow_long_integers()
+
+
+def allow_long_integers() -> None:
+    """Exact numbers may be long (numerals are bounded, their products are not); writing one
+    as text, for z3 or for the user, must not fail on Python's digit limit."""
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)
 
@@ -75,4 +80,5 @@ def cap_z3_memory() -> None:
     """Bound z3's memory (process-wide): past the cap its answer is `unknown`."""
     import z3
 
+    allow_long_integers()
     z3.set_param("memory_max_size", Z3_MEMORY_MB)

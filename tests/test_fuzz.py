@@ -125,3 +125,14 @@ def test_signals_end_a_check_cleanly(tmp_path: Path, signum: int, code: int) -> 
         pytest.fail("the command did not end after the signal")
     assert process.returncode == code, err
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    "output",
+    ["/nonexistent/dir/out.html", "out\x00.html", "/nonexistent/\udcff.md", "out.txt"],
+    ids=["missing directory", "NUL byte", "lone surrogate", "wrong suffix"],
+)
+def test_report_to_a_bad_path(output: str) -> None:
+    outcome = run(FuzzInput("report", "primitive a\nclaim c(a) > 0\n", (output,)), TIMEOUT, BOUND)
+    assert not outcome.hang and not outcome.traceback, outcome.output
+    assert outcome.exit_code == 2, outcome.output

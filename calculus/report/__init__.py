@@ -667,8 +667,10 @@ def report_command(path: str, output: str, timeout: float) -> int:
         return EXIT_INPUT
     try:
         write_report(result, Path(output))
-    except OSError as error:
-        sys.stderr.write(f"cost: error: cannot write {output}: {error.strerror or error}\n")
+    except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+        shown = output.encode("utf-8", "backslashreplace").decode("utf-8")
+        reason = getattr(error, "strerror", None) or error
+        sys.stderr.write(f"cost: error: cannot write {shown!r}: {reason}\n")
         return EXIT_INPUT
     sys.stdout.write(f"wrote {output}: {summary_line([result])}\n")
     return EXIT_OK if result.ok else EXIT_FAILED
