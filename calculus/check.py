@@ -73,8 +73,21 @@ class FileResult:
 
 
 def hypotheses(costs: CostModel) -> list[Hypothesis]:
-    """The named assumptions of the model, and the default bounds as `positivity`."""
-    found = [Hypothesis(a.name, costs.formula(a.node.formula)) for a in costs.model.assumptions]
+    """The named assumptions of the model, and the default bounds as `positivity`.
+
+    An assumption holds only where it is defined (DESIGN §12): each of its divisions by a
+    non-constant adds, ahead of it, the condition that the denominator is non-zero where
+    the division is evaluated, so no exact re-check accepts a point where it is not.
+    """
+    from calculus.costs import Junction
+    from calculus.definedness import divisions
+
+    found = []
+    for assumption in costs.model.assumptions:
+        formula = costs.formula(assumption.node.formula)
+        for division in reversed(divisions(costs, assumption.node.formula)):
+            formula = Junction("and", division.obligation(), formula)
+        found.append(Hypothesis(assumption.name, formula))
     found.append(Hypothesis(POSITIVITY, bounds=tuple(costs.bounds.items())))
     return found
 

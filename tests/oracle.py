@@ -289,9 +289,13 @@ def value(e: Expr, point: Point, costs: Costs) -> Fraction:
 
 
 def score(name: str, point: Point, costs: Costs, on: str | None) -> Fraction:
+    """g·c + t, or only c (`on c`) or only t (`on t`): only what is compared is evaluated."""
+    if on == "c":
+        return value(costs.cost("c", name), point, costs)
+    if on == "t":
+        return value(costs.cost("t", name), point, costs)
     c = value(costs.cost("c", name), point, costs)
-    t = value(costs.cost("t", name), point, costs)
-    return c if on == "c" else t if on == "t" else point["g"] * c + t
+    return point["g"] * c + value(costs.cost("t", name), point, costs)
 
 
 def holds(f: Formula, point: Point, costs: Costs) -> bool:
@@ -497,7 +501,8 @@ class Encoding:
         if kind == "prog":
             return self.defined(self.costs.cost(node[1], node[2]), g)
         if kind == "beats":
-            parts = [self.defined(self.costs.cost(k, p), g) for k in "ct" for p in node[1:3]]
+            kinds = node[3] or "ct"
+            parts = [self.defined(self.costs.cost(k, p), g) for k in kinds for p in node[1:3]]
             return z3.And(parts)
         if kind == "cmp":
             return z3.And(self.defined(node[2], g), self.defined(node[3], g))
