@@ -95,3 +95,20 @@ def test_a_scenario_that_divides_by_zero_is_an_input_error() -> None:
     )
     (diagnostic,) = check_source(text, "f.cost").diagnostics
     assert (diagnostic.code, diagnostic.line) == ("scenario", 6)
+
+
+def test_an_assumption_holds_only_where_it_is_defined() -> None:
+    # `0 / (c(d) - t(a))` is 0 wherever it is defined, but undefined at c(d) = t(a): a point
+    # there does not satisfy the assumption, so no counterexample may sit there. (One did,
+    # when the assumption was read as sympy simplified it: `2·c(b) >= c(a)`.)
+    text = (
+        "primitive a, b, d\n"
+        "assume h0: 0 / (c(d) - t(a)) + 2 * c(b) >= c(a)\n"
+        "claim k1: t(a) < c(b) / (c(d) + 5)\n"
+    )
+    verdict = _claim(text)
+    assert verdict.status == "refuted"  # type: ignore[attr-defined]
+    values = dict(verdict.assignment)  # type: ignore[attr-defined]
+    assert values["c(d)"] != values["t(a)"]
+    assert 2 * values["c(b)"] >= values["c(a)"]
+    assert not values["t(a)"] < values["c(b)"] / (values["c(d)"] + 5)
