@@ -224,6 +224,10 @@ def rational_model(
     irrational = [i for i, value in enumerate(raw) if rational(value) is None]
     if irrational:
         for digits in (3, 6, 12):
+            # After a retry some coordinates may be rational already (and have no `approx`).
+            irrational = [i for i, value in enumerate(raw) if z3.is_algebraic_value(value)]
+            if any(rational(value) is None for value in raw) and not irrational:
+                return None
             solver.push()
             for i in irrational:
                 solver.add(variables[i] == raw[i].approx(digits))  # type: ignore[attr-defined]
