@@ -747,8 +747,9 @@ class Session:
         self.loaded_path = Path(path).expanduser()
         try:
             data = self.loaded_path.read_bytes()
-        except OSError as error:
-            diagnostic = Diagnostic(shown, 0, 0, "file", f"cannot read file: {error.strerror}")
+        except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+            reason = getattr(error, "strerror", None) or str(error)
+            diagnostic = Diagnostic(shown, 0, 0, "file", f"cannot read file: {reason}")
             return [Output("error", (render(diagnostic, None),))]
         try:
             text = decode(data, shown)
@@ -1017,11 +1018,10 @@ class Session:
         path = Path(_unquote(argument)).expanduser()
         try:
             path.write_text(self.source_file().text, encoding="utf-8")
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
+            reason = getattr(error, "strerror", None) or str(error)
             return [
-                self._command_error(
-                    text, argument, f"cannot write {path}: {error.strerror}", code="file"
-                )
+                self._command_error(text, argument, f"cannot write {path}: {reason}", code="file")
             ]
         count = len(self.statements)
         return [Output("info", (f"saved {count} statement{'s' if count != 1 else ''} to {path}",))]

@@ -86,6 +86,7 @@ REPL_FOUND = {
     "report after an error": "claim c(zz) > 0\n:report out.html\n",
     "report with a wrong suffix": "primitive a\n:report out.txt\n",
     "report into a missing directory": "primitive a\n:report /nonexistent/dir/out.md\n",
+    "paths with a NUL byte": ":load a\x00b.cost\n:save x\x00y.cost\n:report q\x00.html\n",
 }
 
 
