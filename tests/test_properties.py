@@ -31,7 +31,11 @@ ATOMS = ["c(a)", "c(b)", "c(d)", "t(a)", "t(b)", "t(d)"]
 SETTINGS = settings(
     max_examples=60,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.large_base_example],
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.large_base_example,
+        HealthCheck.data_too_large,
+    ],
 )
 
 # ---- programs ---------------------------------------------------------------------------
