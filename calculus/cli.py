@@ -185,7 +185,7 @@ def check_command(
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
-    from calculus.limits import Terminated, install_signal_handlers
+    from calculus.limits import Terminated, install_signal_handlers, quiet_finalizers
 
     install_signal_handlers()
     try:
@@ -223,9 +223,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return EXIT_INPUT
     except KeyboardInterrupt:
+        quiet_finalizers()
         sys.stderr.write("cost: interrupted\n")
         return 130
     except Terminated:
+        quiet_finalizers()
         sys.stderr.write("cost: terminated\n")
         return 143
     except SystemExit as exit_:

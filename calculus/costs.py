@@ -100,6 +100,9 @@ class ProgramCosts:
     extends: str | None = None
     store_atoms: tuple[tuple[str, sympy.Expr], ...] = ()
     run_atoms: tuple[tuple[str, int, sympy.Expr], ...] = ()
+    # The part of c and t inherited from an explicit formula up the `extends` chain.
+    base_c: sympy.Expr = sympy.Integer(0)
+    base_t: sympy.Expr = sympy.Integer(0)
 
     def derivation(self, kind: str) -> str:
         """`c(Hfd) = c(Hfh) ∪ {…}`-style account of where a cost came from."""
@@ -206,13 +209,16 @@ class CostModel:
         base_t: sympy.Expr = sympy.Integer(0)
         if program.extends is not None:
             parent = self.program(program.extends.text)
+            # A formula anywhere up the chain is the base every descendant starts from.
             if parent.c_from_formula:
                 base_c = parent.c
             else:
+                base_c = parent.base_c
                 stores.update(parent.store_atoms)
             if parent.t_from_formula:
                 base_t = parent.t
             else:
+                base_t = parent.base_t
                 runs.update({text: (count, symbol) for text, count, symbol in parent.run_atoms})
         for term in program.stores:
             stores.setdefault(str(term), self.atom("c", term))
@@ -238,6 +244,8 @@ class CostModel:
             extends=program.extends.text if program.extends else None,
             store_atoms=tuple(stores.items()),
             run_atoms=tuple((text, count, symbol) for text, (count, symbol) in runs.items()),
+            base_c=base_c if program.c_formula is None else sympy.Integer(0),
+            base_t=base_t if program.t_formula is None else sympy.Integer(0),
         )
 
 

@@ -9,6 +9,7 @@ signals cannot be delivered) the limit is not enforced.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -44,6 +45,9 @@ def time_limit(seconds: float) -> Iterator[None]:
         return
 
     def expire(signum: int, frame: FrameType | None) -> None:
+        if _in_finalizer(frame):  # an exception there would be printed and lost
+            signal.setitimer(signal.ITIMER_REAL, 0.01)
+            return
         raise TimeLimitExceeded(seconds)
 
     previous = signal.signal(signal.SIGALRM, expire)
@@ -57,15 +61,47 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(remaining - seconds, 0.001))
 
 
+def _in_finalizer(frame: FrameType | None) -> bool:
+    """Whether Python is running a `__del__` (z3 releases its objects there): an exception
+    raised inside one is printed as "Exception ignored" with a traceback, and then lost."""
+    depth = 0
+    while frame is not None and depth < 64:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame, depth = frame.f_back, depth + 1
+    return False
+
+
+def _later(signum: int) -> None:
+    threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
+    if _in_finalizer(frame):
+        _later(signum)
+        return
     raise Terminated()
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if _in_finalizer(frame):
+        _later(signum)
+        return
+    raise KeyboardInterrupt
+
+
+def quiet_finalizers() -> None:
+    """After an interrupt, objects left half-built (a z3 context whose construction was cut
+    short) may fail in their finalizers; the command is ending, so say nothing of it."""
+    sys.unraisablehook = lambda unraisable: None
+
+
 def install_signal_handlers() -> None:
-    """SIGTERM raises `Terminated` (the command line exits 143); SIGINT stays KeyboardInterrupt."""
+    """SIGTERM raises `Terminated` (the command line exits 143), SIGINT KeyboardInterrupt
+    (exit 130); neither is raised inside a finalizer, where it would be lost."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _interrupt)
     allow_long_integers()
 
 
@@ -77,8 +113,12 @@ def allow_long_integers() -> None:
 
 
 def cap_z3_memory() -> None:
-    """Bound z3's memory (process-wide): past the cap its answer is `unknown`."""
+    """Bound z3's memory (process-wide): past the cap its answer is `unknown`; leave SIGINT
+    to Python."""
     import z3
 
     allow_long_integers()
     z3.set_param("memory_max_size", Z3_MEMORY_MB)
+    # z3 would catch SIGINT itself during a check and answer "unknown" (canceled), and the
+    # command would go on; without it the interrupt reaches Python when the check returns.
+    z3.set_param("ctrl_c", False)

@@ -229,40 +229,30 @@ class Costs:
     def __init__(self, programs: list[Program]):
         self.by_name = {p.name: p for p in programs}
 
-    def stores(self, name: str) -> set[str] | None:
-        program = self.by_name[name]
-        if program.c_formula is not None:
-            return None
-        inherited: set[str] = set()
-        if program.parent is not None:
-            parent = self.stores(program.parent)
-            if parent is None:
-                return None
-            inherited = parent
-        return inherited | set(program.stores)
-
-    def cost(self, kind: str, name: str) -> Expr:
-        """c(P) or t(P) as a tree over atoms (a formula when one is given or inherited)."""
+    def _base(self, kind: str, name: str) -> tuple[Expr, Counter[str]]:
+        """The formula inherited up the chain (or 0) and the parts stored or run since."""
         program = self.by_name[name]
         written = program.c_formula if kind == "c" else program.t_formula
         if written is not None:
-            return written
+            return written, Counter()
         base: Expr = ("num", Fraction(0))
+        parts: Counter[str] = Counter()
         if program.parent is not None:
-            base = self.cost(kind, program.parent)
-        total = base
+            base, parts = self._base(kind, program.parent)
         if kind == "c":
-            parent_set = self.stores(program.parent) if program.parent else set()
-            own = [
-                p
-                for p in dict.fromkeys(program.stores)
-                if parent_set is None or p not in parent_set
-            ]
-            for p in own:
-                total = ("+", total, ("atom", f"c({p})"))
-        else:
-            for p, k in program.runs.items():
-                total = ("+", total, ("*", ("num", Fraction(k)), ("atom", f"t({p})")))
+            return base, parts | Counter(set(program.stores))  # a set: union
+        return base, parts + program.runs  # a multiset: sum
+
+    def cost(self, kind: str, name: str) -> Expr:
+        """c(P) or t(P) as a tree over atoms: stores a set and runs a multiset through
+        `extends`, on top of an explicit formula given by the program or an ancestor."""
+        base, parts = self._base(kind, name)
+        if base[0] != "num" and parts == Counter() and self.by_name[name].parent is None:
+            return base
+        total = base
+        for primitive, count in sorted(parts.items()):
+            term: Expr = ("atom", f"{kind}({primitive})")
+            total = ("+", total, term if count == 1 else ("*", ("num", Fraction(count)), term))
         return total
 
 
