@@ -78,8 +78,8 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
 
     try:
         cost = metadata.version("cost-calculus")
-    except metadata.PackageNotFoundError:
-        from calculus import __version__ as cost
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        cost = "not installed"
     return (
         ("cost", cost),
         ("sympy", sympy.__version__),
