@@ -83,3 +83,17 @@ def test_a_line_repeated_word_for_word_is_shortened() -> None:
     ]
     assert without_repeats(lines)[3] == "      ✓ value decomposition E[R]: as above"
     assert without_repeats(lines)[:3] == lines[:3]
+
+
+def test_repl_load_is_brief(folder: Path) -> None:
+    import io
+
+    from calculus.repl import run_piped
+    from calculus.session import Session
+
+    out, err = io.StringIO(), io.StringIO()
+    run_piped(Session(), str(folder / "a_passing.cost"), [":why p_wins\n"], out, err)
+    lines = out.getvalue().splitlines()
+    loaded = lines[: lines.index("2 claims: 1 proved, 1 refuted, 0 unknown; all passed") + 1]
+    assert len(loaded) == 4  # the file, one line per claim, the count
+    assert any("positivity" in line for line in lines[len(loaded) :])  # `:why` has the detail
