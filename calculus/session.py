@@ -35,7 +35,7 @@ from calculus.costs import CostModel
 from calculus.diagnostics import Diagnostic, InputError, did_you_mean, render
 from calculus.logic import POSITIVITY
 from calculus.model import Model, anonymous_name, build_model, program_references
-from calculus.numbers import fraction_text, to_rational
+from calculus.numbers import readable_text, to_rational
 from calculus.output import (
     brief_file_lines,
     claim_lines,
@@ -934,7 +934,7 @@ class Session:
                 else "  counterexample: any admissible values"
             )
             width = max((len(atom) for atom, _ in pairs), default=0)
-            lines += [f"    {atom:<{width}} = {fraction_text(value)}" for atom, value in pairs]
+            lines += [f"    {atom:<{width}} = {readable_text(value)}" for atom, value in pairs]
         else:
             lines.append(f"  why: {verdict.reason}")
         if result.difference is not None:
