@@ -240,6 +240,7 @@ class _Exchange(Encoder):
 
     terms: dict[sympy.Expr, _Term] = field(default_factory=dict)
     writing_originals: bool = True
+    memoize: bool = False
 
     def exchange(self, argument: sympy.Expr, encoded: z3.ArithRef) -> z3.ArithRef:
         key = sympy.expand(argument)
