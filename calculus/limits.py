@@ -9,6 +9,7 @@ signals cannot be delivered) the limit is not enforced.
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import threading
@@ -57,15 +58,38 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(remaining - seconds, 0.001))
 
 
+def _in_finaliser(frame: FrameType | None) -> bool:
+    """Is the handler running inside a `__del__` (such as z3's, freeing solver terms)?
+    Python ignores an exception raised there, so the signal would be lost."""
+    return frame is not None and frame.f_code.co_name == "__del__"
+
+
+def _redeliver(signum: int) -> None:
+    """Send the signal again shortly, once the finaliser has returned."""
+    timer = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
 def _terminate(signum: int, frame: FrameType | None) -> None:
+    if _in_finaliser(frame):
+        _redeliver(signum)
+        return
     raise Terminated()
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> None:
+    if _in_finaliser(frame):
+        _redeliver(signum)
+        return
+    raise KeyboardInterrupt()
+
+
 def install_signal_handlers() -> None:
-    """SIGTERM raises `Terminated` (the command line exits 143); SIGINT stays KeyboardInterrupt."""
+    """SIGTERM raises `Terminated` (the command line exits 143); SIGINT KeyboardInterrupt."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
+        signal.signal(signal.SIGINT, _interrupt)
     # Exact numbers may be long; printing one must not fail on Python's digit limit.
     if hasattr(sys, "set_int_max_str_digits"):
         sys.set_int_max_str_digits(0)

@@ -729,6 +729,7 @@ def _decide_for_some(problem: Problem, family: str, context: z3.Context) -> Verd
         # unsat cores, so the assumptions used are found by deletion, one solver each.
         solver = z3.Tactic("qsat", context).solver()
         solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        solver.set("ctrl_c", False)
         solver.add(*(encoding.hypotheses[name] for name in names), nobody)
         return check(solver), solver
 

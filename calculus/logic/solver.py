@@ -39,6 +39,9 @@ def new_solver(context: z3.Context, timeout: float) -> z3.Solver:
     """A solver in `context` whose every check stops after `timeout` seconds."""
     solver = z3.Solver(ctx=context)
     solver.set("timeout", max(1, int(timeout * 1000)))
+    # Ctrl-C is Python's to handle (once the check returns, within its timeout): z3 would
+    # otherwise take the signal, cancel the check and carry on with the next claim.
+    solver.set("ctrl_c", False)
     return solver
 
 
