@@ -91,7 +91,7 @@ def claims_file(claims: int, seed: int = 1) -> str:
     while len(seen) < claims:
         kind = rng.randrange(4)
         a, b = rng.sample(programs, 2)
-        k = rng.randint(0, 9)
+        k = rng.randint(0, 99)
         if kind == 0:
             on = rng.choice("ct")
             formula = f"{on}({a}) + {k} {rng.choice(['<', '<=', '>'])} {on}({b}) + {k + 1}"
