@@ -6,13 +6,19 @@ Prints each figure next to a baseline measured in the same run, as a ratio:
 * cold `cost check proofs/speed_prior.cost` / cold `python -c "import sympy, z3, lark"`
   (target <= 1.3);
 * `ranges ... in scenario` over 100, 1,000 and 10,000 programs: end-to-end `cost check`
-  (parse, derive, envelope) and the envelope alone, with the growth factor per 10x.
+  (parse, derive, envelope) and the envelope alone, with the growth factor per 10x;
+* `cost check` of 100, 1,000 and 5,000 distinct linear claims over the essay's programs
+  (`--claims`): peak RSS, CPU time, CPU per claim beyond start-up, claims per second and the
+  growth exponent of CPU and RSS in the number of claims. `--baseline DIR` runs the same
+  files with another checkout's `calculus` (for before/after figures) in the same run.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import random
+import runpy
 import statistics
 import subprocess
 import sys
@@ -57,11 +63,146 @@ def scenario_file(programs: int, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
+ESSAY_PROGRAMS: str = runpy.run_path(str(ROOT / "tests" / "essay_model.py"))["ESSAY_PROGRAMS"]
+ESSAY_ATOMS = {
+    "c": ["get_base_obj", "simplest_obj", "combine", "mesaoptimize", "is_deployed_in_world"],
+    "t": [
+        "get_proxy_for_base_obj",
+        "find(get_proxy_for_base_obj(env))",
+        "combine",
+        "mesaoptimize_outer_world_env",
+        "is_deployed_in_world",
+    ],
+}
+
+
+def claims_file(claims: int, seed: int = 1) -> str:
+    """`claims` distinct linear claims over the essay's programs, about half of them true."""
+    rng = random.Random(seed)
+    programs = ["Hfh", "Hsd", "Hfd"]
+    lines = [
+        ESSAY_PROGRAMS,
+        "exchange linear",
+        "assume base_is_complex: c(get_base_obj) > c(simplest_obj) + c(combine)",
+        "assume rederiving_is_slower: "
+        "t(find(get_proxy_for_base_obj(env))) >= t(get_proxy_for_base_obj)",
+    ]
+    seen: set[str] = set()
+    while len(seen) < claims:
+        kind = rng.randrange(4)
+        a, b = rng.sample(programs, 2)
+        k = rng.randint(0, 99)
+        if kind == 0:
+            on = rng.choice("ct")
+            formula = f"{on}({a}) + {k} {rng.choice(['<', '<=', '>'])} {on}({b}) + {k + 1}"
+        elif kind == 1:
+            on = rng.choice("ct")
+            atom = f"{on}({rng.choice(ESSAY_ATOMS[on])})"
+            formula = f"{atom} > {k} -> {rng.randint(1, 3)} * {on}({a}) > {on}({b})"
+        elif kind == 2:
+            formula = f"g * c({a}) + t({a}) < g * c({b}) + t({b}) + {k}"
+        else:
+            formula = f"{a} beats {b}" + rng.choice(["", " on c", " on t", " for some g"])
+            formula = f"{formula} or c({a}) > {k} * c({b})" if "some" not in formula else formula
+        if formula not in seen:
+            seen.add(formula)
+            lines.append(f"claim k{len(seen)}: {formula}")
+    return "\n".join(lines) + "\n"
+
+
+def measured(python: str, arguments: list[str], checkout: Path | None = None) -> tuple[float, int]:
+    """CPU seconds (user + system) and peak RSS in kB of one child process."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(r.ru_utime + r.ru_stime, r.ru_maxrss)\n"
+    )
+    environment = None
+    if checkout is not None:
+        import os
+
+        environment = {**os.environ, "PYTHONPATH": str(checkout)}
+    done = subprocess.run(
+        [python, "-c", probe, python, *arguments],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=environment,
+        cwd=checkout or ROOT,
+    )
+    cpu, rss = done.stdout.split()
+    return float(cpu), int(rss)
+
+
+def bench_claims(sizes: list[int], repeat: int, baseline: Path | None, baseline_limit: int) -> None:
+    import math
+
+    python = sys.executable
+    trees: list[tuple[str, Path | None]] = [("ours", None)]
+    if baseline is not None:
+        trees.append((f"baseline {baseline}", baseline))
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {}
+        for size in sizes:
+            paths[size] = Path(folder) / f"claims{size}.cost"
+            paths[size].write_text(claims_file(size))
+        empty = Path(folder) / "claims0.cost"
+        empty.write_text(claims_file(0))
+        for label, tree in trees:
+            floors = [measured(python, ["-m", "calculus", "check", str(empty)], tree)[0]]
+            floors += [
+                measured(python, ["-m", "calculus", "check", str(empty)], tree)[0]
+                for _ in range(repeat - 1)
+            ]
+            floor = statistics.median(floors)
+            print(f"{label}: start-up (model, no claims) CPU {floor:.3f} s")
+            rows = []
+            for size in sizes:
+                if tree is not None and size > baseline_limit:
+                    print(f"  {size:>5,} claims: not run (baseline limited to {baseline_limit:,})")
+                    continue
+                runs = [
+                    measured(python, ["-m", "calculus", "check", str(paths[size])], tree)
+                    for _ in range(repeat if size <= 1_000 else 1)
+                ]
+                cpus = [cpu for cpu, _ in runs]
+                cpu, rss = statistics.median(cpus), max(r for _, r in runs)
+                per_claim = (cpu - floor) / size
+                rows.append((size, cpu, rss))
+                print(
+                    f"  {size:>5,} claims: CPU min {min(cpus):.2f} s, median {cpu:.2f} s "
+                    f"({len(runs)} runs); {per_claim * 1000:.1f} ms per claim beyond start-up "
+                    f"(target <= 5 ms); {size / (cpu - floor):.0f} claims/s; "
+                    f"peak RSS {rss / 1024:.0f} MB (target <= 400 MB at 1,000)"
+                )
+            for (n0, c0, r0), (n1, c1, r1) in itertools.pairwise(rows):
+                cpu_exponent = math.log((c1 - floor) / (c0 - floor)) / math.log(n1 / n0)
+                rss_per_claim = (r1 - r0) / (n1 - n0)
+                print(
+                    f"  {n0:,} -> {n1:,}: CPU beyond start-up grows as claims^{cpu_exponent:.2f}; "
+                    f"RSS grows {rss_per_claim:.1f} kB per claim"
+                )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--claims", action="store_true", help="only the many-claims figures")
+    parser.add_argument("--sizes", default="100,1000,5000")
+    parser.add_argument("--baseline", type=Path, help="another checkout to compare against")
+    parser.add_argument(
+        "--baseline-limit",
+        type=int,
+        default=1000,
+        help="largest file run with the baseline (before the fix 1,000 claims took 8 GB)",
+    )
     options = parser.parse_args()
     python = sys.executable
+    if options.claims:
+        sizes = [int(size) for size in options.sizes.split(",")]
+        bench_claims(sizes, options.repeat, options.baseline, options.baseline_limit)
+        return
 
     floor, check = median_pair(
         [python, "-c", "import sympy, z3, lark"],

@@ -27,10 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+
+from peers import find_peer  # noqa: E402
 
 from calculus.circuits.npn import npn_representatives  # noqa: E402
 from calculus.circuits.synthesis import synthesize  # noqa: E402
-from calculus.peers import ensure_debian_package  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -51,8 +53,8 @@ def children_cpu() -> float:
 
 
 def find_abc() -> tuple[str | None, str]:
-    """Path of the ABC binary, installing the Debian package if it is missing."""
-    return ensure_debian_package("berkeley-abc", "berkeley-abc", "abc")
+    """Path of the ABC binary, or why it is missing (`scripts/install-peers.sh` installs it)."""
+    return find_peer("berkeley-abc", "berkeley-abc", "abc")
 
 
 def abc_exact(abc: str, inputs: int, table: int, workdir: str) -> tuple[int, float, float]:

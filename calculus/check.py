@@ -17,7 +17,7 @@ import sympy
 from calculus import nodes as n
 from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, fold
 from calculus.diagnostics import Diagnostic, InputError, at
-from calculus.logic import POSITIVITY, Hypothesis, Problem, Verdict, decide
+from calculus.logic import POSITIVITY, Decider, Hypothesis, Problem, Verdict, decide
 from calculus.model import Model, build_model
 from calculus.numbers import to_fraction
 from calculus.printer import format_expr
@@ -112,6 +112,7 @@ def decide_claim(
     name: str,
     timeout: float,
     extra: list[Hypothesis] | None = None,
+    decider: Decider | None = None,
 ) -> ClaimResult:
     from calculus.definedness import check_divisions
     from calculus.limits import TimeLimitExceeded, time_limit
@@ -126,7 +127,8 @@ def decide_claim(
             found = hypotheses(costs) + (extra or [])
             verdict = check_divisions(costs, claim.formula, found, timeout)
             if verdict is None:
-                verdict = decide(Problem(formula, found, claim.for_some_g, costs.family, timeout))
+                problem = Problem(formula, found, claim.for_some_g, costs.family, timeout)
+                verdict = decider.decide(problem) if decider is not None else decide(problem)
             difference = claim_difference(formula)
     except TimeLimitExceeded:
         verdict = Verdict(
@@ -267,10 +269,12 @@ def to_sympy_boolean(formula: LogicFormula) -> Any:
     )
 
 
-def _guarded_claim(costs: CostModel, claim: n.Claim, name: str, timeout: float) -> ClaimResult:
+def _guarded_claim(
+    costs: CostModel, claim: n.Claim, name: str, timeout: float, decider: Decider
+) -> ClaimResult:
     """A failure inside the tool is an `unknown` for that claim, never a traceback."""
     try:
-        return decide_claim(costs, claim, name, timeout)
+        return decide_claim(costs, claim, name, timeout, decider=decider)
     except (InputError, KeyboardInterrupt):
         raise
     except Exception as error:  # noqa: BLE001 - reported as the verdict's reason
@@ -348,7 +352,10 @@ def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
         costs.formula(assumption.node.formula)
     for claim in model.claims:
         costs.formula(claim.node.formula)
-    claims = tuple(_guarded_claim(costs, c.node, c.name, timeout) for c in model.claims)
+    with Decider() as decider:
+        claims = tuple(
+            _guarded_claim(costs, c.node, c.name, timeout, decider) for c in model.claims
+        )
     ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
     reductions = tuple(check_reduction_statement(model, r, timeout) for r in model.reductions)
     sweeps = tuple(check_sweep_statement(model, s, timeout) for s in model.sweeps)

@@ -5,7 +5,8 @@ diagnostics — the same codes and positions as `cost check`, 0-based as LSP cou
 published; when the file is opened or saved the claims are decided too, and a claim that
 fails shows as a warning on the claim. Hover on a program shows its derived `c` and `t`,
 on a claim its verdict with the assumptions used or the counterexample. Completion offers
-the language's keywords and the names the file declares.
+the language's keywords and the names the file declares; formatting the document is
+`cost fmt`.
 
 The analysis (`analyse`, `hover_text`, `completions`) is plain Python; only `serve` needs
 pygls, which is imported there (install with `pip install 'cost-calculus[lsp]'`).
@@ -279,6 +280,26 @@ def serve(timeout: float = 10.0) -> int:  # pragma: no cover - exercised over st
                 for label, kind in completions(analysis)
             ],
         )
+
+    @server.feature(types.TEXT_DOCUMENT_FORMATTING)
+    def formatting(
+        ls: LanguageServer, params: types.DocumentFormattingParams
+    ) -> list[types.TextEdit] | None:
+        """`cost fmt` on the open document: one edit replacing it, or none when it is already
+        canonical or does not parse (the diagnostics say why)."""
+        from calculus.formatter import format_text
+
+        text = server.workspace.get_text_document(params.text_document.uri).source
+        try:
+            formatted = format_text(text)
+        except InputError:
+            return None
+        if formatted == text:
+            return []
+        lines = text.split("\n")
+        end = types.Position(line=len(lines) - 1, character=_utf16(lines[-1], len(lines[-1])))
+        whole = types.Range(start=types.Position(line=0, character=0), end=end)
+        return [types.TextEdit(range=whole, new_text=formatted)]
 
     server.start_io()
     return 0

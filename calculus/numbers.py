@@ -49,6 +49,33 @@ def fraction_text(value: Fraction | int) -> str:
     return f"{value.numerator}/{value.denominator}"
 
 
+# A rational whose exact text has more digits than this is also shown approximately.
+READABLE_DIGITS = 12
+
+
+def approximation(value: Fraction | int) -> str | None:
+    """`≈ 9.26e+25` for a rational with more than 12 digits (numerator and denominator
+    together); None for a shorter one, which reads well as it is."""
+    from decimal import Context, Decimal
+
+    value = Fraction(value)
+    digits = len(str(abs(value.numerator)))
+    if value.denominator != 1:
+        digits += len(str(value.denominator))
+    if digits <= READABLE_DIGITS:
+        return None
+    quotient = Context(prec=20).divide(Decimal(value.numerator), Decimal(value.denominator))
+    return "≈ " + format(quotient, ".3g")
+
+
+def readable_text(value: Fraction | int) -> str:
+    """`fraction_text`, and beside a long number its approximation:
+    `2500000000000000002500000000/27 ≈ 9.26e+25`. For people; JSON stays exact."""
+    approximate = approximation(value)
+    exact = fraction_text(value)
+    return exact if approximate is None else f"{exact} {approximate}"
+
+
 def constant_value(expr: n.Expr) -> Fraction | None:
     """The exact value of an expression built from numbers alone; None when it mentions a
     cost or g, divides by zero, or raises to a power that is not a whole number (or zero to

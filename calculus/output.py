@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from calculus.check import ClaimResult, FileResult
 from calculus.diagnostics import render
-from calculus.numbers import fraction_text
+from calculus.numbers import fraction_text, readable_text
 
 MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
 
@@ -91,7 +91,7 @@ def file_json(result: FileResult) -> dict[str, Any]:
 
 def counterexample_text(claim: ClaimResult) -> str:
     pairs = claim.verdict.counterexample or ()
-    return ", ".join(f"{name} = {fraction_text(value)}" for name, value in pairs)
+    return ", ".join(f"{name} = {readable_text(value)}" for name, value in pairs)
 
 
 def claim_lines(claim: ClaimResult) -> list[str]:
@@ -240,6 +240,9 @@ def brief_file_lines(result: FileResult, quiet: bool = False) -> list[str]:
             if getattr(reduction, "passed", True):
                 lines = [] if quiet else lines[:1]
             body.extend("  " + line for line in lines)
+    for sweep in getattr(result, "sweeps", ()):
+        if not quiet:  # a table of results, with no verdict to fail
+            body.extend("  " + line for line in sweep.text_lines())
     if quiet and not body:
         return []
     title = f" — {result.title}" if result.title else ""

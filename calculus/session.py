@@ -35,12 +35,13 @@ from calculus.costs import CostModel
 from calculus.diagnostics import Diagnostic, InputError, did_you_mean, render
 from calculus.logic import POSITIVITY
 from calculus.model import Model, anonymous_name, build_model, program_references
-from calculus.numbers import fraction_text, to_rational
+from calculus.numbers import readable_text, to_rational
 from calculus.output import (
+    brief_file_lines,
     claim_lines,
-    file_lines,
     ranges_lines,
     summary_line,
+    without_repeats,
 )
 from calculus.printer import format_expr, format_source, format_statement
 from calculus.syntax import STATEMENT_WORDS, decode, parse
@@ -782,7 +783,9 @@ class Session:
             state.model,
             state.costs,
         )
-        return [Output("info", tuple(file_lines(result)) + (summary_line([result]),))]
+        # One line per passing claim: `:why NAME` gives the detail.
+        lines = without_repeats(brief_file_lines(result)) or [result.path]
+        return [Output("info", (*lines, summary_line([result])))]
 
     def _lookup(self, text: str, name: str, kinds: tuple[str, ...]) -> Entry | Output:
         """The entry declaring `name`, or an error with a did-you-mean."""
@@ -932,7 +935,7 @@ class Session:
                 else "  counterexample: any admissible values"
             )
             width = max((len(atom) for atom, _ in pairs), default=0)
-            lines += [f"    {atom:<{width}} = {fraction_text(value)}" for atom, value in pairs]
+            lines += [f"    {atom:<{width}} = {readable_text(value)}" for atom, value in pairs]
         else:
             lines.append(f"  why: {verdict.reason}")
         if result.difference is not None:

@@ -83,3 +83,49 @@ def test_a_line_repeated_word_for_word_is_shortened() -> None:
     ]
     assert without_repeats(lines)[3] == "      ✓ value decomposition E[R]: as above"
     assert without_repeats(lines)[:3] == lines[:3]
+
+
+def test_repl_load_is_brief(folder: Path) -> None:
+    import io
+
+    from calculus.repl import run_piped
+    from calculus.session import Session
+
+    out, err = io.StringIO(), io.StringIO()
+    run_piped(Session(), str(folder / "a_passing.cost"), [":why p_wins\n"], out, err)
+    lines = out.getvalue().splitlines()
+    loaded = lines[: lines.index("2 claims: 1 proved, 1 refuted, 0 unknown; all passed") + 1]
+    assert len(loaded) == 4  # the file, one line per claim, the count
+    assert any("positivity" in line for line in lines[len(loaded) :])  # `:why` has the detail
+
+
+LONG = """\
+primitive a, b
+assume huge: c(a) = 2500000000000000002500000000 / 27
+claim wrong: c(a) < c(b)
+"""
+
+
+def test_long_numbers_are_also_shown_approximately(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fractions import Fraction
+
+    from calculus.check import check_source
+    from calculus.numbers import approximation, readable_text
+    from calculus.report import build_report
+
+    assert approximation(Fraction(2500000000000000002500000000, 27)) == "≈ 9.26e+25"
+    assert approximation(Fraction(92592592592592592)) == "≈ 9.26e+16"
+    assert approximation(Fraction(-123456789012345, 1000)) == "≈ -1.23e+11"
+    assert approximation(Fraction(1000001, 118)) is None  # 10 digits read well as they are
+    assert readable_text(Fraction(7, 2)) == "7/2"
+    path = tmp_path / "long.cost"
+    path.write_text(LONG)
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert "c(a) = 2500000000000000002500000000/27 ≈ 9.26e+25" in out
+    assert main(["check", "--format", "json", str(path)]) == 1
+    assert '"c(a)": "2500000000000000002500000000/27"' in capsys.readouterr().out  # exact
+    (claim,) = build_report(check_source(LONG, "long.cost")).claims
+    assert ("c(a)", "2500000000000000002500000000/27 ≈ 9.26e+25") in (claim.counterexample or ())

@@ -1,11 +1,13 @@
 """The logic package's contract beyond single verdicts: a decision's z3 context is released
-when it returns, verdicts do not depend on the order claims are decided in, and every
-`uses` list is minimal (dropping any member loses the proof).
+when it returns, verdicts do not depend on the order claims are decided in nor on sharing a
+solver, counterexample values and cores are chosen by the problem's meaning alone, and
+every `uses` list is minimal (dropping any member loses the proof).
 """
 
 from __future__ import annotations
 
 import weakref
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -15,8 +17,9 @@ import z3
 import calculus.logic
 from calculus.check import hypotheses
 from calculus.costs import G, derive_costs
-from calculus.logic import Problem, Verdict, decide
+from calculus.logic import Decider, Problem, Verdict, decide
 from calculus.logic.exact import confirm
+from calculus.logic.solver import Pinner, minimal_core
 from calculus.model import build_model
 from calculus.syntax import parse
 
@@ -60,10 +63,53 @@ def test_each_decision_releases_its_context(monkeypatch: pytest.MonkeyPatch) -> 
 
 @pytest.mark.parametrize("name", FILES)
 def test_verdicts_do_not_depend_on_order(name: str) -> None:
+    # Alone (a context each), and in one shared solver forwards and backwards.
     claims = problems(name)
-    forward = {claim: decide(problem) for claim, problem in claims}
-    backward = {claim: decide(problem) for claim, problem in reversed(claims)}
-    assert forward == backward
+    alone = {claim: decide(problem) for claim, problem in claims}
+    with Decider() as decider:
+        forward = {claim: decider.decide(problem) for claim, problem in claims}
+    with Decider() as decider:
+        backward = {claim: decider.decide(problem) for claim, problem in reversed(claims)}
+    assert forward == alone
+    assert backward == alone
+
+
+def test_pinned_values_are_the_first_that_fit() -> None:
+    # x > 2, y > x, x + y < 10. Neither can be 1; then x takes the first candidate that
+    # fits (2 fails, 3 fits), and y the first above 3 below 7: 4. In the other order y
+    # takes 3 (x in (2, 3) remains) and x then 5/2. Whatever z3 saw before.
+    for warm_up in (0, 5):
+        context = z3.Context()
+        solver = z3.Solver(ctx=context)
+        x, y = z3.Real("x", context), z3.Real("y", context)
+        for k in range(warm_up):
+            solver.push()
+            solver.add(x * y > k, x < y + k)
+            solver.check()
+            solver.pop()
+        solver.add(x > 2, y > x, x + y < 10)
+        assert solver.check() == z3.sat
+        pinner = Pinner(solver)
+        assert pinner.pin([x, y]) == [3, 4]
+        assert solver.check() == z3.sat
+        assert pinner.pin([y, x]) == [3, Fraction(5, 2)]
+        # Between two candidates (7/3 < x < 12/5) nothing is pinned: the caller falls back.
+        solver.add(3 * x > 7, 5 * x < 12)
+        assert solver.check() == z3.sat
+        assert pinner.pin([x, y]) is None
+
+
+def test_minimal_core_keeps_the_earlier_of_two_sufficient_hypotheses() -> None:
+    context = z3.Context()
+    solver = z3.Solver(ctx=context)
+    x = z3.Real("x", context)
+    h1, h2, h3 = (z3.Bool(name, context) for name in ("h1", "h2", "h3"))
+    solver.add(z3.Implies(h1, x > 1), z3.Implies(h2, x > 2), z3.Implies(h3, x < 5), x <= 0)
+    assert solver.check(h1, h2, h3) == z3.unsat
+    core = minimal_core(solver, [h1, h2, h3], solver.unsat_core())
+    assert [str(c) for c in core] == ["h1"]
+    # Whatever core z3 offered first: the answer is plain deletion's.
+    assert [str(c) for c in minimal_core(solver, [h1, h2, h3], [h2])] == ["h1"]
 
 
 def _without(problem: Problem, name: str) -> Problem:

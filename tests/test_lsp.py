@@ -222,6 +222,14 @@ def test_server_over_stdio(client: Client, tmp_path: Path) -> None:
     labels = {item["label"] for item in items["items"]}
     assert {"program", "claim", "beats", "P", "Q", "a"} <= labels
 
+    edits = client.request(
+        "textDocument/formatting",
+        {"textDocument": {"uri": uri}, "options": {"tabSize": 2, "insertSpaces": True}},
+    )
+    (edit,) = edits
+    assert edit["range"]["start"] == {"line": 0, "character": 0}
+    assert edit["newText"].startswith("primitive a, b\nprogram P {\n  stores a\n  runs b\n}\n")
+
     # Saving decides the claims: the refuted one shows, and hover gives its counterexample.
     path.write_text(GOOD)
     client.send("textDocument/didSave", {"textDocument": {"uri": uri}})

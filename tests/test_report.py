@@ -624,3 +624,19 @@ assert "matplotlib" in sys.modules
         [sys.executable, "-c", probe, SMALL], capture_output=True, text=True, timeout=300
     )
     assert completed.returncode == 0, completed.stderr
+
+
+def test_breakpoint_label_stays_inside_the_plot() -> None:
+    """A breakpoint in the right half is labelled to the left of its line, and a long
+    exact number is shown by its approximation, so the label is never cut off."""
+    from calculus.dominance import scenario_ranges
+    from calculus.report.plots import score_plot, svg_text
+
+    lines = {"P": (Fraction(1), Fraction(0)), "Q": (Fraction(0), Fraction(10**27 * 5, 54))}
+    rows = scenario_ranges(lines, "s").rows
+    svg = svg_text(score_plot(lines, rows, "s"))
+    width = float(re.search(r'<svg[^>]*viewBox="0 0 ([\d.]+) ', svg).group(1))  # type: ignore[union-attr]
+    label = re.search(r'<text style="([^"]*)" x="([\d.]+)"[^>]*>g ≈ 9\.26e\+25</text>', svg)
+    assert label is not None, "the breakpoint is labelled by its approximation"
+    assert "text-anchor: end" in label.group(1)  # it ends at its line, left of it
+    assert 0 < float(label.group(2)) < width

@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from peers import find_peer
 
 from calculus.check import check_source
-from calculus.peers import ensure_debian_package
 from calculus.report import write_report
 
 pytestmark = pytest.mark.slow
@@ -50,7 +50,7 @@ document.body.setAttribute("data-svg-widths", widths("figure svg").join(" "));
 
 @pytest.fixture(scope="session")
 def chromium() -> str:
-    found, how = ensure_debian_package("chromium", "chromium", "chromium-browser")
+    found, how = find_peer("chromium", "chromium", "chromium-browser")
     if found is None:
         pytest.skip(how)
     return found

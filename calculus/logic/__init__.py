@@ -1,9 +1,9 @@
 """Deciding claims: proved (with a minimal set of the assumptions used), refuted (with an
 exactly re-checked counterexample) or unknown (with the reason).
 
-`decide` is the front: it gives each decision its own z3 context and dispatches on the
-exchange family, to `linear` (g a rate) or `families` (monotone, subadditive,
-superadditive). Below the front, and importing only downwards:
+`decide` (one claim) and `Decider` (many) are the front: they own the z3 contexts and
+dispatch on the exchange family, to `linear` (g a rate) or `families` (monotone,
+subadditive, superadditive). Below the front, and importing only downwards:
 
 * `records`  the `Problem` and `Verdict` records;
 * `solver`   the one small z3 interface (encoding, checks, cores, rational models);
@@ -17,30 +17,70 @@ import z3
 
 from calculus.logic.exact import evaluate, exists_g, hypotheses_hold, relevant_atoms
 from calculus.logic.families import decide_family
-from calculus.logic.linear import decide_linear
+from calculus.logic.linear import LinearSolver, decide_linear
 from calculus.logic.records import POSITIVITY, Hypothesis, Problem, Status, Verdict
 from calculus.logic.solver import Unsupported, new_context
 
 
-def decide(problem: Problem) -> Verdict:
-    """Decide one claim; never raises for solver trouble (that is an `unknown`).
+class Decider:
+    """Decides many claims, such as those of one file, in one z3 context.
 
-    The decision's z3 context is made here and dropped on return, so no model depends on
-    what was decided before and memory does not grow with the number of claims.
+    Linear claims under the same hypotheses share one solver: the hypotheses are asserted
+    once and each claim is decided in a push/pop scope. What is reported depends only on
+    the problem (see `linear.LinearSolver`), so a verdict is the same decided here, alone,
+    or after any other claims. Non-linear families, and the rare counterexample whose
+    values fit none of the preferred numbers, are decided in a fresh context of their own.
+    Use it as a context manager, or call `close`, to release the context.
     """
-    context = new_context()
-    try:
-        if problem.family == "linear":
-            return decide_linear(problem, context)
-        return decide_family(problem, context)
-    except Unsupported as error:
-        return Verdict("unknown", reason=str(error))
-    except z3.Z3Exception as error:
-        return Verdict("unknown", reason=f"z3 error: {error}")
+
+    def __init__(self) -> None:
+        self._context: z3.Context | None = None
+        self._linear: LinearSolver | None = None
+
+    def decide(self, problem: Problem) -> Verdict:
+        """Decide one claim; never raises for solver trouble (that is an `unknown`)."""
+        try:
+            if problem.family != "linear":
+                return decide_family(problem, new_context())
+            verdict = self._linear_solver(problem).decide(problem)
+            if verdict is None:
+                return decide_linear(problem, new_context())
+            return verdict
+        except Unsupported as error:
+            return Verdict("unknown", reason=str(error))
+        except z3.Z3Exception as error:
+            return Verdict("unknown", reason=f"z3 error: {error}")
+
+    def _linear_solver(self, problem: Problem) -> LinearSolver:
+        hypotheses = tuple(problem.hypotheses)
+        if self._linear is None or self._linear.hypotheses != hypotheses:
+            if self._context is None:
+                self._context = new_context()
+            self._linear = None
+            self._linear = LinearSolver(self._context, hypotheses)
+        return self._linear
+
+    def close(self) -> None:
+        """Release the z3 context (it goes with the last solver and term made in it)."""
+        self._linear = None
+        self._context = None
+
+    def __enter__(self) -> Decider:
+        return self
+
+    def __exit__(self, *exception: object) -> None:
+        self.close()
+
+
+def decide(problem: Problem) -> Verdict:
+    """Decide one claim in a context of its own, released on return."""
+    with Decider() as decider:
+        return decider.decide(problem)
 
 
 __all__ = [
     "POSITIVITY",
+    "Decider",
     "Hypothesis",
     "Problem",
     "Status",

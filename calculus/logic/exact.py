@@ -115,6 +115,107 @@ def confirm(problem: Problem, values: Values) -> bool:
         return False
 
 
+# ---- the same, in Fractions ----------------------------------------------------------------
+#
+# Counterexamples of the linear family are re-checked with Python's exact Fractions, walking
+# the sympy trees without building new ones; anything outside +, ·, integer powers and
+# rational constants, and any division by zero, falls back to the sympy evaluation above.
+
+
+class _Outside(Exception):
+    """An expression the Fraction evaluator leaves to sympy."""
+
+
+def _number(e: sympy.Expr, values: dict[sympy.Basic, Fraction]) -> Fraction:
+    if e.is_Rational:
+        return Fraction(int(e.p), int(e.q))
+    found = values.get(e)
+    if found is not None:
+        return found
+    if e.is_Add:
+        return sum((_number(a, values) for a in e.args), Fraction(0))
+    if e.is_Mul:
+        product = Fraction(1)
+        for a in e.args:
+            product *= _number(a, values)
+        return product
+    if e.is_Pow and e.args[1].is_Integer:
+        base = _number(e.args[0], values)
+        exponent = int(e.args[1])
+        if base == 0 and exponent < 0:
+            raise _Outside
+        return base**exponent
+    raise _Outside
+
+
+def _compare(op: str, value: Fraction) -> bool:
+    return {
+        "<": value < 0,
+        "<=": value <= 0,
+        ">": value > 0,
+        ">=": value >= 0,
+        "=": value == 0,
+        "!=": value != 0,
+    }[op]
+
+
+def _truth(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
+    if isinstance(f, Atomic):
+        return _compare(f.op, _number(f.lhs, values) - _number(f.rhs, values))
+    if isinstance(f, Negation):
+        return not _truth(f.operand, values)
+    left, right = _truth(f.left, values), _truth(f.right, values)
+    if f.op == "and":
+        return left and right
+    if f.op == "or":
+        return left or right
+    if f.op == "->":
+        return (not left) or right
+    return left == right
+
+
+def _some_g(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
+    """`exists_g` in Fractions: each comparison's side difference is affine in g."""
+    roots: set[Fraction] = set()
+    for a in atomics(f):
+        at = []
+        for x in (0, 1, 2):
+            at_x = {**values, G: Fraction(x)}
+            at.append(_number(a.lhs, at_x) - _number(a.rhs, at_x))
+        slope = at[1] - at[0]
+        if at[2] != at[0] + 2 * slope:
+            raise _Outside
+        if slope != 0:
+            roots.add(-at[0] / slope)
+    points = sorted(r for r in roots if r > 0)
+    edges = [Fraction(0)] + points
+    candidates = list(points)
+    for low, high in itertools.pairwise(edges + [edges[-1] + 2]):
+        candidates.append((low + high) / 2)
+    return any(_truth(f, {**values, G: p}) for p in candidates)
+
+
+def confirm_fractions(problem: Problem, values: dict[sympy.Symbol, Fraction]) -> bool:
+    """`confirm` for values that are Fractions; the same answer, mostly without sympy."""
+    known: dict[sympy.Basic, Fraction] = dict(values)
+    try:
+        if known.get(G, Fraction(1)) <= 0:
+            return False
+        for hypothesis in problem.hypotheses:
+            for symbol, kind in hypothesis.bounds:
+                value = known.get(symbol, Fraction(1))
+                if value < 0 or (kind == "positive" and value == 0):
+                    return False
+            if hypothesis.formula is not None and not _truth(hypothesis.formula, known):
+                return False
+        if problem.for_some_g:
+            return not _some_g(problem.claim, known)
+        return not _truth(problem.claim, known)
+    except (_Outside, ZeroDivisionError):
+        exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in values.items()}
+        return confirm(problem, exact)
+
+
 def relevant_atoms(f: LogicFormula, include_g: bool = True) -> list[sympy.Symbol]:
     """Atoms the claim's truth depends on: those left in the simplified sides' difference."""
     seen: dict[sympy.Symbol, None] = {}

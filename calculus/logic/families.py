@@ -290,6 +290,7 @@ class _Exchange(Encoder):
 
     terms: dict[sympy.Expr, _Term] = field(default_factory=dict)
     writing_originals: bool = True
+    memoize: bool = False
 
     def exchange(self, argument: sympy.Expr, encoded: z3.ArithRef) -> z3.ArithRef:
         key = sympy.expand(argument)
@@ -836,6 +837,7 @@ def _decide_for_some(problem: Problem, family: str, context: z3.Context) -> Verd
         # unsat cores, so the assumptions used are found by deletion, one solver each.
         solver = z3.Tactic("qsat", context).solver()
         solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        solver.set("ctrl_c", False)
         solver.add(*(encoding.hypotheses[name] for name in names), nobody)
         return check(solver), solver
 

@@ -6,8 +6,9 @@ assumptions and the default bounds, and for every g > 0. We ask z3 for a model o
 
 * unsat  -> proved; the unsat core over one indicator per named assumption (and one for
   all default bounds, "positivity") is shrunk by deletion until every member is needed;
-* sat    -> the model is made rational, re-evaluated exactly (`exact.confirm`: assumptions
-  hold, claim fails) and only then reported as refuted;
+* sat    -> the atoms are pinned to small rationals where the problem stays satisfiable,
+  re-evaluated exactly (`exact.confirm_fractions`: assumptions hold, claim fails) and only
+  then reported as refuted;
 * otherwise unknown, with z3's reason.
 
 `for some g` claims are ∀ atoms ∃ g > 0. Every comparison is affine in g, so ∃ g is
@@ -18,26 +19,25 @@ it is non-empty iff the formula holds at some root or just right of 0 or of some
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from fractions import Fraction
+from collections.abc import Callable, Sequence
 
 import sympy
 import z3
 
 from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
-from calculus.logic.exact import confirm, relevant_atoms
-from calculus.logic.records import Problem, Verdict
+from calculus.logic.exact import confirm_fractions, relevant_atoms
+from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
+    Pinner,
     Unsupported,
     check,
     compare,
     junction,
+    minimal_core,
     new_solver,
-    rational,
     rational_model,
     real,
-    shrink_core,
 )
 
 # ---- virtual substitution for `for some g` ------------------------------------------------
@@ -128,111 +128,108 @@ def eliminate_exists_g(f: LogicFormula, encoder: Encoder) -> z3.BoolRef:
 # ---- deciding -----------------------------------------------------------------------------
 
 
-def decide_linear(problem: Problem, context: z3.Context) -> Verdict:
-    """Decide a claim of the linear family with terms made in `context`."""
-    encoder = Encoder(context)
-    solver = new_solver(context, problem.timeout)
-    g = encoder.var(G)
-    solver.add(g > 0)
-    indicators: dict[str, z3.BoolRef] = {}
-    for hypothesis in problem.hypotheses:
-        indicator = z3.Bool(f"⟨{hypothesis.name}⟩", context)
-        indicators[hypothesis.name] = indicator
-        parts = [encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
-        if hypothesis.formula is not None:
-            parts.append(encoder.formula(hypothesis.formula))
-        solver.add(z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context)))
-    if problem.for_some_g:
-        negated = z3.Not(eliminate_exists_g(problem.claim, encoder))
-    else:
-        negated = z3.Not(encoder.formula(problem.claim))
-    solver.add(negated)
-    # No `denominator != 0` here: a division under a guard (`x != y -> 1/(x - y) > 0`) may
-    # be zero where it is not evaluated, and ruling such points out would make false claims
-    # provable. Claims reach this point only once their divisions are shown well defined
-    # (calculus.definedness), and then z3's total division agrees with the claim's meaning.
-    outcome = check(solver, list(indicators.values()))
-    if outcome.sat:
-        # Prefer a counterexample at which every division is defined (easier to re-check).
-        solver.push()
-        solver.add(*encoder.defined())
-        if not check(solver, list(indicators.values())).sat:
-            solver.pop()
-            outcome = check(solver, list(indicators.values()))
-    if outcome.unsat:
-        core = shrink_core(solver, list(solver.unsat_core()))
-        names = {str(ind): name for name, ind in indicators.items()}
-        order = list(indicators)
-        uses = sorted((names[str(c)] for c in core), key=order.index)
-        return Verdict("proved", uses=tuple(uses))
-    if outcome.sat:
-        return _counterexample(solver, encoder, problem, list(indicators.values()))
-    return Verdict("unknown", reason=outcome.reason)
+class LinearSolver:
+    """The hypotheses of one file asserted once in a solver, each guarded by an indicator;
+    every claim is then decided in its own push/pop scope.
 
+    What it reports depends only on the problem: `uses` is what plain deletion over the
+    hypotheses gives (`minimal_core`), and a counterexample's values are chosen by
+    `Pinner.pin`, so neither depends on the claims decided before in the same solver.
+    """
 
-def _readable_model(
-    solver: z3.Solver, encoder: Encoder, shown: list[sympy.Symbol], indicators: list[z3.BoolRef]
-) -> z3.ModelRef:
-    """Pin the shown atoms (g first) to small numbers where the problem stays satisfiable,
-    so counterexamples read like `g = 1, c(x) = 2` rather than `c(x) = 193/64`."""
-    model = solver.model()
-    pinned = [encoder.variables[s] for s in shown if s in encoder.variables]
-    # One query first: often every shown atom can be 1 at once.
-    solver.push()
-    solver.add(*[variable == 1 for variable in pinned])
-    if solver.check(*indicators) == z3.sat:
-        model = solver.model()
-        solver.pop()
-        return model
-    solver.pop()
-    depth = 0
-    order = sorted(shown, key=lambda s: s != G)
-    for symbol in order:
-        variable = encoder.variables.get(symbol)
-        if variable is None:
-            continue
-        current = rational(model.eval(variable, model_completion=True))
-        candidates = [Fraction(1)]
-        if current is not None and current > 0:
-            candidates.append(Fraction(max(1, round(current))))
-        for candidate in dict.fromkeys(candidates):
-            solver.push()
-            solver.add(variable == real(candidate, encoder.context))
-            if solver.check(*indicators) == z3.sat:
-                model = solver.model()
-                depth += 1
-                break
-            solver.pop()
-    result = model
-    for _ in range(depth):
-        solver.pop()
-    return result
+    def __init__(self, context: z3.Context, hypotheses: Sequence[Hypothesis]) -> None:
+        self.context = context
+        self.hypotheses = tuple(hypotheses)
+        self.encoder = Encoder(context)
+        self.solver = new_solver(context, 10.0)
+        self.solver.add(self.encoder.var(G) > 0)
+        self.indicators: dict[str, z3.BoolRef] = {}
+        for hypothesis in hypotheses:
+            indicator = z3.Bool(f"⟨{hypothesis.name}⟩", context)
+            self.indicators[hypothesis.name] = indicator
+            parts = [self.encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
+            if hypothesis.formula is not None:
+                parts.append(self.encoder.formula(hypothesis.formula))
+            self.solver.add(
+                z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context))
+            )
+        self.base_denominators = list(self.encoder.denominators)
+        self.base_variables = dict(self.encoder.variables)
+        self.pinner = Pinner(self.solver, list(self.base_variables.values()))
 
+    def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:
+        """Decide `problem` (whose hypotheses are this solver's). None when `canonical` and
+        its counterexample has a coordinate that none of the preferred values fits."""
+        self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        self.encoder.variables = dict(self.base_variables)
+        self.encoder.denominators = list(self.base_denominators)
+        indicators = list(self.indicators.values())
+        scopes = self.solver.num_scopes()
+        try:
+            self.solver.push()
+            if problem.for_some_g:
+                negated = z3.Not(eliminate_exists_g(problem.claim, self.encoder))
+            else:
+                negated = z3.Not(self.encoder.formula(problem.claim))
+            self.solver.add(negated)
+            # No `denominator != 0` here: a division under a guard (`x != y -> 1/(x - y) >
+            # 0`) may be zero where it is not evaluated, and ruling such points out would
+            # make false claims provable. Claims reach this point only once their divisions
+            # are shown well defined (calculus.definedness), and then z3's total division
+            # agrees with the claim's meaning.
+            outcome = check(self.solver, indicators)
+            if outcome.unsat:
+                core = minimal_core(self.solver, indicators, self.solver.unsat_core())
+                names = {str(indicator): name for name, indicator in self.indicators.items()}
+                return Verdict("proved", uses=tuple(names[str(c)] for c in core))
+            if not outcome.sat:
+                return Verdict("unknown", reason=outcome.reason)
+            # Prefer a counterexample at which every division is defined (easier to re-check).
+            if self.encoder.denominators:
+                self.solver.push()
+                self.solver.add(*self.encoder.defined())
+                if not check(self.solver, indicators).sat:
+                    self.solver.pop()
+                    if not check(self.solver, indicators).sat:
+                        return Verdict("unknown", reason="the solver's answer changed")
+            return self._counterexample(problem, canonical)
+        finally:
+            self.solver.pop(self.solver.num_scopes() - scopes)
 
-def _counterexample(
-    solver: z3.Solver, encoder: Encoder, problem: Problem, indicators: list[z3.BoolRef]
-) -> Verdict:
-    shown = relevant_atoms(problem.claim, include_g=not problem.for_some_g)
-    model = _readable_model(solver, encoder, shown, indicators)
-    symbols = list(encoder.variables)
-    numbers = rational_model(
-        solver, [encoder.variables[s] for s in symbols], indicators, model=model
-    )
-    if numbers is None:
-        return Verdict(
-            "unknown",
-            reason="z3 found a counterexample with irrational values "
-            "and no rational one was confirmed",
+    def _counterexample(self, problem: Problem, canonical: bool) -> Verdict | None:
+        shown = relevant_atoms(problem.claim, include_g=not problem.for_some_g)
+        # Pinned in this order: g, the atoms shown, then the others by name.
+        order = sorted((s for s in shown if s in self.encoder.variables), key=lambda s: s != G)
+        order += sorted((s for s in self.encoder.variables if s not in shown), key=str)
+        variables = [self.encoder.variables[s] for s in order]
+        indicators = list(self.indicators.values())
+        model = self.solver.model()
+        numbers = self.pinner.pin(variables, indicators, model)
+        if numbers is None:
+            if canonical:
+                return None
+            numbers = rational_model(self.solver, variables, indicators, model=model)
+        if numbers is None:
+            return Verdict(
+                "unknown",
+                reason="z3 found a counterexample with irrational values "
+                "and no rational one was confirmed",
+            )
+        exact = dict(zip(order, numbers, strict=True))
+        if not confirm_fractions(problem, exact):
+            return Verdict(
+                "unknown", reason="z3's counterexample did not survive exact re-evaluation"
+            )
+        counterexample = tuple((symbol.name, exact[symbol]) for symbol in shown if symbol in exact)
+        assignment = tuple(
+            (symbol.name, value)
+            for symbol, value in sorted(exact.items(), key=lambda item: str(item[0]))
         )
-    exact = dict(zip(symbols, numbers, strict=True))
-    values: dict[sympy.Basic, sympy.Expr] = {
-        s: sympy.Rational(v.numerator, v.denominator) for s, v in exact.items()
-    }
-    if not confirm(problem, values):
-        return Verdict("unknown", reason="z3's counterexample did not survive exact re-evaluation")
-    counterexample = tuple((symbol.name, exact[symbol]) for symbol in shown if symbol in exact)
-    assignment = tuple(
-        (symbol.name, value)
-        for symbol, value in sorted(exact.items(), key=lambda item: str(item[0]))
-    )
-    return Verdict("refuted", counterexample=counterexample, assignment=assignment)
+        return Verdict("refuted", counterexample=counterexample, assignment=assignment)
+
+
+def decide_linear(problem: Problem, context: z3.Context) -> Verdict:
+    """Decide a claim of the linear family with terms made in `context` (used once)."""
+    verdict = LinearSolver(context, problem.hypotheses).decide(problem, canonical=False)
+    assert verdict is not None
+    return verdict

@@ -39,6 +39,9 @@ def new_solver(context: z3.Context, timeout: float) -> z3.Solver:
     """A solver in `context` whose every check stops after `timeout` seconds."""
     solver = z3.Solver(ctx=context)
     solver.set("timeout", max(1, int(timeout * 1000)))
+    # Ctrl-C is Python's to handle (once the check returns, within its timeout): z3 would
+    # otherwise take the signal, cancel the check and carry on with the next claim.
+    solver.set("ctrl_c", False)
     return solver
 
 
@@ -63,6 +66,10 @@ class Encoder:
     context: z3.Context
     variables: dict[sympy.Symbol, z3.ArithRef] = field(default_factory=dict)
     denominators: list[sympy.Expr] = field(default_factory=list)
+    # Sums and products already encoded, with the divisors met inside them (claims of one
+    # file share their programs' costs). Off where encoding has side effects (g(x)).
+    memoize: bool = True
+    memo: dict[sympy.Expr, tuple[z3.ArithRef, tuple[sympy.Expr, ...]]] = field(default_factory=dict)
 
     def var(self, symbol: sympy.Symbol) -> z3.ArithRef:
         if symbol not in self.variables:
@@ -72,6 +79,21 @@ class Encoder:
     def expr(self, e: sympy.Expr) -> z3.ArithRef:
         if e.is_Symbol:
             return self.var(e)
+        if self.memoize and (e.is_Add or e.is_Mul):
+            known = self.memo.get(e)
+            if known is None:
+                start = len(self.denominators)
+                term = self._compound(e)
+                known = (term, tuple(self.denominators[start:]))
+                self.memo[e] = known
+            else:
+                self.denominators.extend(known[1])
+                for symbol in e.free_symbols:
+                    self.var(symbol)
+            return known[0]
+        return self._compound(e)
+
+    def _compound(self, e: sympy.Expr) -> z3.ArithRef:
         if e.is_Rational:
             return z3.RealVal(f"{e.p}/{e.q}", self.context)
         if e.is_Add:
@@ -165,9 +187,23 @@ class Outcome:
         return self.result == "unsat"
 
 
+def check_sat(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> z3.CheckSatResult:
+    """`solver.check(*assumptions)` for Boolean `assumptions`, without z3.py re-checking
+    the sort of each one (a dozen foreign calls per literal, on the hot path)."""
+    array = (z3.Ast * len(assumptions))(*(a.as_ast() for a in assumptions))
+    return z3.CheckSatResult(
+        z3.Z3_solver_check_assumptions(
+            solver.ctx.ref(),
+            solver.solver,  # type: ignore[attr-defined]
+            len(assumptions),
+            array,
+        )
+    )
+
+
 def check(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> Outcome:
     """Check `solver` under `assumptions` (literals, so that unsat cores refer to them)."""
-    result = solver.check(*assumptions)
+    result = check_sat(solver, assumptions)
     if result == z3.sat:
         return Outcome("sat")
     if result == z3.unsat:
@@ -197,6 +233,35 @@ def shrink_core(
         if solver.check(*trial, *fixed) == z3.unsat:
             smaller = solver.unsat_core()
             kept = [k for k in trial if any(k.eq(s) for s in smaller)]
+    return kept
+
+
+def minimal_core(
+    solver: z3.Solver,
+    literals: Sequence[z3.BoolRef],
+    core: Sequence[z3.BoolRef],
+    fixed: Sequence[z3.BoolRef] = (),
+) -> list[z3.BoolRef]:
+    """The unsat core plain deletion over `literals` (all of them together unsat, `core` an
+    unsat subset) gives: each in turn, last first, is dropped when the rest is still unsat,
+    so of two interchangeable literals the earlier one stays. In `literals`' order.
+
+    z3's cores serve only as proofs that a smaller set is unsat (a member outside the last
+    core is dropped without a check), never to drop several members at once, so the result
+    does not depend on which cores z3 returns, nor on anything it saw before. Dropping any
+    member of the result makes the problem satisfiable (or the solver gave up on it).
+    """
+    kept = list(literals)
+    known = list(core)  # an unsat subset of `kept`
+    for candidate in reversed(literals):
+        if not any(candidate.eq(k) for k in known):
+            kept = [k for k in kept if not k.eq(candidate)]
+            continue
+        trial = [k for k in kept if not k.eq(candidate)]
+        if check_sat(solver, [*trial, *fixed]) == z3.unsat:
+            kept = trial
+            smaller = solver.unsat_core()
+            known = [k for k in trial if any(k.eq(s) for s in smaller)]
     return kept
 
 
@@ -247,3 +312,164 @@ def rational_model(
             return None
         exact.append(fraction)
     return exact
+
+
+# Values a counterexample's coordinates are pinned to, in order of preference after 1:
+# small integers read best, then simple fractions, then larger numbers, then 0.
+CANDIDATES: tuple[Fraction, ...] = tuple(
+    Fraction(x)
+    for x in (
+        *range(2, 11),
+        *(Fraction(1, d) for d in (2, 3, 4, 5, 10)),
+        Fraction(3, 2),
+        Fraction(5, 2),
+        20,
+        50,
+        100,
+        1000,
+        10**4,
+        10**5,
+        10**6,
+        Fraction(1, 100),
+        Fraction(1, 1000),
+        0,
+    )
+)
+
+
+class Pinner:
+    """Chooses the values of a satisfiable problem's variables by the problem's meaning
+    alone (`pin`), for one solver; it keeps the numerals and the pin literals it makes.
+
+    Models and cores serve only as evidence for the answers it needs (a model shows that a
+    pin fits, a core that it does not), never to choose a value, so the values depend
+    neither on which models z3 finds nor on what its context saw before.
+    """
+
+    def __init__(self, solver: z3.Solver, variables: Sequence[z3.ArithRef] = ()) -> None:
+        self.solver = solver
+        self.context = solver.ctx
+        self.one = real(1, self.context)
+        self.numerals = [real(c, self.context) for c in CANDIDATES]
+        self.index = {numeral.get_id(): i for i, numeral in enumerate(self.numerals)}
+        self.literals: dict[int, z3.BoolRef] = {}
+        self.choices: dict[tuple[int, int, int], z3.BoolRef] = {}
+        for variable in variables:
+            self.literal(variable)
+
+    def literal(self, variable: z3.ArithRef) -> z3.BoolRef:
+        """A literal that, assumed, pins `variable` to 1 (kept when made at scope 0)."""
+        key = variable.get_id()
+        literal = self.literals.get(key)
+        if literal is None:
+            literal = z3.Bool(f"⟨{variable} = 1⟩", self.context)
+            self.solver.add(z3.Implies(literal, variable == self.one))
+            if self.solver.num_scopes() == 0:
+                self.literals[key] = literal
+        return literal
+
+    def pin(
+        self,
+        variables: Sequence[z3.ArithRef],
+        assumptions: Sequence[z3.BoolRef] = (),
+        model: z3.ModelRef | None = None,
+    ) -> list[Fraction] | None:
+        """Values for `variables` satisfying the problem (its last check, under
+        `assumptions`, was sat, and `model` is the solver's model then): each in
+        turn pinned to 1 where the problem stays satisfiable with the pins before it; those
+        that cannot be 1 then, in turn, to the first of `CANDIDATES` that fits. None when
+        some variable fits no candidate (or the solver gave up)."""
+        solver = self.solver
+        if model is None:
+            model = solver.model()
+        scopes = solver.num_scopes()
+        pins: dict[int, Fraction] = {}
+        try:
+            solver.push()
+            literals = [self.literal(v) for v in variables]
+            one = self.one.get_id()
+
+            # 1. Greedily to 1, in order. A satisfiable block is accepted whole; an
+            # unsatisfiable one's core, all of it at or before its last member m, shows that
+            # m is rejected once the block before m is accepted.
+            rejected: list[int] = []
+            pending = list(range(len(variables)))
+            while pending:
+                if model.eval(variables[pending[0]], True).get_id() == one:
+                    i = pending.pop(0)
+                    pins[i] = Fraction(1)
+                    solver.add(literals[i])
+                    continue
+                block, last = pending, None
+                while True:
+                    result = check_sat(solver, [*assumptions, *(literals[i] for i in block)])
+                    if result == z3.sat:
+                        model = solver.model()
+                        for i in block:
+                            pins[i] = Fraction(1)
+                            solver.add(literals[i])
+                        if last is None:
+                            pending = pending[len(block) :]
+                        else:
+                            rejected.append(last)
+                            pending = pending[pending.index(last) + 1 :]
+                        break
+                    if result != z3.unsat:
+                        return None
+                    core = {c.get_id() for c in solver.unsat_core()}
+                    inside = [i for i in block if literals[i].get_id() in core]
+                    if not inside or inside[-1] == block[0]:
+                        rejected.append(block[0])
+                        pending = pending[pending.index(block[0]) + 1 :]
+                        break
+                    last = inside[-1]
+                    block = block[: block.index(last)]
+
+            # 2. The rest, in order, to the first candidate that fits: a binary search over
+            # prefixes of the candidates, each model found narrowing it down.
+            for i in rejected:
+                variable = variables[i]
+                high = self.index.get(model.eval(variable, True).get_id())
+                if high is None:
+                    found = self._fits(variable, 0, len(CANDIDATES), assumptions)
+                    if found is None:
+                        return None
+                    model = found
+                    high = self.index[model.eval(variable, True).get_id()]
+                low = 0
+                while low < high:
+                    middle = (low + high) // 2
+                    found = self._fits(variable, low, middle + 1, assumptions)
+                    if found is not None:
+                        model = found
+                        high = self.index[model.eval(variable, True).get_id()]
+                    else:
+                        low = middle + 1
+                if self.index.get(model.eval(variable, True).get_id()) != high:
+                    found = self._fits(variable, high, high + 1, assumptions)
+                    if found is None:
+                        return None
+                    model = found
+                pins[i] = CANDIDATES[high]
+                solver.add(variable == self.numerals[high])
+            return [pins[i] for i in range(len(variables))]
+        finally:
+            solver.pop(solver.num_scopes() - scopes)
+
+    def _fits(
+        self, variable: z3.ArithRef, start: int, stop: int, assumptions: Sequence[z3.BoolRef]
+    ) -> z3.ModelRef | None:
+        """A model with `variable` at one of CANDIDATES[start:stop], or None."""
+        # Terms outlive push/pop (only assertions are scoped), so they are made once.
+        key = (variable.get_id(), start, stop)
+        choice = self.choices.get(key)
+        if choice is None:
+            choice = z3.Or([variable == n for n in self.numerals[start:stop]])
+            self.choices[key] = choice
+        solver = self.solver
+        solver.push()
+        try:
+            solver.add(choice)
+            return solver.model() if check_sat(solver, assumptions) == z3.sat else None
+        finally:
+            solver.pop()

@@ -25,7 +25,7 @@ import sympy
 from calculus.check import FileResult, check_file
 from calculus.costs import Atomic, G, LogicFormula, atomics
 from calculus.logic import POSITIVITY
-from calculus.numbers import as_fraction, fraction_text, to_rational
+from calculus.numbers import as_fraction, readable_text, to_rational
 from calculus.output import MARK, print_diagnostics, summary_line
 from calculus.report.math import Math, equation, math, simplified
 from calculus.report.render import markdown_escape, render_html, render_markdown
@@ -78,8 +78,8 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
 
     try:
         cost = metadata.version("cost-calculus")
-    except metadata.PackageNotFoundError:
-        from calculus import __version__ as cost
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        cost = "not installed"
     return (
         ("cost", cost),
         ("sympy", sympy.__version__),
@@ -342,7 +342,7 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
         counterexample = None
         if verdict.counterexample is not None:
             counterexample = tuple(
-                (name, fraction_text(value)) for name, value in verdict.counterexample
+                (name, readable_text(value)) for name, value in verdict.counterexample
             )
         views.append(
             ClaimView(
@@ -375,33 +375,6 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
     return tuple(views)
 
 
-def _scenario_lines(result: FileResult, ranges: Any) -> dict[str, tuple[Fraction, Fraction]] | None:
-    """Each program's (c, t) in the scenario, for ranges records that do not carry them."""
-    from calculus.check import scenario_values
-    from calculus.diagnostics import InputError
-
-    assert result.model is not None and result.costs is not None
-    scenario = result.model.scenarios.get(ranges.scenario)
-    if scenario is None:
-        return None
-    costs = result.costs
-    atoms: set[sympy.Symbol] = set()
-    for name in ranges.programs:
-        atoms |= costs.program(name).c.free_symbols | costs.program(name).t.free_symbols
-    try:
-        values = scenario_values(costs, scenario, atoms, scenario.span)
-    except InputError:
-        return None
-    lines: dict[str, tuple[Fraction, Fraction]] = {}
-    for name in ranges.programs:
-        c = as_fraction(sympy.nsimplify(costs.program(name).c.xreplace(values)))
-        t = as_fraction(sympy.nsimplify(costs.program(name).t.xreplace(values)))
-        if c is None or t is None:
-            return None
-        lines[name] = (c, t)
-    return lines
-
-
 def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
     from calculus.dominance import format_intervals
     from calculus.report import plots
@@ -418,9 +391,7 @@ def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
         )
         colours = {name: plots.colour(i) for i, name in enumerate(ranges.programs)}
         # Each program's (c, t) in the scenario, as the check computed them.
-        lines: dict[str, tuple[Fraction, Fraction]] | None = getattr(ranges, "lines", None)
-        if lines is None and ranges.scenario:
-            lines = _scenario_lines(result, ranges)
+        lines: dict[str, tuple[Fraction, Fraction]] | None = ranges.lines
         rows = tuple(
             RangesRowView(
                 row.program,
@@ -428,8 +399,8 @@ def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
                 format_intervals(row.robust),
                 format_intervals(row.possible),
                 tuple(t.text for t in getattr(row, "thresholds", ())),
-                fraction_text(lines[row.program][0]) if lines else None,
-                fraction_text(lines[row.program][1]) if lines else None,
+                readable_text(lines[row.program][0]) if lines else None,
+                readable_text(lines[row.program][1]) if lines else None,
             )
             for row in ranges.rows
         )

@@ -14,7 +14,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from calculus.dominance import Interval, RangeRow
-from calculus.numbers import fraction_text
+from calculus.numbers import approximation, fraction_text
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -58,8 +58,9 @@ def _label(value: Fraction) -> str:
     """`1000001/118 ≈ 8475`; exact integers and short decimals stand alone, and a number
     too long to read is shown by its approximation alone."""
     exact = fraction_text(value)
-    if len(exact) > 12:
-        return f"≈ {float(value):.3g}"
+    long = approximation(value)
+    if long is not None:
+        return long
     approximate = _approximate(value)
     return exact if approximate == exact else f"{exact} ≈ {approximate}"
 
