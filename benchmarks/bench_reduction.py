@@ -52,7 +52,7 @@ def sweep_rows(text: str, workers: int) -> tuple[float, list[dict[str, object]],
     sweep.configure(workers=workers, processes=True)
     try:
         start = time.perf_counter()
-        result = check_source(text, timeout=20)
+        result = check_source(text, timeout=10)
         seconds = time.perf_counter() - start
     finally:
         sweep.configure()

@@ -829,7 +829,8 @@ def lookup_minimum(
     """The exact minimum of the index-keyed per-task lookup, in ``measure`` over ``basis``."""
     table = lookup_task(tasks)
     if table is None:
-        return LookupMinimum(None, "unknown", 0, "no lookup for episodes or for > 8 inputs")
+        why = "no lookup for tasks of horizon > 1" if tasks.horizon > 1 else "more than 8 inputs"
+        return LookupMinimum(None, "not applicable", 0, why)
     result = minimum(problem(table, table.best_reward()), measure, basis, timeout)
     if result.status != "optimal":
         return LookupMinimum(None, result.status, table.inputs, result.reason)
@@ -970,8 +971,8 @@ def check_reduction(
     )
     budget.note(f"deciding '{predicate.name}' on T*", decision.extent)
     for name, statement in (
-        ("hypothesis", f"every minimum circuit for the set is {predicate.name} on {bad_task.name}"),
-        ("conclusion", f"every minimum circuit for T* is {predicate.name} on {bad_task.name}"),
+        ("hypothesis", f"every minimum circuit for the set {_has(predicate)} on {bad_task.name}"),
+        ("conclusion", f"every minimum circuit for T* {_has(predicate)} on {bad_task.name}"),
     ):
         checks.append(_extent_check(name, statement, decision, predicate, same_spec))
 
@@ -1090,6 +1091,16 @@ def _converse(
         (("extent_alone", decision.extent), ("cost_alone", str(result.cost))),
     )
     return check, decision
+
+
+def _has(predicate: Predicate) -> str:
+    """`is deceptive`, `misgeneralises`, `reads x`, `ignores x`, `has o and x` as a verb."""
+    name = predicate.name
+    if name == "deceptive":
+        return "is deceptive"
+    if name.startswith("where "):
+        return f"has {name[len('where ') :]} in deployment"
+    return name
 
 
 def _extent_phrase(extent: Extent, predicate: Predicate) -> str:

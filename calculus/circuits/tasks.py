@@ -491,6 +491,17 @@ def combine(tasks: TaskSet, name: str = "T*") -> Task:
     successor: list[int] | None = None
     if tasks.horizon > 1:
         successor = [s for s in range(size) for _ in range(actions)]
+    if successor is not None:
+        # Every state of every task moves as its task says (ignored ones included); the
+        # states a task does not ignore are set again below, so they take precedence.
+        for index in reversed(range(len(tasks.tasks))):
+            member = tasks.tasks[index]
+            for state in member.states:
+                combined = tasks.combined_state(index, state)
+                for a in range(actions):
+                    successor[combined * actions + a] = tasks.combined_state(
+                        index, member.next_state(state, a)
+                    )
     # Later tasks first, so that where states are shared (by data) the first task's
     # intended action and transitions stand, and every trained state's are its trainer's.
     for index in reversed(range(len(tasks.tasks))):
