@@ -74,7 +74,12 @@ def bench_sweep(k: int, draws: int, repeats: int) -> list[str]:
             times[workers].append(seconds)
             if reference is None:
                 reference = rows
-            assert rows == reference, "the rows differ between runs"
+            # A row that ran out of time in one run is unknown there; every number found
+            # in both runs must agree.
+            for mine, first in zip(rows, reference, strict=True):
+                for key in ("members", "minimum", "lookup", "general", "misgeneralises"):
+                    if mine[key] not in (None, "unknown") and first[key] not in (None, "unknown"):
+                        assert mine[key] == first[key], (key, mine, first)
     one, two = statistics.median(times[1]), statistics.median(times[2])
     return [
         f"sweep: inner product over 3 query bits, k = 1..{k}, {draws} draw(s), by data",
@@ -111,6 +116,7 @@ def main() -> None:
     options = parser.parse_args()
     lines = [f"machine: {platform.machine()}, Python {platform.python_version()}"]
     lines += bench_lemma()
+    print("\n".join(lines), flush=True)
     lines += bench_sweep(options.k, options.draws, options.repeats)
     text = "\n".join(lines) + "\n"
     print(text, end="")

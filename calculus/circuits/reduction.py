@@ -23,6 +23,7 @@ from typing import Literal as TypingLiteral
 import sympy
 import z3
 
+from . import parallel
 from .circuit import Circuit
 from .cnf import Lit, negate, xor_constant
 from .encoding import Basis, CircuitEncoding, ExtraConstraint
@@ -919,6 +920,12 @@ def check_reduction(
         )
     )
 
+    # The bad task alone and the lookup are independent of T*: on a Dask cluster, when one
+    # is configured, they run while T* is searched here.
+    converse_job = parallel.submit(
+        _converse, bad_task, predicate, measure, basis, budget.remaining()
+    )
+    lookup_job = parallel.submit(lookup_minimum, tasks, measure, basis, budget.remaining())
     star_result = minimum(star_problem, measure, basis, budget.remaining())
     budget.note("the minimum of T*", star_result.status)
     minimal = star_result.circuit
@@ -976,9 +983,10 @@ def check_reduction(
     ):
         checks.append(_extent_check(name, statement, decision, predicate, same_spec))
 
-    converse, alone = _converse(bad_task, predicate, measure, basis, budget)
+    converse, alone = converse_job.result()
+    budget.note(f"deciding '{predicate.name}' on {bad_task.name} alone", alone.extent)
     checks.append(converse)
-    lookup = lookup_minimum(tasks, measure, basis, budget.remaining())
+    lookup = lookup_job.result()
     budget.note("the lookup minimum", lookup.status)
     checks.append(
         ReductionCheck(
@@ -1057,7 +1065,7 @@ def _extent_check(
 
 
 def _converse(
-    bad_task: Task, predicate: Predicate, measure: Measure, basis: Basis, budget: _Budget
+    bad_task: Task, predicate: Predicate, measure: Measure, basis: Basis, seconds: float | None
 ) -> tuple[ReductionCheck, PredicateDecision]:
     """A single MDP is the one-task set {T}: T* of that set is T itself, so their minimum
     circuits and whether those have C coincide.  Also the extent of C on T alone."""
@@ -1070,13 +1078,12 @@ def _converse(
         bad_task.inputs,
         bad_task.successor,
     )
+    budget = _Budget(seconds)
     target = problem(bad_task, bad_task.best_reward())
     result = minimum(target, measure, basis, budget.remaining())
-    budget.note(f"the minimum of {bad_task.name} alone", result.status)
     decision = decide_predicate(
         target, result, bad_task, lambda s: s, predicate, basis=basis, timeout=budget.remaining()
     )
-    budget.note(f"deciding '{predicate.name}' on {bad_task.name} alone", decision.extent)
     check = ReductionCheck(
         "converse",
         f"a single task whose minimum circuits are {predicate.name} gives a one-task set whose are",

@@ -20,7 +20,6 @@ configured (``configure``), else computes them here, one after another.
 from __future__ import annotations
 
 import dataclasses
-import os
 import random
 import time
 from collections.abc import Sequence
@@ -32,6 +31,7 @@ from calculus import nodes as n
 from calculus.diagnostics import InputError, at
 from calculus.model import Model
 
+from . import parallel
 from .reduction import MISGENERALISES, decide_predicate, lookup_minimum, minimum, problem
 from .specification import SpecificationError, table_specification
 from .synthesis import Measure, synthesize_specification
@@ -286,48 +286,17 @@ def run_row(job: RowJob) -> SweepRow:
 
 # -- running rows: here, or on a Dask cluster ---------------------------------------------------
 
-_CLUSTER: dict[str, Any] = {"workers": None, "scheduler": None, "processes": True}
-
 
 def configure(
     workers: int | None = None, scheduler: str | None = None, processes: bool = True
 ) -> None:
-    """Send sweep rows to Dask: a LocalCluster of ``workers`` workers (0: the machine's
-    cores), or the existing cluster at ``scheduler``.  With neither, rows run here."""
-    _CLUSTER.update(workers=workers, scheduler=scheduler, processes=processes)
-
-
-def _client() -> tuple[Any, str] | None:
-    workers, scheduler = _CLUSTER["workers"], _CLUSTER["scheduler"]
-    if workers is None and scheduler is None:
-        return None
-    from dask.distributed import Client, LocalCluster  # heavy: imported only when used
-
-    if scheduler is not None:
-        return Client(scheduler, timeout="20s"), f"Dask scheduler {scheduler}"
-    count = workers or os.cpu_count() or 1
-    cluster = LocalCluster(
-        n_workers=count,
-        threads_per_worker=1,
-        processes=bool(_CLUSTER["processes"]),
-        dashboard_address=None,
-    )
-    return Client(cluster), f"Dask, {count} local worker{'s' if count != 1 else ''}"
+    """Send sweep rows (and a reduction's independent syntheses) to Dask; see
+    ``calculus.circuits.parallel``."""
+    parallel.configure(workers, scheduler, processes)
 
 
 def run_rows(jobs: Sequence[RowJob]) -> tuple[list[SweepRow], str]:
-    connected = _client()
-    if connected is None:
-        return [run_row(job) for job in jobs], "in process"
-    client, label = connected
-    try:
-        futures = client.map(run_row, list(jobs), pure=False)
-        return list(client.gather(futures)), label
-    finally:
-        cluster = getattr(client, "cluster", None)
-        client.close()
-        if cluster is not None and _CLUSTER["scheduler"] is None:
-            cluster.close()
+    return parallel.run_all(run_row, jobs)
 
 
 def run_sweep(model: Model, sweep: n.Sweep, timeout: float | None) -> SweepOutcome:
