@@ -216,11 +216,58 @@ def confirm_fractions(problem: Problem, values: dict[sympy.Symbol, Fraction]) ->
         return confirm(problem, exact)
 
 
+Monomial = tuple[sympy.Symbol, ...]
+
+
+def _polynomial(e: sympy.Expr) -> dict[Monomial, Fraction]:
+    """`e` expanded, as monomial -> coefficient (zeros dropped); `_Outside` unless it is a
+    polynomial in symbols with rational coefficients."""
+    if e.is_Rational:
+        return {(): Fraction(int(e.p), int(e.q))} if e != 0 else {}
+    if e.is_Symbol:
+        return {(e,): Fraction(1)}
+    if e.is_Add:
+        total: dict[Monomial, Fraction] = {}
+        for term in e.args:
+            for monomial, coefficient in _polynomial(term).items():
+                total[monomial] = total.get(monomial, Fraction(0)) + coefficient
+        return {m: c for m, c in total.items() if c != 0}
+    factors: list[sympy.Expr]
+    if e.is_Mul:
+        factors = list(e.args)
+    elif e.is_Pow and e.args[1].is_Integer and int(e.args[1]) > 0:
+        factors = [e.args[0]] * int(e.args[1])
+    else:
+        raise _Outside
+    product: dict[Monomial, Fraction] = {(): Fraction(1)}
+    for factor in factors:
+        step: dict[Monomial, Fraction] = {}
+        for m1, c1 in product.items():
+            for m2, c2 in _polynomial(factor).items():
+                monomial = tuple(sorted(m1 + m2, key=lambda s: s.name))
+                step[monomial] = step.get(monomial, Fraction(0)) + c1 * c2
+        product = {m: c for m, c in step.items() if c != 0}
+    return product
+
+
+def _difference_symbols(a: Atomic) -> set[sympy.Symbol]:
+    """The symbols left in lhs − rhs once expanded."""
+    try:
+        left, right = _polynomial(a.lhs), _polynomial(a.rhs)
+    except _Outside:
+        return set(sympy.expand(a.lhs - a.rhs).free_symbols)
+    found: set[sympy.Symbol] = set()
+    for monomial in left.keys() | right.keys():
+        if left.get(monomial, 0) != right.get(monomial, 0):
+            found.update(monomial)
+    return found
+
+
 def relevant_atoms(f: LogicFormula, include_g: bool = True) -> list[sympy.Symbol]:
     """Atoms the claim's truth depends on: those left in the simplified sides' difference."""
     seen: dict[sympy.Symbol, None] = {}
     for a in atomics(f):
-        for symbol in sorted(sympy.expand(a.lhs - a.rhs).free_symbols, key=lambda s: s.name):
+        for symbol in sorted(_difference_symbols(a), key=lambda s: s.name):
             if symbol == G and not include_g:
                 continue
             seen.setdefault(symbol, None)

@@ -393,21 +393,23 @@ class Pinner:
             # unsatisfiable one's core, all of it at or before its last member m, shows that
             # m is rejected once the block before m is accepted.
             rejected: list[int] = []
+            accepted: list[z3.BoolRef] = []  # the pins to 1 so far, assumed in every check
             pending = list(range(len(variables)))
             while pending:
                 if model.eval(variables[pending[0]], True).get_id() == one:
                     i = pending.pop(0)
                     pins[i] = Fraction(1)
-                    solver.add(literals[i])
+                    accepted.append(literals[i])
                     continue
                 block, last = pending, None
                 while True:
-                    result = check_sat(solver, [*assumptions, *(literals[i] for i in block)])
+                    trial = [*assumptions, *accepted, *(literals[i] for i in block)]
+                    result = check_sat(solver, trial)
                     if result == z3.sat:
                         model = solver.model()
                         for i in block:
                             pins[i] = Fraction(1)
-                            solver.add(literals[i])
+                            accepted.append(literals[i])
                         if last is None:
                             pending = pending[len(block) :]
                         else:
@@ -427,6 +429,7 @@ class Pinner:
 
             # 2. The rest, in order, to the first candidate that fits: a binary search over
             # prefixes of the candidates, each model found narrowing it down.
+            assumptions = [*assumptions, *accepted]
             for i in rejected:
                 variable = variables[i]
                 high = self.index.get(model.eval(variable, True).get_id())
