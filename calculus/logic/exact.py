@@ -23,15 +23,7 @@ def _holds(op: str, difference: sympy.Expr) -> bool:
     """`difference op 0`, exactly; raises ZeroDivisionError where undefined."""
     if not difference.is_Rational:
         raise ZeroDivisionError(f"not a number: {difference}")
-    value = Fraction(int(difference.p), int(difference.q))
-    return {
-        "<": value < 0,
-        "<=": value <= 0,
-        ">": value > 0,
-        ">=": value >= 0,
-        "=": value == 0,
-        "!=": value != 0,
-    }[op]
+    return _compare(op, Fraction(int(difference.p), int(difference.q)))
 
 
 def evaluate(f: LogicFormula, values: Values) -> bool:
