@@ -18,8 +18,13 @@ from calculus.numbers import fraction_text, readable_text
 MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
 
 
+def _end_json(value: Any) -> str:
+    """A rational end, or an algebraic one as its exact text (`3/2 - sqrt(5)/2`)."""
+    return value.exact_text() if hasattr(value, "exact_text") else fraction_text(value)
+
+
 def interval_json(interval: Any) -> list[str]:
-    return [fraction_text(interval.lo), "oo" if interval.hi is None else fraction_text(interval.hi)]
+    return [_end_json(interval.lo), "oo" if interval.hi is None else _end_json(interval.hi)]
 
 
 def _intervals(intervals: Iterable[Any]) -> tuple[list[list[str]], list[list[bool]]]:

@@ -10,7 +10,7 @@ import z3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from calculus.dominance import Interval, RangesResult, format_intervals, symbolic_ranges
+from calculus.dominance import Interval, RangesResult, end_json, format_intervals, symbolic_ranges
 
 F = Fraction
 ZERO = sympy.Integer(0)
@@ -131,9 +131,17 @@ def test_irrational_end_is_reported_not_rounded():
         "Q2": (sympy.Integer(-1), 3 - s),
     }
     result = symbolic_ranges(costs, [], {s: "positive"})
-    # P wins for some costs exactly when g^2 - 3g + 1 < 0: irrational ends.
-    assert result.status == "unknown"
-    assert "g**2 - 3*g + 1" in (result.reason or "")
+    # P wins for some costs exactly when g^2 - 3g + 1 < 0: irrational ends, held exactly
+    # as algebraic numbers, printed exactly with a decimal approximation.
+    assert result.status == "exact", result.reason
+    (interval,) = next(row for row in result.rows if row.program == "P").possible
+    assert not interval.lo_closed and not interval.hi_closed
+    root5 = sympy.sqrt(5)
+    assert sympy.simplify(sympy.sympify(end_json(interval.lo)) - (3 - root5) / 2) == 0
+    assert sympy.simplify(sympy.sympify(end_json(interval.hi)) - (3 + root5) / 2) == 0
+    assert ranges_text(result)["P"][1] == "(3/2 - sqrt(5)/2 ≈ 0.381966, sqrt(5)/2 + 3/2 ≈ 2.61803)"
+    assert F(38, 100) not in interval and F(39, 100) in interval and F(262, 100) not in interval
+    check_with_oracle(costs, [], {s: "positive"})
 
 
 def test_unsatisfiable_assumptions_are_flagged():
@@ -240,9 +248,16 @@ def probes(result: RangesResult) -> list[Fraction]:
     ends = {F(0)}
     for row in result.rows:
         for interval in row.robust + row.possible:
-            ends.add(interval.lo)
-            if interval.hi is not None:
-                ends.add(interval.hi)
+            for end in (interval.lo, interval.hi):
+                if end is None:
+                    continue
+                if isinstance(end, F):
+                    ends.add(end)
+                    continue
+                # An irrational end: probe rationals within 1e-9 on either side of it.
+                while end.hi - end.lo > F(1, 10**9):
+                    end.refine()
+                ends.update({end.lo, end.hi})
     ordered = sorted(ends)
     points = set(ordered[1:])
     for left, right in zip(ordered, ordered[1:] + [ordered[-1] + 2], strict=True):
@@ -358,9 +373,14 @@ def test_timeout_is_unknown_not_a_guess():
 
 
 def test_nonlinear_without_qepcad_is_unknown(monkeypatch):
-    from calculus.dominance import qepcad
+    from calculus.dominance import projection, qepcad
+    from calculus.dominance.records import Unanswered
+
+    def gives_up(question, timeout):
+        raise Unanswered("z3 gave up")
 
     monkeypatch.setattr(qepcad, "available", lambda: False)
+    monkeypatch.setattr(projection, "answer", gives_up)
     x, y = sympy.symbols("x y", real=True)
     result = symbolic_ranges(
         {"P": (x * y, ZERO), "Q": (ZERO, sympy.Integer(1))}, [], {x: "positive", y: "positive"}

@@ -3,8 +3,9 @@
 A scenario (every cost a number) is read off the lower envelope of the lines
 g -> g*c(P) + t(P) (`envelope`); symbolic costs go to a back-end that finds each program's
 robust and possible sets of g exactly — the linear elimination (`elimination`) when the
-costs and assumptions are linear, QEPCAD B (`qepcad`) otherwise — and the rows are
-assembled here, once, whichever back-end answered.
+costs and assumptions are linear; otherwise z3's projection (`projection`), cvc5's get-qe
+(`getqe`) or QEPCAD B (`qepcad`), all answering the questions of `questions` — and the rows
+are assembled here, once, whichever back-end answered.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from fractions import Fraction
 
 import sympy
 
-from calculus.dominance.axis import Algebraic, Piece, describe_point
+from calculus.dominance.axis import Piece
 from calculus.dominance.envelope import envelope
 from calculus.dominance.records import (
     Findings,
@@ -24,6 +25,7 @@ from calculus.dominance.records import (
     RangesResult,
     Threshold,
     Unanswered,
+    end_json,
     format_interval,
     format_intervals,
 )
@@ -39,9 +41,10 @@ __all__ = [
     "symbolic_ranges",
     "format_interval",
     "format_intervals",
+    "end_json",
 ]
 
-BACKENDS = ("auto", "elimination", "qepcad")
+BACKENDS = ("auto", "elimination", "projection", "z3", "cvc5", "qepcad")
 
 
 def scenario_ranges(
@@ -80,9 +83,10 @@ def symbolic_ranges(
 ) -> RangesResult:
     """Robust and possible ranges of g for symbolic costs under the assumptions, exactly.
 
-    `backend` "auto" takes the linear elimination when costs and assumptions are linear and
-    QEPCAD B otherwise (unknown when it is not installed); "elimination" or "qepcad" forces
-    one. A back-end that cannot answer gives an `unknown` result with its reason.
+    `backend` "auto" takes the linear elimination when costs and assumptions are linear;
+    otherwise z3's projection, and QEPCAD B (when installed) where z3 gives up. "elimination",
+    "z3", "cvc5" or "qepcad" forces one. A result no back-end could give is `unknown`, with
+    each back-end's reason.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown ranges back-end {backend!r}; one of {', '.join(BACKENDS)}")
@@ -90,70 +94,74 @@ def symbolic_ranges(
         if kind not in ("positive", "nonneg"):
             raise ValueError(f"bound of {atom} must be 'positive' or 'nonneg', not {kind!r}")
     names = tuple(costs)
-    started = time.monotonic()
+    deadline = time.monotonic() + timeout
     beyond: str | None = None  # why the linear elimination does not apply
-    try:
-        if backend in ("auto", "elimination"):
-            from calculus.dominance import elimination
+    reasons: list[str] = []
+    for name in ("elimination", "projection", "qepcad") if backend == "auto" else (backend,):
+        remaining = deadline - time.monotonic()
+        try:
+            if name == "elimination":
+                from calculus.dominance import elimination
 
-            try:
-                return _assemble(names, elimination.findings(costs, assumptions, bounds, timeout))
-            except elimination.NonLinear as error:
-                if backend == "elimination":
-                    raise Unanswered(f"beyond the linear elimination ({error})") from error
-                beyond = str(error)
-        from calculus.dominance import qepcad
+                try:
+                    found = elimination.findings(costs, assumptions, bounds, timeout)
+                except elimination.NonLinear as error:
+                    beyond = str(error)
+                    continue
+            elif name == "projection":
+                from calculus.dominance import projection, qepcad
 
-        if not qepcad.available():
-            reason = "QEPCAD B is not installed"
-            if beyond is not None:
-                reason = (
-                    f"beyond the linear elimination ({beyond}) and {reason} for the exact fallback"
+                fallback = qepcad.answer if backend == "auto" and qepcad.available() else None
+                found = projection.findings(
+                    costs, assumptions, bounds, max(remaining, 0.5), fallback
                 )
-            raise Unanswered(reason)
-        remaining = timeout - (time.monotonic() - started)
-        found = qepcad.findings(costs, assumptions, bounds, max(remaining, 0.5))
-        return _assemble(names, found, beyond)
-    except Unanswered as error:
-        reason = str(error)
-        if beyond is not None and not reason.startswith("beyond"):
-            reason = f"beyond the linear elimination ({beyond}); {reason}"
-        empty = tuple(RangeRow(name, (), (), ()) for name in names)
-        return RangesResult(names, None, empty, "unknown", reason)
+            elif name == "z3":
+                from calculus.dominance import z3qe
+
+                found = z3qe.findings(costs, assumptions, bounds, max(remaining, 0.5))
+            elif name == "cvc5":
+                from calculus.dominance import getqe
+
+                found = getqe.findings(costs, assumptions, bounds, max(remaining, 0.5))
+            else:
+                from calculus.dominance import qepcad
+
+                if not qepcad.available():
+                    reasons.append("QEPCAD B is not installed for the exact fallback")
+                    continue
+                found = qepcad.findings(costs, assumptions, bounds, max(remaining, 0.5))
+        except Unanswered as error:
+            if name == "elimination":  # linear, and out of time: no other back-end is faster
+                reasons.append(str(error))
+                break
+            reasons.append(f"{name}: {error}" if name != "qepcad" else str(error))
+            continue
+        return _assemble(names, found)
+    reason = "; ".join(reasons) or "no back-end answered"
+    if beyond is not None:
+        reason = f"beyond the linear elimination ({beyond}); {reason}"
+    empty = tuple(RangeRow(name, (), (), ()) for name in names)
+    return RangesResult(names, None, empty, "unknown", reason)
 
 
-def _assemble(names: tuple[str, ...], found: Findings, beyond: str | None = None) -> RangesResult:
-    """Rows from a back-end's findings: exact intervals, or `unknown` (with no partial ranges,
-    which would read as "never" rather than "not exact") when an end is irrational."""
-    rows: list[RangeRow] = []
-    irrational: list[str] = []
-    for name in names:
-        robust, possible = found.ranges[name]
-        for piece in robust + possible:
-            for end in (piece.lo, piece.hi):
-                if isinstance(end, Algebraic):
-                    irrational.append(f"{name}: {describe_point(end)}")
-        rows.append(
-            RangeRow(name, _intervals(robust), _intervals(possible), found.thresholds[name])
+def _assemble(names: tuple[str, ...], found: Findings) -> RangesResult:
+    """Rows from a back-end's findings; interval ends are exact (rational or algebraic)."""
+    rows = tuple(
+        RangeRow(
+            name,
+            _intervals(found.ranges[name][0]),
+            _intervals(found.ranges[name][1]),
+            found.thresholds[name],
         )
-    if irrational:
-        why = "a range ends at an irrational g, which intervals cannot hold exactly: "
-        if beyond is not None:
-            why = f"beyond the linear elimination ({beyond}); " + why
-        bare = tuple(RangeRow(row.program, (), (), row.thresholds) for row in rows)
-        return RangesResult(names, None, bare, "unknown", why + "; ".join(irrational))
+        for name in names
+    )
     note = (
         None
         if found.satisfiable
         else "the assumptions are unsatisfiable, so every robust range is vacuous"
     )
-    return RangesResult(names, None, tuple(rows), "exact", note)
+    return RangesResult(names, None, rows, "exact", note)
 
 
 def _intervals(pieces: list[Piece]) -> tuple[Interval, ...]:
-    result = []
-    for piece in pieces:
-        if isinstance(piece.lo, Algebraic) or isinstance(piece.hi, Algebraic):
-            continue
-        result.append(Interval(piece.lo, piece.hi, piece.lo_closed, piece.hi_closed))
-    return tuple(result)
+    return tuple(Interval(p.lo, p.hi, p.lo_closed, p.hi_closed) for p in pieces)

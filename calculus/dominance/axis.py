@@ -113,8 +113,55 @@ class Algebraic:
     def __repr__(self) -> str:
         return f"root#{self.index} of {self.poly} in ({self.lo}, {self.hi})"
 
+    def __lt__(self, other: object) -> bool:
+        return compare(self, _point(other)) < 0
+
+    def __le__(self, other: object) -> bool:
+        return compare(self, _point(other)) <= 0
+
+    def __gt__(self, other: object) -> bool:
+        return compare(self, _point(other)) > 0
+
+    def __ge__(self, other: object) -> bool:
+        return compare(self, _point(other)) >= 0
+
+    def __float__(self) -> float:
+        while self.hi - self.lo > abs(self.lo) * Fraction(1, 10**15) + Fraction(1, 10**300):
+            self.refine()
+        return float((self.lo + self.hi) / 2)
+
+    def polynomial_text(self) -> str:
+        """The defining polynomial in g with coprime integer coefficients: `g**2 - 3*g + 1`."""
+        g = sympy.Symbol("g")
+        polynomial = sum(sympy.Rational(c) * g**i for i, c in enumerate(self.poly))
+        return sympy.sstr(sympy.expand(polynomial * sympy.denom(sympy.together(polynomial))))
+
+    def exact_text(self) -> str:
+        """Exact and readable by sympy: radicals for a quadratic (`3/2 - sqrt(5)/2`), else
+        `CRootOf(polynomial, k)` with k counting the real roots from the smallest."""
+        g = sympy.Symbol("g")
+        polynomial = sympy.sympify(self.polynomial_text(), locals={"g": g})
+        if len(self.poly) == 3:
+            a, b, c = (sympy.Rational(v) for v in reversed(self.poly))
+            root = sympy.sqrt(b * b - 4 * a * c)
+            value = (-b + root) / (2 * a) if self.index == 1 else (-b - root) / (2 * a)
+            return sympy.sstr(sympy.radsimp(value))
+        return sympy.sstr(sympy.CRootOf(polynomial, self.index))
+
+    def text(self) -> str:
+        """The exact value with a decimal approximation: `3/2 - sqrt(5)/2 ≈ 0.381966`."""
+        return f"{self.exact_text()} ≈ {float(self):.6g}"
+
 
 RealPoint = Fraction | Algebraic
+
+
+def _point(value: object) -> RealPoint:
+    if isinstance(value, (Algebraic, Fraction)):
+        return value
+    if isinstance(value, int):
+        return Fraction(value)
+    raise TypeError(f"cannot compare a real algebraic number with {value!r}")
 
 
 def compare(x: RealPoint, y: RealPoint) -> int:
@@ -347,15 +394,6 @@ def divide_exact(a: GPoly, b: GPoly) -> GPoly:
             remainder[shift + i] -= factor * y
         remainder = list(poly_trim(remainder))
     return poly_trim(quotient)
-
-
-def describe_point(point: Algebraic) -> str:
-    g = sympy.Symbol("g")
-    polynomial = sum(sympy.Rational(c) * g**i for i, c in enumerate(point.poly))
-    while point.hi - point.lo > Fraction(1, 10**9):
-        point.refine()
-    approximate = float((point.lo + point.hi) / 2)
-    return f"root of {sympy.sstr(sympy.expand(polynomial * sympy.denom(sympy.together(polynomial))))} near {approximate:.6g}"
 
 
 # ---------------------------------------------------------------------------

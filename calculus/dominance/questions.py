@@ -27,10 +27,10 @@ Answer = Callable[["Problem", float], list[Piece]]  # a question and a time budg
 
 @dataclass(frozen=True)
 class Problem:
-    """One question for QEPCAD: with g free, do all `goals` (each `g*dc + dt > 0`) hold for all
+    """One question: with g free, do all `goals` (each `g*dc + dt > 0`) hold for all
     (quantifier "A") or for some ("E") values of `atoms` satisfying `admissible`?"""
 
-    atoms: tuple[sympy.Symbol, ...]  # in QEPCAD's order: eliminated last first
+    atoms: tuple[sympy.Symbol, ...]  # in elimination order for QEPCAD: eliminated last first
     admissible: tuple[sympy.Basic, ...]
     goals: tuple[tuple[sympy.Expr, sympy.Expr], ...]  # (dc, dt) per rival
     quantifier: str

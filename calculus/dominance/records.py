@@ -8,7 +8,7 @@ from fractions import Fraction
 
 import sympy
 
-from calculus.dominance.axis import Piece
+from calculus.dominance.axis import Algebraic, Piece, compare
 
 __all__ = [
     "Interval",
@@ -20,24 +20,31 @@ __all__ = [
     "format_interval",
     "format_intervals",
     "number_text",
+    "end_text",
+    "end_json",
 ]
 
 
 @dataclass(frozen=True)
 class Interval:
-    """A piece of the g-axis (g > 0) with exact rational ends; `hi is None` means +oo."""
+    """A piece of the g-axis (g > 0) with exact ends, rational or real algebraic numbers;
+    `hi is None` means +oo."""
 
-    lo: Fraction
-    hi: Fraction | None
+    lo: Fraction | Algebraic
+    hi: Fraction | Algebraic | None
     lo_closed: bool
     hi_closed: bool
 
     def __contains__(self, g: object) -> bool:
         if not isinstance(g, (int, Fraction)):
             raise TypeError(f"an exchange rate is a rational number, not {g!r}")
-        above = g > self.lo or (self.lo_closed and g == self.lo)
-        below = self.hi is None or g < self.hi or (self.hi_closed and g == self.hi)
-        return above and below
+        g = Fraction(g)
+        low = compare(g, self.lo)
+        above = low > 0 or (self.lo_closed and low == 0)
+        if self.hi is None:
+            return above
+        high = compare(g, self.hi)
+        return above and (high < 0 or (self.hi_closed and high == 0))
 
 
 @dataclass(frozen=True)
@@ -100,12 +107,22 @@ def number_text(value: Fraction) -> str:
     )
 
 
+def end_text(value: Fraction | Algebraic) -> str:
+    """An interval end for people: `5/2`, or `3/2 - sqrt(5)/2 ≈ 0.381966`."""
+    return number_text(value) if isinstance(value, Fraction) else value.text()
+
+
+def end_json(value: Fraction | Algebraic) -> str:
+    """An interval end as an exact string: `5/2`, `3/2 - sqrt(5)/2`, `CRootOf(g**3 - 2, 0)`."""
+    return number_text(value) if isinstance(value, Fraction) else value.exact_text()
+
+
 def format_interval(interval: Interval) -> str:
     """`(0, 5/2]`, `(3, oo)`, `[2, 2]`."""
     left = "[" if interval.lo_closed else "("
     right = "]" if interval.hi_closed else ")"
-    hi = "oo" if interval.hi is None else number_text(interval.hi)
-    return f"{left}{number_text(interval.lo)}, {hi}{right}"
+    hi = "oo" if interval.hi is None else end_text(interval.hi)
+    return f"{left}{end_text(interval.lo)}, {hi}{right}"
 
 
 def format_intervals(intervals: Iterable[Interval]) -> str:

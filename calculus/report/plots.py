@@ -98,9 +98,10 @@ def prefix_ids(svg: str, prefix: str) -> str:
     return re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m.group(1)}"', svg)
 
 
-def breakpoints(rows: Sequence[RangeRow]) -> list[Fraction]:
-    """Every finite end > 0 of every interval in the rows, in increasing order."""
-    found: set[Fraction] = set()
+def breakpoints(rows: Sequence[RangeRow]) -> list[Any]:
+    """Every finite end > 0 of every interval in the rows (rational or algebraic), in
+    increasing order."""
+    found: set[Any] = set()
     for row in rows:
         for interval in (*row.robust, *row.possible):
             for end in (interval.lo, interval.hi):
