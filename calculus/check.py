@@ -221,17 +221,16 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
             lines[name] = (to_fraction(c), to_fraction(t))
         return dominance.scenario_ranges(lines, scenario.name.text)
     if costs.family != "linear":
-        raise InputError(
-            [
-                at(
-                    costs.model.path,
-                    statement.span,
-                    "unsupported",
-                    "symbolic ranges are computed for the linear exchange family",
-                    "use `exchange linear`, or a scenario: `ranges ... in S`",
-                )
-            ]
+        # Under a non-linear family g is a function, not a rate: there is no interval of
+        # rates to report. Say so instead of stopping the whole file.
+        reason = (
+            f"ranges of g are intervals of an exchange rate, defined for `exchange linear`; "
+            f"under `exchange {costs.family}` g is a function, so dominance is stated as claims "
+            f"(`claim P beats Q` for every g of the family, or `... for some g`), "
+            f"or computed in a scenario: `ranges ... in S`"
         )
+        empty = tuple(dominance.RangeRow(name, (), (), ()) for name in names)
+        return dominance.RangesResult(tuple(names), None, empty, "unknown", reason)
     from calculus.definedness import check_divisions
 
     ill_defined = check_divisions(costs, None, hypotheses(costs), timeout, names)

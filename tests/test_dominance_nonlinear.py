@@ -139,3 +139,44 @@ def test_algebraic_ends_are_exact_strings():
     assert sympy.sympify(end_json(interval.hi)) == sympy.sqrt(2) / 2
     assert Fraction(7071, 10000) in interval and Fraction(7072, 10000) not in interval
     assert format_intervals(result.rows[1].possible) == "(sqrt(2)/2 ≈ 0.707107, oo)"
+
+
+SQUARE = """model "square"
+primitive a
+program P {
+  c = c(a)
+  t = 0
+}
+program Q {
+  c = 0
+  t = 1
+}
+exchange FAMILY
+assume small: c(a) * c(a) <= 2
+ranges P, Q
+"""
+
+
+def test_check_json_keeps_algebraic_ends_exact():
+    from calculus.check import check_source
+    from calculus.output import interval_json
+
+    result = check_source(SQUARE.replace("FAMILY", "linear"))
+    assert not result.diagnostics
+    (ranges,) = result.ranges
+    assert ranges.status == "exact", ranges.reason
+    rows = {row.program: row for row in ranges.rows}
+    assert [interval_json(i) for i in rows["P"].robust] == [["0", "sqrt(2)/2"]]
+    assert [interval_json(i) for i in rows["Q"].possible] == [["sqrt(2)/2", "oo"]]
+
+
+@pytest.mark.parametrize("family", ["monotone", "subadditive", "superadditive"])
+def test_nonlinear_families_say_why_there_are_no_ranges(family):
+    from calculus.check import check_source
+
+    result = check_source(SQUARE.replace("FAMILY", family))
+    assert not result.diagnostics  # no longer an error that stops the file
+    (ranges,) = result.ranges
+    assert ranges.status == "unknown"
+    assert f"`exchange {family}` g is a function" in (ranges.reason or "")
+    assert all(row.robust == () and row.possible == () for row in ranges.rows)

@@ -136,7 +136,7 @@ def symbolic_ranges(
                 break
             reasons.append(f"{name}: {error}" if name != "qepcad" else str(error))
             continue
-        return _assemble(names, found)
+        return assemble(names, found)
     reason = "; ".join(reasons) or "no back-end answered"
     if beyond is not None:
         reason = f"beyond the linear elimination ({beyond}); {reason}"
@@ -144,7 +144,7 @@ def symbolic_ranges(
     return RangesResult(names, None, empty, "unknown", reason)
 
 
-def _assemble(names: tuple[str, ...], found: Findings) -> RangesResult:
+def assemble(names: tuple[str, ...], found: Findings) -> RangesResult:
     """Rows from a back-end's findings; interval ends are exact (rational or algebraic)."""
     rows = tuple(
         RangeRow(
