@@ -218,6 +218,14 @@ def sign_at(p: GPoly, x: RealPoint) -> int:
     if len(p) <= 1:
         return signum(p[0]) if p else 0
     if isinstance(x, Fraction):
+        if all(type(c) is int for c in p):
+            # Integer Horner on the homogenized form sum c_i n^i d^(deg-i), of p(n/d)'s sign.
+            n, d = x.numerator, x.denominator
+            value, scale = p[-1], 1
+            for c in reversed(p[:-1]):
+                scale *= d
+                value = value * n + c * scale  # type: ignore[operator]
+            return (value > 0) - (value < 0)
         return signum(poly_eval(p, x))
     if not poly_remainder(p, x.poly):
         return 0  # x.poly is irreducible, so it divides p exactly when x is a root of p

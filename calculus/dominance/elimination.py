@@ -635,12 +635,22 @@ def _difference(first: _Linear, second: _Linear) -> _Linear:
 
 
 def _signs(form: _Linear, elimination: _Elimination) -> set[int]:
-    """The signs the linear form can take on admissible costs."""
+    """The signs the linear form can take on admissible costs.
+
+    With one case the admissible costs form a convex set, on which a linear form that takes
+    both signs also takes 0 (it is continuous on a connected set): that query is skipped."""
     negative = _Linear(tuple((i, -v) for i, v in form.coefficients), -form.constant)
+    if not form.coefficients:
+        sign = (form.constant > 0) - (form.constant < 0)
+        return {sign} if elimination.where([]) else set()
     signs = set()
-    for sign, literal in ((1, (form, ">")), (-1, (negative, ">")), (0, (form, "="))):
+    for sign, literal in ((1, (form, ">")), (-1, (negative, ">"))):
         if elimination.where([_literal_row(literal, 3_000_000)]):
             signs.add(sign)
+    if signs == {1, -1} and len(elimination.cases) == 1:
+        return {1, -1, 0}
+    if elimination.where([_literal_row((form, "="), 3_000_000)]):
+        signs.add(0)
     return signs
 
 
