@@ -1,8 +1,18 @@
-"""Dominance ranges against QEPCAD B, side by side, and scenario envelopes at scale.
+"""Dominance ranges against QEPCAD B and cvc5's get-qe, side by side, and scenario envelopes.
 
-Run: python benchmarks/bench_ranges.py [--quick] [--output benchmarks/results/ranges.txt]
+Run: python benchmarks/bench_ranges.py [--repeat 5] [--growth [--quick]]
+                                       [--output benchmarks/results/ranges.txt]
 
-* Symbolic ranges (robust and possible, every program) computed by `calculus.dominance` and
+* Peers (default): the essay's model under its linear assumptions and under a non-linear
+  assumption (10*t(find(...)) >= c(get_base_obj)^2), robust and possible ranges of every
+  program, by ours (`symbolic_ranges`: the linear elimination, or projection onto g with z3
+  and QEPCAD B for the questions z3 cannot settle), by cvc5's get-qe and by QEPCAD B on the
+  same questions, and by z3's qe2 tactic. Interleaved runs, CPU time of the process and its
+  children, min and median of --repeat runs; the intervals must be identical (asserted)
+  wherever a peer answers. cvc5 runs in-process on the linear model and in a child process
+  with a time limit on the non-linear one (where it may not finish).
+
+* With --growth: symbolic ranges (robust and possible, every program) computed by `calculus.dominance` and
   by QEPCAD B on the same problems: the essay's three programs under linear assumptions,
   under positivity only and under a non-linear assumption; then 10, 20 and 50 programs with
   shared atoms. Where both answer, the intervals must be identical (asserted). Printed: wall
@@ -238,6 +248,97 @@ def symbolic_section(out: Callable[[str], None], quick: bool) -> None:
         )
 
 
+def cpu_now() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime + children_cpu()
+
+
+def peers_section(out: Callable[[str], None], repeat: int, only: str | None = None) -> None:
+    from calculus.dominance import getqe
+
+    out(
+        f"Symbolic ranges, ours vs peers: CPU seconds (process + children), min / median of "
+        f"{repeat} interleaved runs"
+    )
+    costs = essay()
+    bounds = positive_bounds(costs)
+    problems = [("essay, linear", ESSAY_LINEAR), ("essay, non-linear assumption", ESSAY_NONLINEAR)]
+    if only is not None:
+        problems = [
+            (title, a) for title, a in problems if ("non-linear" in title) == (only == "nonlinear")
+        ]
+    for title, assumptions in problems:
+        linear = "non-linear" not in title
+        contenders: dict[str, Callable[[], RangesResult]] = {
+            "ours": lambda a=assumptions: symbolic_ranges(costs, a, bounds, timeout=600),
+            "QEPCAD B": lambda a=assumptions: symbolic_ranges(
+                costs, a, bounds, timeout=600, backend="qepcad"
+            ),
+        }
+        if getqe.available():
+
+            def cvc5_run(a: list[sympy.Basic] = assumptions, here: bool = linear) -> RangesResult:
+                from calculus.dominance import assemble
+
+                try:
+                    found = getqe.findings(costs, a, bounds, timeout=30, isolate=not here)
+                except Exception as error:  # noqa: BLE001 - reported as the peer's answer
+                    return RangesResult(tuple(costs), None, (), "unknown", str(error))
+                return assemble(tuple(costs), found)
+
+            contenders["cvc5 get-qe"] = cvc5_run
+        contenders["z3 qe2"] = lambda a=assumptions: symbolic_ranges(
+            costs, a, bounds, timeout=30, backend="z3"
+        )
+        symbolic_ranges(costs, assumptions, bounds, timeout=600)  # warm imports and caches
+        times: dict[str, list[float]] = {name: [] for name in contenders}
+        answers: dict[str, RangesResult] = {}
+        gave_up: set[str] = set()
+        for _ in range(repeat):
+            for name, run in contenders.items():
+                if name in gave_up:
+                    continue
+                before = cpu_now()
+                answers[name] = run()
+                times[name].append(cpu_now() - before)
+                if answers[name].status != "exact":
+                    gave_up.add(name)  # a peer that does not answer is not timed again
+        ours = answers["ours"]
+        assert ours.status == "exact", ours.reason
+        out(f"{title}:")
+        for program, (robust, possible) in table(ours).items():
+            out(f"    {program}: robust {robust}, possible {possible}")
+        fastest_peer = min(
+            (statistics.median(times[n]) for n in contenders if n not in gave_up and n != "ours"),
+            default=None,
+        )
+        for name in contenders:
+            answer = answers[name]
+            if name in gave_up:
+                out(
+                    f"  {name:<12} no answer ({(answer.reason or '')[:90]}) after {times[name][0]:.2f}s"
+                )
+                continue
+            if name != "ours":
+                assert table(answer) == table(ours), (name, table(answer), table(ours))
+                for mine, theirs in zip(ours.rows, answer.rows, strict=True):
+                    assert (mine.robust, mine.possible) == (theirs.robust, theirs.possible)
+            low, middle = min(times[name]), statistics.median(times[name])
+            ratio = (
+                ""
+                if name == "ours"
+                else f"  ours/{name} = {statistics.median(times['ours']) / middle:.3f}"
+            )
+            same = "" if name == "ours" else "  same intervals"
+            out(f"  {name:<12} min {low:8.3f}s  median {middle:8.3f}s{ratio}{same}")
+        if fastest_peer is not None:
+            out(
+                f"  ours / fastest answering peer (medians): "
+                f"{statistics.median(times['ours']) / fastest_peer:.3f}"
+            )
+    out("")
+
+
 def _log(value: float) -> float:
     import math
 
@@ -318,6 +419,14 @@ def scenario_section(out: Callable[[str], None]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="skip the 50-program cases")
+    parser.add_argument("--repeat", type=int, default=5, help="runs per contender (peers)")
+    parser.add_argument(
+        "--growth", action="store_true", help="also the QEPCAD table and growth with programs"
+    )
+    parser.add_argument(
+        "--only", choices=["linear", "nonlinear"], help="one of the two peer problems"
+    )
+    parser.add_argument("--no-scenarios", action="store_true", help="skip the envelope section")
     parser.add_argument(
         "--output", type=Path, default=ROOT / "benchmarks" / "results" / "ranges.txt"
     )
@@ -332,12 +441,15 @@ def main() -> None:
 
     out(
         f"bench_ranges.py  {time.strftime('%Y-%m-%d %H:%M')}  python {sys.version.split()[0]}, "
-        f"sympy {sympy.__version__}, QEPCAD B ({'quick' if arguments.quick else 'full'} run)"
+        f"sympy {sympy.__version__}, QEPCAD B"
     )
     out("")
-    symbolic_section(out, arguments.quick)
-    out("")
-    scenario_section(out)
+    peers_section(out, arguments.repeat, arguments.only)
+    if arguments.growth:
+        symbolic_section(out, arguments.quick)
+        out("")
+    if not arguments.no_scenarios:
+        scenario_section(out)
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
     arguments.output.write_text("\n".join(lines) + "\n")
 
