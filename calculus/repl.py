@@ -276,7 +276,10 @@ def run_interactive(
     prompt = prompt_session(session, history, input, output)
     out.write(BANNER + "\n")
     if path is not None:
-        emit(session.load(path), out, err, colour=True)
+        try:
+            emit(session.load(path), out, err, colour=True)
+        except KeyboardInterrupt:
+            err.write(f"interrupted; {path} is not loaded\n")
     failures = 0
     while not session.done:
         try:

@@ -389,8 +389,13 @@ class Session:
         return self._source(text)
 
     def _guarded(self, action: Any, argument: str) -> list[Output]:
+        before = self._snapshot()
         try:
             outputs: list[Output] = action(argument)
+        except KeyboardInterrupt:
+            # Ctrl-C: whatever the input had changed so far is undone.
+            self._restore(before)
+            raise
         except _Rejected as rejected:
             outputs = rejected.outputs
         except RecursionError:
@@ -407,6 +412,21 @@ class Session:
             ]
         self.error_count += sum(1 for output in outputs if output.is_error)
         return outputs
+
+    def _snapshot(self) -> dict[str, Any]:
+        """The session's state, copied deep enough that an input cannot change the copy (the
+        verdict cache is left out: what it holds stays true)."""
+        saved = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        del saved["_verdicts"]
+        saved["reductions_passed"] = dict(self.reductions_passed)
+        saved["_origins"] = list(self._origins)
+        if self._state is not None:
+            saved["_state"] = dataclasses.replace(self._state, results=dict(self._state.results))
+        return saved
+
+    def _restore(self, saved: dict[str, Any]) -> None:
+        for name, value in saved.items():
+            setattr(self, name, value)
 
     def _new_origin(self, path: str, text: str) -> Origin:
         origin = Origin(path, text, self._next_line)
@@ -745,9 +765,9 @@ class Session:
 
     def _load(self, path: str) -> list[Output]:
         shown = path
-        self.loaded_path = Path(path).expanduser()
+        loaded_path = Path(path).expanduser()
         try:
-            data = self.loaded_path.read_bytes()
+            data = loaded_path.read_bytes()
         except (OSError, ValueError) as error:  # ValueError: a NUL byte in the path
             reason = getattr(error, "strerror", None) or str(error)
             diagnostic = Diagnostic(shown, 0, 0, "file", f"cannot read file: {reason}")
@@ -770,8 +790,10 @@ class Session:
         except _Rejected:
             self._origins, self._next_line = saved_origins, saved_next
             raise
-        self._commit(entries, state)
         reductions = tuple(self._reduce(state.model, r) for r in state.model.reductions)
+        self._commit(entries, state)
+        self.loaded_path = loaded_path
+        self.reductions_passed = {o.name: bool(o.passed) for o in reductions}
         result = FileResult(
             shown,
             text,

@@ -495,3 +495,57 @@ def test_shift_spans_moves_every_span() -> None:
     assert isinstance(moved, n.Claim)
     assert moved.span.line == 10 and moved.formula.span.line == 10
     assert moved == claim  # spans never decide equality
+
+
+# ---- Ctrl-C leaves the session as it was --------------------------------------------------------
+
+OTHER = """\
+model "other"
+primitive x, y
+program R { stores x; runs y }
+claim r_positive: c(R) > 0
+task k { inputs i; outputs o; intended o = i; train 0, 1 }
+tasks ks { k }
+reduction red { tasks ks; bad k }
+"""
+
+
+@pytest.mark.parametrize(
+    "interrupted",
+    ["calculus.session.decide_claim", "calculus.check.check_reduction_statement"],
+    ids=["while-deciding", "while-reducing"],
+)
+def test_ctrl_c_during_load_leaves_the_session_unchanged(
+    session: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, interrupted: str
+) -> None:
+    path = tmp_path / "other.cost"
+    path.write_text(OTHER)
+    before = (session.statements, session.model, dict(session.results), session.loaded_path)
+
+    def ctrl_c(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(interrupted, ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        session.eval(f":load {path}")
+    monkeypatch.undo()
+    assert (session.statements, session.model, session.results, session.loaded_path) == before
+    # `:save` writes the model as it was before the load, and the session goes on.
+    saved = tmp_path / "saved.cost"
+    session.eval(f":save {saved}")
+    assert parse(saved.read_text()).statements == parse(TINY).statements
+    assert verdict(session, "q_faster") == "proved"
+    assert session.eval("c(P) < c(Q)")[0].kind == "verdict"
+    assert session.exit_code() == 0
+
+
+def test_loading_prints_one_line_per_passing_claim(tmp_path: Path) -> None:
+    path = tmp_path / "tiny.cost"
+    path.write_text(TINY + "claim wrong: c(P) > c(Q)\n")
+    lines = Session().load(str(path))[0].lines
+    assert lines[0] == f"{path} — tiny"
+    assert sum("✓ proved" in line for line in lines) == 2
+    assert lines[-1] == "3 claims: 2 proved, 1 refuted, 0 unknown; 1 failed"
+    detail = lines[lines.index(next(li for li in lines if "claim  wrong" in li)) + 1 :]
+    assert any("counterexample" in line for line in detail)
+    assert len(lines) < 10
