@@ -1,19 +1,36 @@
-"""Exact synthesis, ours against berkeley-abc's ``exact``, side by side in one run.
+"""Exact synthesis, ours against berkeley-abc, side by side in one run.
 
-Functions: every NPN class of 3-input functions and a fixed random sample of the 4-input
-classes (``--all`` adds all 222), then all 256 functions of 3 inputs through our solver
-alone.  Minimum B2 sizes must agree (ABC's networks are read back as BLIF and only its
-2-input nodes counted: an output inverter is free in the size convention).  Times are CPU
-seconds (this process for ours, the child processes for ABC), which the other jobs on a
-shared machine disturb far less than wall-clock time; wall-clock totals are printed too.
+Every row is measured interleaved (ours, then ABC, repeated ``--repeat`` times) in CPU
+seconds: this process for ours (the solver thread included), the child processes for ABC,
+which the other jobs on a shared machine disturb far less than wall-clock time.  Each row
+prints min and median of both and the ratio of the medians; totals add the medians, and
+the per-function geometric mean of the ratios is printed beside them.  ABC is a process
+per call, so its start-up (measured, a few ms) is in its times; the totals are also given
+with that start-up subtracted, the stricter comparison.
 
-Run: ``python benchmarks/bench_synthesis.py [--sample N] [--all] [--output FILE]``.
-Targets: ours/ABC <= 1.0 on the 4-input sample; all 256 3-input functions <= 10 s.
+Sections:
+
+* all NPN classes of 3-input functions, and a random sample of the 4-input ones (``--all``:
+  every 4-input class of size >= 1) against ABC's ``exact -C 0`` (Soeken's SAT-based exact
+  synthesis, no conflict limit); ABC's networks are read back as BLIF and only its 2-input
+  nodes counted (an output inverter is free in the size convention);
+* ``--five``: 5-input functions (parity, conjunction, threshold functions, and functions
+  of random 4-7 gate circuits) against ABC's ``twoexact -g`` (Knuth's encoding with
+  counterexample-guided minterms, Glucose), asked for N = the counting bound, N + 1, ...
+  until it finds a circuit, as a user finding the minimum must; sizes must agree;
+* ``--backends``: the SAT back-ends (MiniSat, Glucose, CaDiCaL through python-sat, and z3)
+  on the same CNF: the two hardest questions (minimum - 1 gates, unsat; minimum, sat) of
+  the hardest 4-input classes.
+
+Run: ``python benchmarks/bench_synthesis.py [--sample N] [--all] [--five] [--backends]
+[--repeat R] [--output FILE]``.  Targets: 4-input classes <= 0.5x ABC ``exact`` in total,
+per-function geometric mean <= 0.7x; 5-input functions <= 1.0x ABC ``twoexact -g``.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import random
@@ -23,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,20 +49,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from peers import find_peer  # noqa: E402
 
+from calculus.circuits.circuit import Circuit, Gate, Output  # noqa: E402
+from calculus.circuits.cnf import IncrementalSolver  # noqa: E402
+from calculus.circuits.encoding import CircuitEncoding  # noqa: E402
 from calculus.circuits.npn import npn_representatives  # noqa: E402
-from calculus.circuits.synthesis import synthesize  # noqa: E402
+from calculus.circuits.specification import symmetric_pairs, table_specification  # noqa: E402
+from calculus.circuits.synthesis import size_lower_bound, synthesize  # noqa: E402
 
 
 @dataclass(frozen=True)
 class Row:
+    name: str
     inputs: int
     table: int
     ours_size: int
     abc_size: int | None
-    ours_cpu: float
-    ours_wall: float
-    abc_cpu: float | None
-    abc_wall: float | None
+    ours: list[float]  # CPU seconds, one per repetition
+    abc: list[float]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ours) / statistics.median(self.abc)
 
 
 def children_cpu() -> float:
@@ -57,19 +82,40 @@ def find_abc() -> tuple[str | None, str]:
     return find_peer("berkeley-abc", "berkeley-abc", "abc")
 
 
-def abc_exact(abc: str, inputs: int, table: int, workdir: str) -> tuple[int, float, float]:
-    """ABC's minimum: 2-input nodes of ``exact -C 0`` (no conflict limit), CPU and wall time."""
-    digits = max(1, (1 << inputs) // 4)
+def hex_table(inputs: int, table: int) -> str:
+    return f"{table:0{max(1, (1 << inputs) // 4)}x}"
+
+
+def abc_exact(abc: str, inputs: int, table: int, workdir: str) -> tuple[int, float]:
+    """ABC's ``exact -C 0``: its number of 2-input nodes, and CPU seconds."""
     blif = os.path.join(workdir, "exact.blif")
     if os.path.exists(blif):
         os.remove(blif)
-    command = f"exact -C 0 {table:0{digits}x}; write_blif {blif}"
-    cpu, wall = children_cpu(), time.perf_counter()
-    subprocess.run([abc, "-c", command], capture_output=True, text=True, check=True)
-    cpu, wall = children_cpu() - cpu, time.perf_counter() - wall
+    command = f"exact -C 0 {hex_table(inputs, table)}; write_blif {blif}"
+    cpu = children_cpu()
+    subprocess.run([abc, "-c", command], capture_output=True, text=True, check=True, cwd=workdir)
+    cpu = children_cpu() - cpu
     lines = Path(blif).read_text().splitlines()
     two_input = sum(1 for line in lines if line.startswith(".names") and len(line.split()) == 4)
-    return two_input, cpu, wall
+    return two_input, cpu
+
+
+def abc_twoexact(
+    abc: str, inputs: int, table: int, start: int, workdir: str, limit: int
+) -> tuple[int | None, float]:
+    """ABC's ``twoexact -g`` asked for N = start, start + 1, ... gates until it finds one.
+
+    The size is None when one question ran out of its ``limit`` seconds.
+    """
+    cpu = children_cpu()
+    for gates in range(start, 40):
+        command = f"twoexact -g -T {limit} -I {inputs} -N {gates} {hex_table(inputs, table)}"
+        run = subprocess.run([abc, "-c", command], capture_output=True, text=True, cwd=workdir)
+        if "Realization of given" in run.stdout:
+            return gates, children_cpu() - cpu
+        if "has no solution" not in run.stdout:
+            return None, children_cpu() - cpu
+    raise RuntimeError("twoexact found nothing below 40 gates")
 
 
 def abc_startup(abc: str) -> float:
@@ -82,119 +128,263 @@ def abc_startup(abc: str) -> float:
     return statistics.median(samples)
 
 
-def ours(inputs: int, table: int) -> tuple[int, float, float]:
-    cpu, wall = time.process_time(), time.perf_counter()
+def ours(inputs: int, table: int) -> tuple[int, float]:
+    cpu = time.process_time()
     result = synthesize(inputs, [table])
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    cpu = time.process_time() - cpu
     assert result.proved_minimal and result.circuit is not None
-    assert result.circuit.truth_tables() == (table,)
-    return result.circuit.size, cpu, wall
+    assert result.circuit.truth_tables() == (table,)  # checked by simulation
+    return result.circuit.size, cpu
 
 
-def compare(abc: str | None, inputs: int, tables: list[int], workdir: str) -> list[Row]:
-    rows = []
-    for table in tables:
-        size, cpu, wall = ours(inputs, table)
-        if abc is None or size == 0:
-            # ABC's exact asserts on constants and answers literals with 3 gates, so
-            # size-0 classes are not compared.
-            rows.append(Row(inputs, table, size, None, cpu, wall, None, None))
-            continue
-        abc_size, abc_cpu, abc_wall = abc_exact(abc, inputs, table, workdir)
-        rows.append(Row(inputs, table, size, abc_size, cpu, wall, abc_cpu, abc_wall))
-    return rows
+def compare(
+    rows: list[tuple[str, int, int]],
+    peer: Callable[[int, int, int], tuple[int | None, float]] | None,
+    repeat: int,
+) -> list[Row]:
+    """Interleaved: for each function, ``repeat`` times ours then the peer.
+
+    A peer that gives up (size None) is not asked again for that function: its row
+    shows the time it spent before giving up, a lower bound.
+    """
+    result = []
+    for name, inputs, table in rows:
+        ours_times: list[float] = []
+        abc_times: list[float] = []
+        size: int | None = None
+        abc_size: int | None = None
+        gave_up = False
+        for _ in range(repeat):
+            size, seconds = ours(inputs, table)
+            ours_times.append(seconds)
+            if peer is not None and size > 0 and not gave_up:
+                abc_size, seconds = peer(inputs, table, size)
+                abc_times.append(seconds)
+                gave_up = abc_size is None
+        assert size is not None
+        result.append(Row(name, inputs, table, size, abc_size, ours_times, abc_times))
+    return result
 
 
 def report(title: str, rows: list[Row], startup: float | None, out: list[str]) -> None:
     out.append(f"\n== {title}: {len(rows)} functions ==")
-    out.append(f"{'table':>8} {'ours':>4} {'abc':>4} {'ours ms':>9} {'abc ms':>9}")
-    for row in rows:
-        digits = max(1, (1 << row.inputs) // 4)
-        abc_size = "-" if row.abc_size is None else str(row.abc_size)
-        abc_ms = "-" if row.abc_cpu is None else f"{row.abc_cpu * 1000:9.1f}"
-        name = f"{row.table:0{digits}x}"
-        out.append(
-            f"{name:>8} {row.ours_size:>4} {abc_size:>4} {row.ours_cpu * 1000:9.1f} {abc_ms:>9}"
-        )
-    compared = [r for r in rows if r.abc_size is not None]
-    mismatches = [r for r in compared if r.abc_size != r.ours_size]
-    ours_cpu = sum(r.ours_cpu for r in compared)
-    ours_wall = sum(r.ours_wall for r in compared)
-    abc_cpu = sum(r.abc_cpu or 0.0 for r in compared)
-    abc_wall = sum(r.abc_wall or 0.0 for r in compared)
     out.append(
-        f"compared with ABC: {len(compared)}; same minimum size: "
-        f"{len(compared) - len(mismatches)}; mismatches: {len(mismatches)}"
+        f"{'function':>14} {'ours':>4} {'abc':>4} {'ours min':>9} {'ours med':>9} "
+        f"{'abc min':>9} {'abc med':>9} {'ratio':>6}   (CPU ms; ratio of medians)"
+    )
+    for row in rows:
+        if row.abc and row.abc_size is None:
+            abc = f"{'gave up':>9} {'>' + format(max(row.abc) * 1000, '.0f'):>9}"
+            ratio = f"<{row.ratio:5.3f}"
+        elif row.abc:
+            abc = f"{min(row.abc) * 1000:9.1f} {statistics.median(row.abc) * 1000:9.1f}"
+            ratio = f"{row.ratio:6.2f}"
+        else:
+            abc, ratio = f"{'-':>9} {'-':>9}", f"{'-':>6}"
+        out.append(
+            f"{row.name:>14} {row.ours_size:>4} {row.abc_size if row.abc_size is not None else '-':>4} "
+            f"{min(row.ours) * 1000:9.1f} {statistics.median(row.ours) * 1000:9.1f} {abc} {ratio}"
+        )
+    compared = [r for r in rows if r.abc and r.abc_size is not None]
+    gave_up = [r for r in rows if r.abc and r.abc_size is None]
+    if gave_up:
+        out.append(
+            f"ABC gave up (a question past its time limit) on {len(gave_up)}: "
+            + ", ".join(r.name for r in gave_up)
+            + " -- left out of the totals below"
+        )
+    mismatches = [r for r in compared if r.abc_size != r.ours_size]
+    out.append(
+        f"compared: {len(compared)}; same minimum size: {len(compared) - len(mismatches)}; "
+        f"mismatches: {len(mismatches)}"
     )
     if compared:
+        ours_total = sum(statistics.median(r.ours) for r in compared)
+        abc_total = sum(statistics.median(r.abc) for r in compared)
+        geomean = math.exp(statistics.fmean(math.log(r.ratio) for r in compared))
         out.append(
-            f"CPU  s: ours {ours_cpu:.2f}, ABC {abc_cpu:.2f}, ratio ours/ABC {ours_cpu / abc_cpu:.2f}"
+            f"total CPU s (sum of medians): ours {ours_total:.2f}, ABC {abc_total:.2f}, "
+            f"ratio {ours_total / abc_total:.2f}; per-function geometric mean {geomean:.2f}"
         )
         if startup is not None:
-            net = abc_cpu - startup * len(compared)
-            out.append(
-                f"       ABC without its start-up ({startup * 1000:.1f} ms a call): {net:.2f}, "
-                f"ratio {ours_cpu / net:.2f}"
+            net = [max(statistics.median(r.abc) - startup * _calls(r), 1e-4) for r in compared]
+            net_geomean = math.exp(
+                statistics.fmean(
+                    math.log(statistics.median(r.ours) / n)
+                    for r, n in zip(compared, net, strict=True)
+                )
             )
-        out.append(
-            f"wall s: ours {ours_wall:.2f}, ABC {abc_wall:.2f}, ratio {ours_wall / abc_wall:.2f}"
-        )
+            out.append(
+                f"  ABC less its start-up ({startup * 1000:.1f} ms a call): {sum(net):.2f} s, "
+                f"ratio {ours_total / sum(net):.2f}; geometric mean {net_geomean:.2f}"
+            )
     for r in mismatches:
-        out.append(f"MISMATCH {r.table:x}: ours {r.ours_size}, ABC {r.abc_size}")
+        out.append(f"MISMATCH {r.name}: ours {r.ours_size}, ABC {r.abc_size}")
+
+
+def _calls(row: Row) -> int:
+    """ABC processes started for one measurement of ``row``."""
+    if row.inputs < 5:
+        return 1
+    lower = size_lower_bound(table_specification(row.inputs, [row.table]))
+    return row.ours_size - lower + 1
+
+
+# -- 5-input functions -------------------------------------------------------------------
+
+
+def threshold(weights: tuple[int, ...], bound: int) -> int:
+    n = len(weights)
+    return sum(
+        1 << t
+        for t in range(1 << n)
+        if sum(w for j, w in enumerate(weights) if (t >> j) & 1) >= bound
+    )
+
+
+def random_chain_table(rng: random.Random, inputs: int, gates: int) -> int:
+    """The function of a random chain circuit: gate i reads gate i-1 and an earlier node."""
+    while True:
+        made = [Gate(rng.choice(_OPERATORS), *sorted(rng.sample(range(inputs), 2)))]
+        for index in range(1, gates):
+            node = inputs + index
+            other = rng.randrange(node - 1)
+            made.append(Gate(rng.choice(_OPERATORS), other, node - 1))
+        circuit = Circuit(inputs, tuple(made), (Output(inputs + gates - 1),))
+        (table,) = circuit.truth_tables()
+        spec = table_specification(inputs, [table])
+        if size_lower_bound(spec) == inputs - 1 and table & 1 == 0:
+            return table
+
+
+#: Normal non-trivial operators, XOR-type ones twice as likely.
+_OPERATORS = (1, 2, 4, 6, 8, 9, 14, 6, 9)
+
+
+def five_input_functions(seed: int) -> list[tuple[str, int, int]]:
+    """Named functions, then random ones whose minimum (ours, time-limited) is 5, 6 or 7."""
+    rows = [
+        ("parity5", 5, sum(1 << t for t in range(32) if bin(t).count("1") % 2)),
+        ("and5", 5, threshold((1, 1, 1, 1, 1), 5)),
+        ("or5", 5, threshold((1, 1, 1, 1, 1), 1)),
+        ("th41111:5", 5, threshold((4, 1, 1, 1, 1), 5)),
+        ("th33111:4", 5, threshold((3, 3, 1, 1, 1), 4)),
+        ("th31111:4", 5, threshold((3, 1, 1, 1, 1), 4)),
+        ("th42111:5", 5, threshold((4, 2, 1, 1, 1), 5)),
+    ]
+    rng = random.Random(seed)
+    wanted = {5: 2, 6: 2, 7: 2}
+    for _ in range(300):
+        if not any(wanted.values()):
+            break
+        table = random_chain_table(rng, 5, rng.randrange(6, 13))
+        result = synthesize(5, [table], timeout=30)
+        if result.cost in wanted and wanted[result.cost] > 0:
+            wanted[result.cost] -= 1
+            rows.append((f"r{result.cost}:{table:08x}", 5, table))
+    return rows
+
+
+# -- SAT back-ends on the same CNF ---------------------------------------------------------
+
+
+def backends(out: list[str], repeat: int) -> None:
+    names = ["minisat22", "glucose4", "cadical195", "z3"]
+    tables = [0x16AC, 0x169B, 0x179A, 0x168B, 0x0116, 0x06B3]
+    out.append("\n== SAT back-ends on the same CNF (CPU ms, median; unsat at min-1, sat at min) ==")
+    out.append(f"{'question':>14} " + " ".join(f"{n:>11}" for n in names))
+    totals = dict.fromkeys(names, 0.0)
+    for table in tables:
+        size = synthesize(4, [table]).cost
+        assert size is not None
+        spec = table_specification(4, [table])
+        for gates in (size - 1, size):
+            times: dict[str, list[float]] = {n: [] for n in names}
+            for _ in range(repeat):
+                for name in names:  # interleaved
+                    encoding = CircuitEncoding(spec, gates, "b2", None, symmetric_pairs(spec))
+                    cpu = time.process_time()
+                    with IncrementalSolver(encoding.builder, name) as solver:
+                        status = solver.check(None).status
+                    times[name].append(time.process_time() - cpu)
+                    assert status == ("sat" if gates == size else "unsat"), (name, table, gates)
+            cells = []
+            for name in names:
+                median = statistics.median(times[name])
+                totals[name] += median
+                cells.append(f"{median * 1000:11.1f}")
+            out.append(f"{table:04x} r={gates:<5} " + " ".join(cells))
+    out.append(f"{'total':>14} " + " ".join(f"{totals[n] * 1000:11.1f}" for n in names))
+    base = totals["minisat22"]
+    out.append(f"{'/ minisat22':>14} " + " ".join(f"{totals[n] / base:11.2f}" for n in names))
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--sample", type=int, default=40, help="4-input NPN classes to compare")
-    parser.add_argument(
-        "--all", action="store_true", help="also compare all 4-input classes (220 of size >= 1)"
-    )
+    parser.add_argument("--all", action="store_true", help="all 4-input classes of size >= 1")
+    parser.add_argument("--five", action="store_true", help="5-input functions vs twoexact")
+    parser.add_argument("--backends", action="store_true", help="SAT back-ends, same CNF")
+    parser.add_argument("--repeat", type=int, default=5, help="repetitions per row (min, median)")
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--twoexact-limit", type=int, default=60, help="seconds for one twoexact question"
+    )
     parser.add_argument("--output", type=Path, default=None, help="also write the report here")
     args = parser.parse_args(argv)
 
     out: list[str] = []
     abc, how = find_abc()
-    out.append(
-        "exact synthesis benchmark: minimum B2 size, ours (selection-variable CNF, z3 QF_FD)"
-    )
+    out.append("exact synthesis benchmark: minimum B2 size, ours (selection-variable CNF) vs ABC")
     out.append(
         f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"load average {os.getloadavg()[0]:.1f}"
+        f"load average {os.getloadavg()[0]:.1f}; {args.repeat} interleaved repetitions a row"
     )
     if abc is None:
         out.append(f"ABC comparison skipped: {how}")
         startup = None
     else:
         startup = abc_startup(abc)
-        out.append(f"ABC: {abc} ({how}), command 'exact -C 0 <hex>' one process per function")
+        out.append(f"ABC: {abc}, one process per call")
 
+    mismatch = False
     with tempfile.TemporaryDirectory() as workdir:
-        three = list(npn_representatives(3))
-        rows3 = compare(abc, 3, three, workdir)
-        report("all NPN classes of 3-input functions", rows3, startup, out)
-        classes4 = list(npn_representatives(4))
-        nontrivial = [t for t in classes4 if synthesize(4, [t]).cost]
-        sample = sorted(random.Random(args.seed).sample(nontrivial, args.sample))
-        title = (
-            f"4-input NPN classes, random sample (seed {args.seed}) "
-            f"of the {len(nontrivial)} of size >= 1"
-        )
-        rows4 = compare(abc, 4, sample, workdir)
-        report(title, rows4, startup, out)
+        exact = None if abc is None else (lambda n, t, _s: abc_exact(abc, n, t, workdir))
+        three = [(hex_table(3, t), 3, t) for t in npn_representatives(3)]
+        rows = compare(three, exact, args.repeat)
+        report("all NPN classes of 3-input functions, vs ABC exact -C 0", rows, startup, out)
+        mismatch |= any(r.abc and r.abc_size != r.ours_size for r in rows)
+
+        classes4 = [t for t in npn_representatives(4) if synthesize(4, [t]).cost]
         if args.all:
-            rows_all = compare(abc, 4, nontrivial, workdir)
-            report("all 4-input NPN classes of size >= 1", rows_all, startup, out)
-            rows4 = rows4 + rows_all
+            chosen, title = classes4, "all 4-input NPN classes of size >= 1, vs ABC exact -C 0"
+        else:
+            chosen = sorted(random.Random(args.seed).sample(classes4, args.sample))
+            title = f"4-input NPN classes, random sample (seed {args.seed}), vs ABC exact -C 0"
+        rows = compare([(hex_table(4, t), 4, t) for t in chosen], exact, args.repeat)
+        report(title, rows, startup, out)
+        mismatch |= any(r.abc and r.abc_size != r.ours_size for r in rows)
 
-    cpu, wall = time.process_time(), time.perf_counter()
-    sizes = [synthesize(3, [table]).cost for table in range(256)]
-    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
-    counts = {c: sizes.count(c) for c in sorted(set(s for s in sizes if s is not None))}
-    out.append("\n== all 256 functions of 3 inputs, ours alone ==")
-    out.append(f"CPU {cpu:.2f} s, wall {wall:.2f} s (target <= 10 s); sizes {counts}")
+        if args.five:
 
-    mismatch = any(r.abc_size is not None and r.abc_size != r.ours_size for r in rows3 + rows4)
+            def twoexact(n: int, t: int, _size: int) -> tuple[int | None, float]:
+                lower = size_lower_bound(table_specification(n, [t]))
+                assert abc is not None
+                return abc_twoexact(abc, n, t, lower, workdir, args.twoexact_limit)
+
+            peer = None if abc is None else twoexact
+            rows = compare(five_input_functions(args.seed), peer, args.repeat)
+            report(
+                "5-input functions, vs ABC twoexact -g (N = bound, bound+1, ...)",
+                rows,
+                startup,
+                out,
+            )
+            mismatch |= any(r.abc and r.abc_size != r.ours_size for r in rows)
+
+    if args.backends:
+        backends(out, args.repeat)
+
     text = "\n".join(out)
     print(text)
     if args.output is not None:
