@@ -508,3 +508,21 @@ def test_sat_back_ends_agree(monkeypatch: pytest.MonkeyPatch) -> None:
         sizes[backend] = [synthesize(3, [t]).cost for t in tables]
     assert sizes["z3"] == sizes["minisat22"] == sizes["glucose4"]
     assert Counter(sizes["z3"]) == Counter({0: 2, 1: 2, 2: 5, 3: 3, 4: 2})
+
+
+def test_tightening_reaches_the_minimum_from_the_decomposition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from calculus.circuits import synthesis
+
+    monkeypatch.setattr(synthesis, "TIGHTEN_AFTER", 60.0)  # no question is cut short here
+    table = 0x0116  # 7 gates (bench_synthesis cross-checks the 4-input minima with ABC)
+    spec = table_specification(4, [table])
+    search = synthesis._new_search(spec, "b2", "size", True, None, None, 0.0, None)
+    quick = search.quick_circuit()
+    assert quick is not None and quick.truth_tables() == (table,) and quick.size > 7
+    search.offer(quick)
+    search.lower = 6  # as if 0-5 gates were refuted and the 6-gate question were pending
+    search.tighten()
+    assert search.best is not None and search.best.size == 7
+    assert search.best.truth_tables() == (table,)

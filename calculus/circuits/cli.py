@@ -146,6 +146,7 @@ def synth_main(
                 timeout=args.timeout,
                 progress=progress,
                 interruptible=True,
+                tighten=True,
             )
     except (_UsageError, SpecificationError) as error:
         print(f"cost synth: error: {error}", file=err)

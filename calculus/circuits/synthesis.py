@@ -461,6 +461,7 @@ def synthesize_specification(
     symmetric_inputs: bool = True,
     progress: Progress | None = None,
     interruptible: bool = False,
+    tighten: bool = False,
 ) -> SynthesisResult:
     """A minimum circuit for ``spec`` under ``measure`` over ``basis``.
 
@@ -468,9 +469,9 @@ def synthesize_specification(
     state") and ``extra_check`` re-checks a decoded circuit against the same condition; with
     ``extra`` the caller must say whether input symmetries of ``spec`` still hold
     (``symmetric_inputs``).  ``timeout`` in seconds bounds the whole search (infinity: no
-    bound).  ``progress`` is called as the search moves and while the solver works; with it
-    or a time limit, a long question is paused after ``TIGHTEN_AFTER`` seconds to look for
-    circuits below the best found.  With ``interruptible``, Ctrl-C ends the search with
+    bound).  ``progress`` is called as the search moves and while the solver works.  With
+    ``tighten``, a long question is paused after ``TIGHTEN_AFTER`` seconds to look for
+    circuits below the best found (a better upper bound should the search not finish).  With ``interruptible``, Ctrl-C ends the search with
     status ``unknown`` and the bounds reached instead of raising ``KeyboardInterrupt``.
     An ``unknown`` result still carries the proved lower bound and the best circuit found.
     """
@@ -494,7 +495,7 @@ def synthesize_specification(
             f"no policy reaches {spec.threshold}: the best expected reward is {spec.best_reward()}",
         )
     try:
-        return _search_minimum(search, tighten=progress is not None or search.deadline is not None)
+        return _search_minimum(search, tighten)
     except KeyboardInterrupt:
         if not interruptible:
             raise
@@ -639,6 +640,7 @@ def synthesize(
     timeout: float | None = None,
     progress: Progress | None = None,
     interruptible: bool = False,
+    tighten: bool = False,
 ) -> SynthesisResult:
     """A minimum circuit computing ``tables`` (one per output; bit i = value on assignment i).
 
@@ -654,6 +656,7 @@ def synthesize(
         timeout=timeout,
         progress=progress,
         interruptible=interruptible,
+        tighten=tighten,
     )
 
 
