@@ -115,7 +115,7 @@ def test_ctrl_c_prints_the_bounds_without_a_traceback() -> None:
     child.expect(r"unknown: interrupted")
     child.expect(r"minimum between \d+ and \d+ gates")
     child.expect(pexpect.EOF)
-    child.close()
+    child.wait()  # reap it: close() could hang it up before it has exited
     assert child.exitstatus == 1
     assert "Traceback" not in child.before and "KeyboardInterrupt" not in child.before
 
@@ -132,7 +132,7 @@ def test_progress_line_on_a_terminal() -> None:
     child.expect(r"proved >= \d+, best found \d+")
     child.expect(r"minimum between \d+ and \d+ gates")
     child.expect(pexpect.EOF)
-    child.close()
+    child.wait()  # reap it: close() could hang it up before it has exited
     assert child.exitstatus == 1
 
 
