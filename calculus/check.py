@@ -7,7 +7,7 @@ plain records (`FileResult`) and leaves rendering to `calculus.output`.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -15,10 +15,20 @@ from typing import Any
 import sympy
 
 from calculus import nodes as n
-from calculus.costs import CostModel, G, LogicFormula, atom, derive_costs, fold
+from calculus.costs import (
+    Atomic,
+    CostModel,
+    G,
+    Junction,
+    LogicFormula,
+    atom,
+    derive_costs,
+    fold,
+)
 from calculus.diagnostics import Diagnostic, InputError, at
+from calculus.imports import expand_imports
 from calculus.logic import POSITIVITY, Decider, Hypothesis, Problem, Verdict, decide
-from calculus.model import Model, build_model
+from calculus.model import Model, build_model, objection_source
 from calculus.numbers import to_fraction
 from calculus.printer import format_expr
 from calculus.syntax import decode, parse
@@ -36,11 +46,46 @@ class ClaimResult:
     for_some_g: bool = False
     difference: sympy.Expr | None = None
     seconds: float = 0.0
+    # Under `exchange linear, subadditive` (or `all`): the verdict under each family, in the
+    # order listed; `verdict` is the first one's. Empty when one family is in play.
+    by_family: tuple[tuple[str, Verdict], ...] = ()
+    quote: str | None = None
+    # The file the claim is written in, when it was imported.
+    origin: str | None = None
+    # A refuted claim of the linear family: the condition under which it holds, and
+    # proved statements one edit away (DESIGN §9.4).
+    holds_when: str | None = None
+    repairs: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
         wanted = "proved" if self.kind == "claim" else "refuted"
-        return self.verdict.status == wanted
+        verdicts = [v for _, v in self.by_family] or [self.verdict]
+        return all(v.status == wanted for v in verdicts)
+
+
+@dataclass(frozen=True)
+class Flip:
+    """A claim of the base argument whose verdict an objection changes."""
+
+    claim: str
+    before: str
+    after: str
+
+
+@dataclass(frozen=True)
+class ObjectionResult:
+    """An objection re-checked: the base claims whose verdicts flip, and its own claims."""
+
+    name: str
+    span: n.Span
+    flips: tuple[Flip, ...] = ()
+    claims: tuple[ClaimResult, ...] = ()
+    dropped: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return all(c.passed for c in self.claims)
 
 
 @dataclass(frozen=True)
@@ -55,6 +100,7 @@ class FileResult:
     model: Model | None = field(default=None, repr=False, compare=False)
     costs: CostModel | None = field(default=None, repr=False, compare=False)
     sweeps: tuple[Any, ...] = ()  # calculus.circuits.sweep.SweepOutcome
+    objections: tuple[ObjectionResult, ...] = ()
 
     @property
     def input_error(self) -> bool:
@@ -67,13 +113,15 @@ class FileResult:
         return (
             not self.diagnostics
             and all(c.passed for c in self.claims)
+            and all(o.ok for o in self.objections)
             and ranges_ok
             and reductions_ok
         )
 
 
 def hypotheses(costs: CostModel) -> list[Hypothesis]:
-    """The named assumptions of the model, and the default bounds as `positivity`.
+    """The named assumptions of the model, the default bounds as `positivity`, and each
+    parameter's declared bounds as `parameter NAME`.
 
     An assumption holds only where it is defined (DESIGN §12): each of its divisions by a
     non-constant adds, ahead of it, the condition that the denominator is non-zero where
@@ -89,6 +137,14 @@ def hypotheses(costs: CostModel) -> list[Hypothesis]:
             formula = Junction("and", division.obligation(), formula)
         found.append(Hypothesis(assumption.name, formula))
     found.append(Hypothesis(POSITIVITY, bounds=tuple(costs.bounds.items())))
+    for name, declared in costs.model.parameters.items():
+        symbol = costs.parameter(name)
+        bounded: LogicFormula | None = None
+        for bound in declared.bounds:
+            atomic = Atomic(bound.op, symbol, costs.expr(bound.value))
+            bounded = atomic if bounded is None else Junction("and", bounded, atomic)
+        if bounded is not None:
+            found.append(Hypothesis(f"parameter {name}", bounded))
     return found
 
 
@@ -106,6 +162,58 @@ def claim_difference(formula: LogicFormula) -> sympy.Expr | None:
 CLAIM_TIME_FACTOR = 3
 
 
+def claim_statement(claim: n.Claim) -> str:
+    """The claim as written, quantifiers included (without its label, kind and quote)."""
+    text = format_expr(claim.formula)
+    if claim.eventually is not None:
+        text = f"eventually in {claim.eventually}: {text}"
+    if claim.for_some_g:
+        text += " for some g"
+    if claim.for_some_costs:
+        text += " for some costs"
+    for parameter in claim.for_some:
+        text += f" for some {parameter}"
+    return text
+
+
+def claim_problem(
+    costs: CostModel, claim: n.Claim, timeout: float, extra: list[Hypothesis] | None = None
+) -> Problem:
+    """The decision problem of a claim under the family `costs` translates g for."""
+    formula = costs.formula(claim.formula)
+    found = hypotheses(costs) + (extra or [])
+    some = tuple(costs.parameter(p.text) for p in claim.for_some)
+    eventually = costs.parameter(claim.eventually.text) if claim.eventually else None
+    return Problem(
+        formula,
+        found,
+        claim.for_some_g,
+        costs.family,
+        timeout,
+        for_some_costs=claim.for_some_costs,
+        for_some_parameters=some,
+        eventually=eventually,
+        parameters=tuple(costs.parameter_symbols),
+    )
+
+
+def _decide_under(
+    costs: CostModel,
+    claim: n.Claim,
+    timeout: float,
+    extra: list[Hypothesis] | None,
+    decider: Decider | None = None,
+) -> tuple[Verdict, Problem]:
+    """A claim's verdict under the family of `costs`: ill-defined divisions first."""
+    from calculus.definedness import check_divisions
+
+    problem = claim_problem(costs, claim, timeout, extra)
+    verdict = check_divisions(costs, claim.formula, list(problem.hypotheses), timeout)
+    if verdict is None:
+        verdict = decider.decide(problem) if decider is not None else decide(problem)
+    return verdict, problem
+
+
 def decide_claim(
     costs: CostModel,
     claim: n.Claim,
@@ -113,38 +221,41 @@ def decide_claim(
     timeout: float,
     extra: list[Hypothesis] | None = None,
     decider: Decider | None = None,
+    more: tuple[CostModel, ...] = (),
 ) -> ClaimResult:
-    from calculus.definedness import check_divisions
+    """Decide a claim under the family of `costs`, and of each of `more` (exchange lists)."""
     from calculus.limits import TimeLimitExceeded, time_limit
 
-    statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
     started = time.perf_counter()
     difference = None
-    limit = CLAIM_TIME_FACTOR * timeout + 1
+    by_family: tuple[tuple[str, Verdict], ...] = ()
+    limit = CLAIM_TIME_FACTOR * timeout * (1 + len(more)) + 1
     try:
         with time_limit(limit):
-            formula = costs.formula(claim.formula)
-            found = hypotheses(costs) + (extra or [])
-            verdict = check_divisions(costs, claim.formula, found, timeout)
-            if verdict is None:
-                problem = Problem(formula, found, claim.for_some_g, costs.family, timeout)
-                verdict = decider.decide(problem) if decider is not None else decide(problem)
-            difference = claim_difference(formula)
+            verdict, problem = _decide_under(costs, claim, timeout, extra, decider)
+            difference = claim_difference(problem.claim)
+            if more:
+                by_family = ((costs.family, verdict),) + tuple(
+                    (other.family, _decide_under(other, claim, timeout, extra)[0]) for other in more
+                )
     except TimeLimitExceeded:
         verdict = Verdict(
             "unknown",
             reason=f"gave up after {limit:g} s, the time limit of one claim "
-            f"({CLAIM_TIME_FACTOR} × --timeout + 1 s)",
+            f"({CLAIM_TIME_FACTOR} × --timeout + 1 s per family)",
         )
+        by_family = tuple((c.family, verdict) for c in (costs, *more)) if more else ()
     return ClaimResult(
         name=name,
         kind=claim.kind,
-        statement=statement,
+        statement=claim_statement(claim),
         verdict=verdict,
         span=claim.span,
         for_some_g=claim.for_some_g,
         difference=difference,
         seconds=time.perf_counter() - started,
+        by_family=by_family,
+        quote=claim.quote,
     )
 
 
@@ -156,6 +267,9 @@ def scenario_values(
     for value in scenario.values:
         if isinstance(value.target, n.CostOf):
             given[atom(value.target.kind, str(value.target.term))] = costs.expr(value.value)
+        elif isinstance(value.target, n.Symbol):
+            given[costs.parameter(value.target.name.text)] = costs.expr(value.value)
+    parameters = set(costs.parameter_symbols)
     missing = sorted((s for s in atoms if s not in given), key=lambda s: s.name)
     if missing and scenario.default is None:
         raise InputError(
@@ -172,6 +286,8 @@ def scenario_values(
     default = costs.expr(scenario.default) if scenario.default is not None else sympy.Integer(0)
     values = {s: given.get(s, default) for s in atoms}
     for symbol, value in values.items():
+        if symbol in parameters:
+            continue
         kind = costs.bounds.get(symbol, "positive")
         if value < 0 or (kind == "positive" and value == 0):
             raise InputError(
@@ -220,6 +336,9 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
                     )
             lines[name] = (to_fraction(c), to_fraction(t))
         return dominance.scenario_ranges(lines, scenario.name.text)
+    if costs.family != "linear" and "linear" in costs.model.exchange_families:
+        # Under an exchange list the g-ranges are those of its linear member (a rate).
+        costs = derive_costs(costs.model, "linear")
     if costs.family != "linear":
         # Under a non-linear family g is a function, not a rate: there is no interval of
         # rates to report. Say so instead of stopping the whole file.
@@ -269,17 +388,29 @@ def to_sympy_boolean(formula: LogicFormula) -> Any:
 
 
 def _guarded_claim(
-    costs: CostModel, claim: n.Claim, name: str, timeout: float, decider: Decider
+    costs: CostModel,
+    claim: n.Claim,
+    name: str,
+    timeout: float,
+    more: tuple[CostModel, ...] = (),
+    decider: Decider | None = None,
 ) -> ClaimResult:
     """A failure inside the tool is an `unknown` for that claim, never a traceback."""
     try:
-        return decide_claim(costs, claim, name, timeout, decider=decider)
+        return decide_claim(costs, claim, name, timeout, decider=decider, more=more)
     except (InputError, KeyboardInterrupt):
         raise
     except Exception as error:  # noqa: BLE001 - reported as the verdict's reason
-        statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
         verdict = Verdict("unknown", reason=f"internal error: {type(error).__name__}: {error}")
-        return ClaimResult(name, claim.kind, statement, verdict, claim.span, claim.for_some_g)
+        return ClaimResult(
+            name,
+            claim.kind,
+            claim_statement(claim),
+            verdict,
+            claim.span,
+            claim.for_some_g,
+            quote=claim.quote,
+        )
 
 
 def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any:
@@ -341,32 +472,133 @@ def check_sweep_statement(model: Model, statement: n.Sweep, timeout: float) -> A
     return run_sweep(model, statement, timeout * REDUCTION_TIMEOUT_FACTOR)
 
 
+def family_costs(model: Model) -> list[CostModel]:
+    """One cost view per exchange family in play (the first is the model's own), each with
+    every atom of every assumption and claim registered, so `positivity` covers them."""
+    views = []
+    for family in model.exchange_families or (model.family,):
+        costs = derive_costs(model, family if family != model.family else None)
+        for assumption in model.assumptions:
+            costs.formula(assumption.node.formula)
+        for claim in model.claims:
+            costs.formula(claim.node.formula)
+        views.append(costs)
+    return views
+
+
+def decide_claims(model: Model, timeout: float) -> tuple[tuple[ClaimResult, ...], CostModel]:
+    costs, *more = family_costs(model)
+    claims = []
+    with Decider() as decider:
+        results = [
+            _guarded_claim(costs, c.node, c.name, timeout, tuple(more), decider)
+            for c in model.claims
+        ]
+    for claim, result in zip(model.claims, results, strict=True):
+        if (
+            result.kind == "claim"
+            and result.verdict.status == "refuted"
+            and not more
+            and costs.family == "linear"
+        ):
+            result = _explained(costs, claim.node, result, timeout)
+        origin = model.origin(claim.node)
+        if origin != model.path:
+            result = replace(result, origin=origin)
+        claims.append(result)
+    return tuple(claims), costs
+
+
+def _explained(
+    costs: CostModel, claim: n.Claim, result: ClaimResult, timeout: float
+) -> ClaimResult:
+    """A refuted claim with the condition under which it holds and its repairs."""
+    from calculus.explain import holds_when, repairs
+    from calculus.limits import TimeLimitExceeded, time_limit
+
+    try:
+        with time_limit(CLAIM_TIME_FACTOR * timeout + 1):
+            condition = holds_when(costs, claim, timeout, hypotheses(costs))
+            fixes = repairs(
+                costs, claim, lambda c: claim_problem(costs, c, timeout), claim_statement
+            )
+    except (TimeLimitExceeded, ValueError, TypeError, ZeroDivisionError):
+        return result
+    return replace(result, holds_when=condition, repairs=fixes)
+
+
+def check_objection(
+    model: Model, objection: n.Objection, base: tuple[ClaimResult, ...], timeout: float
+) -> ObjectionResult:
+    """Re-check the argument as the objection changes it."""
+    variant = objection_model(model, objection)
+    claims, _ = decide_claims(variant, timeout)
+    own = {id(s) for s in objection.statements}
+    before = {c.name: c for c in base}
+    flips = []
+    mine = []
+    for claim, named in zip(claims, variant.claims, strict=True):
+        if id(named.node) in own:
+            mine.append(claim)
+        elif claim.name in before and _status(before[claim.name]) != _status(claim):
+            flips.append(Flip(claim.name, _status(before[claim.name]), _status(claim)))
+    return ObjectionResult(
+        objection.name.text,
+        objection.span,
+        tuple(flips),
+        tuple(mine),
+        tuple(d.text for d in objection.drops),
+    )
+
+
+def _status(claim: ClaimResult) -> str:
+    if not claim.by_family:
+        return claim.verdict.status
+    return ", ".join(f"{family} {v.status}" for family, v in claim.by_family)
+
+
+def objection_model(model: Model, objection: n.Objection) -> Model:
+    """The model the objection describes; raises `InputError` on a mistake in it."""
+    source = model.source or n.SourceFile(model.statements, model.path, model.text)
+    return build_model(objection_source(source, objection))
+
+
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     from calculus.limits import cap_z3_memory
 
     cap_z3_memory()
-    costs = derive_costs(model)
-    # Translate everything first so that `positivity` covers every atom in play.
-    for assumption in model.assumptions:
-        costs.formula(assumption.node.formula)
-    for claim in model.claims:
-        costs.formula(claim.node.formula)
-    with Decider() as decider:
-        claims = tuple(
-            _guarded_claim(costs, c.node, c.name, timeout, decider) for c in model.claims
-        )
+    # Mistakes inside objections are input errors, found before anything is decided.
+    for objection in model.objections:
+        objection_model(model, objection)
+    claims, costs = decide_claims(model, timeout)
     ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
     reductions = tuple(check_reduction_statement(model, r, timeout) for r in model.reductions)
     sweeps = tuple(check_sweep_statement(model, s, timeout) for s in model.sweeps)
+    objections = tuple(check_objection(model, o, claims, timeout) for o in model.objections)
     return FileResult(
-        model.path, model.text, model.title, claims, ranges, reductions, (), model, costs, sweeps
+        model.path,
+        model.text,
+        model.title,
+        claims,
+        ranges,
+        reductions,
+        (),
+        model,
+        costs,
+        sweeps,
+        objections,
     )
+
+
+def load_model(text: str, path: str = "<input>") -> Model:
+    """Parse, merge imports and resolve names; raises `InputError`."""
+    return build_model(expand_imports(parse(text, path)))
 
 
 def check_source(text: str, path: str = "<input>", timeout: float = DEFAULT_TIMEOUT) -> FileResult:
     """Check `.cost` source text; input errors come back as diagnostics, not exceptions."""
     try:
-        model = build_model(parse(text, path))
+        model = load_model(text, path)
         return check_model(model, timeout)
     except InputError as error:
         return FileResult(path, text, diagnostics=error.diagnostics)

@@ -30,6 +30,33 @@ def atom(kind: str, term: str) -> sympy.Symbol:
     return sympy.Symbol(f"{kind}({term})", real=True)
 
 
+@cache
+def parameter_symbol(name: str, integer: bool) -> sympy.Symbol:
+    """The symbol of a declared parameter `n` (an integer symbol for `integer` ones)."""
+    if integer:
+        return sympy.Symbol(name, integer=True)
+    return sympy.Symbol(name, real=True)
+
+
+class log2(sympy.Function):  # noqa: N801 - printed as written in the language
+    """The base-2 logarithm, kept symbolic; exact only at powers of two."""
+
+    @classmethod
+    def eval(cls, x: sympy.Expr) -> sympy.Expr | None:
+        if x.is_Rational and x > 0:
+            p, q = int(x.p), int(x.q)
+            if p & (p - 1) == 0 and q & (q - 1) == 0:
+                return sympy.Integer(p.bit_length() - q.bit_length())
+        if x.is_Pow and x.base == 2:
+            return x.exp  # type: ignore[no-any-return]
+        return None
+
+
+def is_exponential(e: sympy.Basic) -> bool:
+    """`b^x` with a numeric base and a non-numeric exponent."""
+    return bool(e.is_Pow and e.base.is_Rational and not e.exp.is_number)
+
+
 # ---- logic trees over sympy leaves -------------------------------------------------------
 
 
@@ -128,10 +155,20 @@ class CostModel:
     model: Model
     programs: dict[str, ProgramCosts] = field(default_factory=dict)
     bounds: dict[sympy.Symbol, str] = field(default_factory=dict)
+    # The family this view translates `g` for (the model's first when not given).
+    family_override: str | None = None
 
     @property
     def family(self) -> str:
-        return self.model.family
+        return self.family_override or self.model.family
+
+    def parameter(self, name: str) -> sympy.Symbol:
+        declared = self.model.parameters[name]
+        return parameter_symbol(name, declared.domain == "integer")
+
+    @property
+    def parameter_symbols(self) -> dict[sympy.Symbol, n.Parameter]:
+        return {self.parameter(name): p for name, p in self.model.parameters.items()}
 
     # -- atoms
     def atom(self, kind: str, term: n.Term) -> sympy.Expr:
@@ -160,6 +197,15 @@ class CostModel:
             return self.exchange(self.expr(node.argument))
         if isinstance(node, n.Negate):
             return -self.expr(node.operand)
+        if isinstance(node, n.Symbol):
+            return self.parameter(node.name.text)
+        if isinstance(node, n.Call):
+            args = [self.expr(a) for a in node.args]
+            if node.function.text == "max":
+                return sympy.Max(*args)
+            if node.function.text == "min":
+                return sympy.Min(*args)
+            return log2(args[0])
         left, right = self.expr(node.left), self.expr(node.right)
         if node.op == "+":
             return left + right
@@ -249,9 +295,9 @@ class CostModel:
         )
 
 
-def derive_costs(model: Model) -> CostModel:
+def derive_costs(model: Model, family: str | None = None) -> CostModel:
     """Derive c and t of every program, and register every atom a formula mentions."""
-    costs = CostModel(model)
+    costs = CostModel(model, family_override=family)
     for name in model.programs:
         costs.program(name)
     return costs

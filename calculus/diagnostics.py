@@ -64,6 +64,11 @@ TASK = _code("task", "a task or task set is malformed")
 REDUCTION = _code("reduction", "a reduction is incomplete or inconsistent")
 SWEEP = _code("sweep", "a sweep is incomplete or asks for more tasks than its family has")
 UNSUPPORTED = _code("unsupported", "a well-formed request the tool does not compute")
+UNKNOWN_FUNCTION = _code("unknown-function", "a formula calls a function that does not exist")
+NOT_A_NUMBER = _code("not-a-number", "a primitive or program stands where a number belongs")
+PARAMETER = _code("parameter", "a parameter is declared or quantified in a way it cannot be")
+IMPORT = _code("import", "an imported file cannot be read")
+IMPORT_CYCLE = _code("import-cycle", "files import each other in a cycle")
 # The REPL
 COMMAND = _code("command", "a REPL command is unknown or misused")
 

@@ -29,6 +29,8 @@ _STATEMENTS_OF_TRUTH = ("assume", "claim", "refute", "ranges")
 _DECLARATIONS = tuple(word for word in STATEMENT_WORDS if word not in _STATEMENTS_OF_TRUTH)
 _OPERATOR_WORDS = ("not", "and", "or", "xor", "beats")
 _COST_FUNCTIONS = ("c", "t", "g")
+# Functions of formulas, spelled as names in the grammar (`max(…)`, `log2(…)`).
+_FUNCTIONS = ("max", "min", "log2")
 
 
 def _other_keywords() -> tuple[str, ...]:
@@ -69,6 +71,14 @@ class CostLexer(RegexLexer):
                 r"(exchange)(\s+)(" + IDENTIFIER + r")",
                 bygroups(Keyword.Declaration, Whitespace, Name.Constant),
             ),
+            (
+                r"(parameter)(\s+)(" + IDENTIFIER + r")",
+                bygroups(Keyword.Declaration, Whitespace, Name.Variable),
+            ),
+            (
+                r"(objection)(\s+)(" + IDENTIFIER + r")",
+                bygroups(Keyword.Declaration, Whitespace, Name.Namespace),
+            ),
             (r"(extends)(\s+)(" + IDENTIFIER + r")", bygroups(Keyword, Whitespace, Name.Class)),
             (r"(primitive)\b", Keyword.Declaration, "primitives"),
             include("formula"),
@@ -98,6 +108,7 @@ class CostLexer(RegexLexer):
             (words(_OPERATOR_WORDS, suffix=r"\b"), Operator.Word),
             (words(_other_keywords(), suffix=r"\b"), Keyword),
             (words(_COST_FUNCTIONS, suffix=r"\b"), Name.Builtin),
+            (words(_FUNCTIONS, suffix=r"(?=\s*\()"), Name.Builtin),
             (r"(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+", Number.Float),
             (r"\d+\.\d*|\.\d+", Number.Float),
             (r"\d+", Number.Integer),

@@ -44,6 +44,20 @@ class Model:
     reductions: tuple[n.Reduction, ...] = ()
     families: dict[str, n.Family] = field(default_factory=dict)
     sweeps: tuple[n.Sweep, ...] = ()
+    # Version 2 (DESIGN §9): every exchange family a claim is decided under (the first is
+    # `family`), the parameters, and the objections to re-check the argument under.
+    exchange_families: tuple[str, ...] = ()
+    parameters: dict[str, n.Parameter] = field(default_factory=dict)
+    objections: tuple[n.Objection, ...] = ()
+    source: n.SourceFile | None = field(default=None, repr=False, compare=False)
+
+    def origin(self, statement: n.Statement) -> str:
+        """The file a statement was written in (imported statements keep their own)."""
+        if self.source is not None:
+            for index, candidate in enumerate(self.source.statements):
+                if candidate is statement:
+                    return self.source.origin(index)
+        return self.path
 
 
 def anonymous_name(kind: str, span: n.Span) -> str:
@@ -60,6 +74,9 @@ def _expr_nodes(node: object) -> Iterator[object]:
         yield from _expr_nodes(node.operand)
     elif isinstance(node, n.GApply):
         yield from _expr_nodes(node.argument)
+    elif isinstance(node, n.Call):
+        for argument in node.args:
+            yield from _expr_nodes(argument)
 
 
 def program_references(expr: n.Expr | None, programs: dict[str, n.Program]) -> list[n.Name]:
@@ -82,7 +99,10 @@ class _Resolver:
         self.programs: dict[str, n.Program] = {}
         self.scenarios: dict[str, n.Scenario] = {}
         self.family: str | None = None
+        self.families: tuple[str, ...] = ()
         self.family_span: n.Span | None = None
+        self.parameters: dict[str, n.Parameter] = {}
+        self.objections: dict[str, n.Objection] = {}
 
     def error(
         self,
@@ -127,10 +147,53 @@ class _Resolver:
                     )
                 else:
                     self.family = statement.family.text
+                    self.families = tuple(f.text for f in statement.families)
                     self.family_span = statement.span
+            elif isinstance(statement, n.Parameter):
+                self._declare_parameter(statement)
+            elif isinstance(statement, n.Objection):
+                if statement.name.text in self.objections:
+                    self.duplicate(
+                        statement.name, self.objections[statement.name.text].name.span, "objection"
+                    )
+                else:
+                    self.objections[statement.name.text] = statement
+
+    def _declare_parameter(self, parameter: n.Parameter) -> None:
+        name = parameter.name
+        other = self.primitives.get(name.text) or self.programs.get(name.text)
+        if other is not None:
+            self.duplicate(name, other.name.span, "name")
+            return
+        if name.text in self.parameters:
+            self.duplicate(name, self.parameters[name.text].name.span, "parameter")
+            return
+        for bound in parameter.bounds:
+            for node in _expr_nodes(bound.value):
+                if isinstance(node, (n.CostOf, n.GRate, n.GApply, n.Call)):
+                    self.error(
+                        node.span,
+                        "parameter",
+                        "a parameter's bound is a number or an earlier parameter",
+                        "state other conditions with `assume`",
+                    )
+                    break
+                if isinstance(node, n.Symbol) and node.name.text not in self.parameters:
+                    self.error(
+                        node.span,
+                        "undeclared",
+                        f"'{node.name}' is not a parameter declared before '{name}'",
+                        did_you_mean(node.name.text, self.parameters),
+                    )
+                    break
+        self.parameters[name.text] = parameter
 
     def _declare(self, name: n.Name, node: n.Primitive | n.Program, table: dict, what: str) -> None:  # type: ignore[type-arg]
-        other = self.primitives.get(name.text) or self.programs.get(name.text)
+        other = (
+            self.primitives.get(name.text)
+            or self.programs.get(name.text)
+            or self.parameters.get(name.text)
+        )
         if other is not None:
             self.duplicate(name, other.name.span, "name")
             return
@@ -193,6 +256,8 @@ class _Resolver:
             elif isinstance(node, n.Beats):
                 self.check_program_name(node.winner)
                 self.check_program_name(node.loser)
+            elif isinstance(node, n.Symbol):
+                self.check_symbol(node)
             elif isinstance(node, n.GRate) and family != "linear":
                 self.error(
                     node.span,
@@ -206,6 +271,48 @@ class _Resolver:
                     "type",
                     "a program's cost cannot depend on g",
                     "g belongs in claims and assumptions",
+                )
+
+    def check_symbol(self, node: n.Symbol) -> None:
+        name = node.name.text
+        if name in self.parameters:
+            return
+        if name in self.primitives or name in self.programs:
+            what = "primitive" if name in self.primitives else "program"
+            self.error(
+                node.span,
+                "not-a-number",
+                f"'{name}' is a {what}, not a number",
+                f"its costs are c({name}) and t({name})",
+            )
+            return
+        self.error(
+            node.span,
+            "undeclared",
+            f"undeclared name '{name}'",
+            did_you_mean(name, [*self.parameters, *self.primitives, *self.programs])
+            or f"declare a parameter with `parameter {name} integer >= 1`",
+        )
+
+    def check_claim_quantifiers(self, claim: n.Claim) -> None:
+        for name in (*claim.for_some, *([claim.eventually] if claim.eventually else [])):
+            if name.text not in self.parameters:
+                self.error(
+                    name.span,
+                    "undeclared",
+                    f"'{name}' is not a parameter",
+                    did_you_mean(name.text, self.parameters)
+                    or f"declare it with `parameter {name} integer >= 1`",
+                )
+        if claim.eventually is not None and claim.eventually.text in self.parameters:
+            parameter = self.parameters[claim.eventually.text]
+            if any(bound.op in ("<", "<=") for bound in parameter.bounds):
+                self.error(
+                    claim.eventually.span,
+                    "parameter",
+                    f"`eventually in {claim.eventually}` needs '{claim.eventually}' unbounded "
+                    "above",
+                    "drop the upper bound of the parameter",
                 )
 
     def check_programs(self, family: str) -> None:
@@ -275,6 +382,9 @@ class _Resolver:
     def resolve(self) -> Model:
         self.declare()
         family = self.family or "linear"
+        exchange_families = self.families or (family,)
+        # A bare `g` is an error as soon as any listed family is not the linear one.
+        family = next((f for f in exchange_families if f != "linear"), family)
         self.check_programs(family)
         assumptions: list[NamedAssumption] = []
         claims: list[NamedClaim] = []
@@ -286,6 +396,8 @@ class _Resolver:
                 title = statement.title
             elif isinstance(statement, (n.Assume, n.Claim)):
                 self.check_expr(statement.formula, family, "claim")
+                if isinstance(statement, n.Claim):
+                    self.check_claim_quantifiers(statement)
                 kind = "assume" if isinstance(statement, n.Assume) else statement.kind
                 if statement.label is not None:
                     name = statement.label.text
@@ -320,6 +432,16 @@ class _Resolver:
             elif isinstance(statement, n.Scenario):
                 self._check_scenario(statement)
         tasks, task_sets, reductions, families, sweeps = self._check_tasks()
+        for objection in self.objections.values():
+            for dropped in objection.drops:
+                if dropped.text not in labels:
+                    self.error(
+                        dropped.span,
+                        "undeclared",
+                        f"objection '{objection.name}' drops '{dropped}', which is no named "
+                        "assumption or claim",
+                        did_you_mean(dropped.text, labels),
+                    )
         if self.diagnostics:
             raise InputError(sorted(self.diagnostics, key=lambda d: (d.line, d.column)))
         return Model(
@@ -328,7 +450,7 @@ class _Resolver:
             title=title,
             primitives=self.primitives,
             programs=self.programs,
-            family=family,
+            family=exchange_families[0],
             assumptions=tuple(assumptions),
             claims=tuple(claims),
             scenarios=self.scenarios,
@@ -338,7 +460,11 @@ class _Resolver:
             task_sets=task_sets,
             reductions=tuple(reductions),
             families=families,
+            exchange_families=exchange_families,
             sweeps=tuple(sweeps),
+            parameters=self.parameters,
+            objections=tuple(self.objections.values()),
+            source=self.source,
         )
 
     # ---- tasks (DESIGN §6)
@@ -358,6 +484,9 @@ class _Resolver:
         sweeps: list[n.Sweep] = []
         seen: dict[str, n.Span] = {}
         kinds = (n.Task, n.TaskSet, n.Reduction, n.Family, n.Sweep)
+        unique: list[n.Task | n.TaskSet | n.Reduction | n.Family | n.Sweep] = []
+        # Declarations first, uses second: a statement may name tasks, task sets and
+        # families declared after it, as programs may.
         for statement in self.source.statements:
             if not isinstance(statement, kinds):
                 continue
@@ -366,15 +495,20 @@ class _Resolver:
                 self.duplicate(name, seen[name.text], "name")
                 continue
             seen[name.text] = name.span
+            unique.append(statement)
             if isinstance(statement, n.Task):
-                self._check_task(statement)
                 tasks[name.text] = statement
             elif isinstance(statement, n.Family):
-                self._check_task(statement.task, statement.params)
                 families[name.text] = statement
             elif isinstance(statement, n.TaskSet):
-                self._check_task_set(statement, tasks)
                 task_sets[name.text] = statement
+        for statement in unique:
+            if isinstance(statement, n.Task):
+                self._check_task(statement)
+            elif isinstance(statement, n.Family):
+                self._check_task(statement.task, statement.params)
+            elif isinstance(statement, n.TaskSet):
+                self._check_task_set(statement, tasks)
             elif isinstance(statement, n.Sweep):
                 self._check_sweep(statement, families)
                 sweeps.append(statement)
@@ -575,7 +709,10 @@ class _Resolver:
         seen: dict[str, n.Span] = {}
         for value in scenario.values:
             target = value.target
-            if isinstance(target, n.CostOf):
+            if isinstance(target, n.Symbol):
+                self.check_symbol(target)
+                key = target.name.text
+            elif isinstance(target, n.CostOf):
                 if not target.term.args and target.term.head.text in self.programs:
                     self.error(
                         target.span,
@@ -597,6 +734,28 @@ class _Resolver:
                 if isinstance(node, (n.CostOf, n.GRate, n.GApply)):
                     self.error(node.span, "scenario", "a scenario value must be a number")
                     break
+
+
+def objection_source(source: n.SourceFile, objection: n.Objection) -> n.SourceFile:
+    """The argument as the objection changes it: the base's statements without the dropped
+    assumptions and claims (and without objections), then the objection's own statements."""
+    dropped = {name.text for name in objection.drops}
+    kept: list[n.Statement] = []
+    origins: list[str] = []
+    for index, statement in enumerate(source.statements):
+        if isinstance(statement, n.Objection):
+            continue
+        if (
+            isinstance(statement, (n.Assume, n.Claim))
+            and statement.label is not None
+            and statement.label.text in dropped
+        ):
+            continue
+        kept.append(statement)
+        origins.append(source.origin(index))
+    kept.extend(objection.statements)
+    origins.extend(source.path for _ in objection.statements)
+    return n.SourceFile(tuple(kept), source.path, source.text, tuple(origins))
 
 
 def build_model(source: n.SourceFile) -> Model:

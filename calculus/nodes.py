@@ -113,7 +113,28 @@ class Negate:
     span: Span = _span()
 
 
-Expr = Number | CostOf | GRate | GApply | Arithmetic | Negate
+@dataclass(frozen=True)
+class Symbol:
+    """A declared parameter used in a formula: `n`."""
+
+    name: Name
+    span: Span = _span()
+
+
+FunctionName = Literal["max", "min", "log2"]
+FUNCTIONS: tuple[FunctionName, ...] = ("max", "min", "log2")
+
+
+@dataclass(frozen=True)
+class Call:
+    """`max(a, b, …)`, `min(a, b, …)` or `log2(x)`."""
+
+    function: Name
+    args: tuple[Expr, ...]
+    span: Span = _span()
+
+
+Expr = Number | CostOf | GRate | GApply | Arithmetic | Negate | Symbol | Call
 
 # ---- formulas (truth values) -----------------------------------------------------------
 
@@ -199,8 +220,16 @@ class Program:
 
 @dataclass(frozen=True)
 class Exchange:
+    """`exchange linear`, `exchange linear, subadditive` or `exchange all`."""
+
     family: Name
+    others: tuple[Name, ...] = ()
+    every: bool = False
     span: Span = _span()
+
+    @property
+    def families(self) -> tuple[Name, ...]:
+        return (self.family, *self.others)
 
 
 @dataclass(frozen=True)
@@ -215,11 +244,18 @@ ClaimKind = Literal["claim", "refute"]
 
 @dataclass(frozen=True)
 class Claim:
+    """A claim or refute with its quantifiers: `for some g`, `for some costs`, `for some n`
+    (parameters), or the prefix `eventually in n:`; and the sentence it checks, if quoted."""
+
     kind: ClaimKind
     label: Name | None
     formula: Formula
     for_some_g: bool = False
     span: Span = _span()
+    for_some_costs: bool = False
+    for_some: tuple[Name, ...] = ()
+    eventually: Name | None = None
+    quote: str | None = None
 
 
 @dataclass(frozen=True)
@@ -231,9 +267,9 @@ class Ranges:
 
 @dataclass(frozen=True)
 class ScenarioValue:
-    """`c(term) = 120` (or `g = 2`) inside a scenario block."""
+    """`c(term) = 120` (or `g = 2`, or a parameter `n = 10`) inside a scenario block."""
 
-    target: CostOf | GRate
+    target: CostOf | GRate | Symbol
     value: Expr
     span: Span = _span()
 
@@ -367,6 +403,56 @@ class Sweep:
     span: Span = _span()
 
 
+# ---- several files, objections and parameters (DESIGN §9) ------------------------------
+
+
+@dataclass(frozen=True)
+class Import:
+    """`import "file.cost"`: the path as written, relative to the importing file."""
+
+    path: str
+    span: Span = _span()
+
+
+ParameterDomain = Literal["integer", "real"]
+BoundOp = Literal[">=", ">", "<=", "<"]
+
+
+@dataclass(frozen=True)
+class Bound:
+    op: BoundOp
+    value: Expr
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """`parameter n integer >= 1`: a symbol usable in every formula."""
+
+    name: Name
+    domain: ParameterDomain = "real"
+    bounds: tuple[Bound, ...] = ()
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Drop:
+    """`drop name, …` inside an objection: assumptions or claims of the base removed."""
+
+    names: tuple[Name, ...]
+    span: Span = _span()
+
+
+@dataclass(frozen=True)
+class Objection:
+    """`objection NAME { drop …; assume …; program …; claim … }`."""
+
+    name: Name
+    drops: tuple[Name, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    span: Span = _span()
+
+
 Statement = (
     ModelTitle
     | Primitive
@@ -381,6 +467,9 @@ Statement = (
     | Reduction
     | Family
     | Sweep
+    | Import
+    | Parameter
+    | Objection
 )
 
 
@@ -389,3 +478,10 @@ class SourceFile:
     statements: tuple[Statement, ...]
     path: str = field(default="<input>", compare=False)
     text: str = field(default="", compare=False, repr=False)
+    # For each statement, the file it came from when it was imported ("" for this file).
+    origins: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def origin(self, index: int) -> str:
+        return (
+            self.origins[index] if index < len(self.origins) and self.origins[index] else self.path
+        )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, TextIO
 
 from calculus.check import ClaimResult, FileResult
@@ -35,21 +36,64 @@ def _intervals(intervals: Iterable[Any]) -> tuple[list[list[str]], list[list[boo
     return ends, closed
 
 
+def _pairs_json(pairs: Any) -> dict[str, str] | None:
+    if pairs is None:
+        return None
+    return {name: fraction_text(value) for name, value in pairs}
+
+
+def verdict_json(verdict: Any, kind: str) -> dict[str, Any]:
+    """One verdict's fields (as under each family of `by_family`)."""
+    data = {
+        "verdict": verdict.status,
+        "passed": verdict.status == ("proved" if kind == "claim" else "refuted"),
+        "uses": list(verdict.uses),
+        "counterexample": _pairs_json(verdict.counterexample),
+        "reason": verdict.reason,
+    }
+    if getattr(verdict, "witness", None) is not None:
+        data["witness"] = _pairs_json(verdict.witness)
+    return data
+
+
 def claim_json(claim: ClaimResult) -> dict[str, Any]:
     verdict = claim.verdict
-    counterexample = None
-    if verdict.counterexample is not None:
-        counterexample = {name: fraction_text(value) for name, value in verdict.counterexample}
-    return {
+    data: dict[str, Any] = {
         "name": claim.name,
         "kind": claim.kind,
         "verdict": verdict.status,
         "passed": claim.passed,
         "uses": list(verdict.uses),
-        "counterexample": counterexample,
+        "counterexample": _pairs_json(verdict.counterexample),
         "reason": verdict.reason,
         "statement": claim.statement,
         "line": claim.span.line,
+    }
+    if getattr(verdict, "witness", None) is not None:
+        data["witness"] = _pairs_json(verdict.witness)
+    if claim.by_family:
+        data["by_family"] = {
+            family: verdict_json(each, claim.kind) for family, each in claim.by_family
+        }
+    if claim.quote is not None:
+        data["quote"] = claim.quote
+    if claim.verdict.status == "refuted" and claim.kind == "claim":
+        data["holds_when"] = claim.holds_when
+        data["repairs"] = list(claim.repairs)
+    if claim.origin is not None:
+        data["file"] = claim.origin
+    return data
+
+
+def objection_json(objection: Any) -> dict[str, Any]:
+    return {
+        "name": objection.name,
+        "drops": list(objection.dropped),
+        "flips": [
+            {"claim": f.claim, "before": f.before, "after": f.after} for f in objection.flips
+        ],
+        "claims": [claim_json(c) for c in objection.claims],
+        "ok": objection.ok,
     }
 
 
@@ -85,6 +129,7 @@ def file_json(result: FileResult) -> dict[str, Any]:
         "ranges": [ranges_json(r) for r in result.ranges],
         "reductions": [r.as_json() if hasattr(r, "as_json") else r for r in result.reductions],
         "sweeps": [s.as_json() for s in result.sweeps],
+        "objections": [objection_json(o) for o in result.objections],
     }
     if result.diagnostics:
         data["errors"] = [d.as_json() for d in result.diagnostics]
@@ -94,26 +139,89 @@ def file_json(result: FileResult) -> dict[str, Any]:
 # ---- text ---------------------------------------------------------------------------------
 
 
+def pairs_text(pairs: Any) -> str:
+    return ", ".join(f"{name} = {readable_text(value)}" for name, value in pairs or ())
+
+
 def counterexample_text(claim: ClaimResult) -> str:
-    pairs = claim.verdict.counterexample or ()
-    return ", ".join(f"{name} = {readable_text(value)}" for name, value in pairs)
+    return pairs_text(claim.verdict.counterexample)
+
+
+def verdict_detail(verdict: Any) -> list[str]:
+    """What backs a verdict: the assumptions used (and a witness), a counterexample, or why."""
+    lines = []
+    if verdict.status == "proved":
+        witness = getattr(verdict, "witness", None)
+        if witness is not None:
+            lines.append("witness: " + (pairs_text(witness) or "any admissible values"))
+        if witness is None or verdict.uses:
+            lines.append(
+                "uses: " + (", ".join(verdict.uses) if verdict.uses else "nothing (valid outright)")
+            )
+    elif verdict.status == "refuted":
+        text = pairs_text(verdict.counterexample)
+        if verdict.counterexample is None and getattr(verdict, "witness", 1) is None:
+            lines.append(
+                "no admissible assignment makes it true; ruled out by: "
+                + (", ".join(verdict.uses) or "the claim alone")
+            )
+        else:
+            lines.append("counterexample: " + (text or "any admissible values"))
+    else:
+        lines.append(f"why: {verdict.reason}")
+    lines.extend(f"note: {note}" for note in verdict.notes)
+    return lines
+
+
+FAMILY_WIDTH = 14
+
+
+def family_header(families: Iterable[str]) -> str:
+    return " ".join(f"{family:<{FAMILY_WIDTH}}" for family in families).rstrip()
 
 
 def claim_lines(claim: ClaimResult) -> list[str]:
     verdict = claim.verdict
     status = "pass" if claim.passed else "FAIL"
-    head = f"{MARK[verdict.status]} {verdict.status:<8} {claim.kind:<6} {claim.name}: {claim.statement}"
-    lines = [f"{head}   [{status}]"]
-    if verdict.status == "proved":
-        lines.append(
-            "    uses: " + (", ".join(verdict.uses) if verdict.uses else "nothing (valid outright)")
+    if claim.by_family:
+        # One verdict column per family, in the order the `exchange` statement lists them.
+        columns = " ".join(
+            f"{MARK[v.status] + ' ' + v.status:<{FAMILY_WIDTH}}" for _, v in claim.by_family
         )
-    elif verdict.status == "refuted":
-        text = counterexample_text(claim)
-        lines.append("    counterexample: " + (text or "any admissible values"))
+        head = f"{columns} {claim.kind:<6} {claim.name}: {claim.statement}"
     else:
-        lines.append(f"    why: {verdict.reason}")
-    lines.extend(f"    note: {note}" for note in verdict.notes)
+        head = f"{MARK[verdict.status]} {verdict.status:<8} {claim.kind:<6} {claim.name}: {claim.statement}"
+    lines = [f"{head}   [{status}]"]
+    if claim.origin is not None:
+        lines.append(f"    from: {claim.origin}")
+    if claim.quote is not None:
+        lines.append(f'    quote: "{claim.quote}"')
+    if claim.by_family:
+        for family, each in claim.by_family:
+            lines.extend(f"    {family}: {line}" for line in verdict_detail(each))
+    else:
+        lines.extend(f"    {line}" for line in verdict_detail(verdict))
+    return lines
+
+
+def explanation_lines(claim: ClaimResult) -> list[str]:
+    """For a refuted claim: when it would hold, and the proved statements one edit away."""
+    lines = []
+    if claim.holds_when is not None:
+        lines.append(f"    holds when: {claim.holds_when}")
+    lines.extend(f"    repair: {repair}" for repair in claim.repairs)
+    return lines
+
+
+def objection_lines(objection: Any) -> list[str]:
+    dropped = f" (drops {', '.join(objection.dropped)})" if objection.dropped else ""
+    lines = [f"objection {objection.name}{dropped}:"]
+    if objection.flips:
+        lines.extend(f"    {f.claim}: {f.before} → {f.after}" for f in objection.flips)
+    else:
+        lines.append("    no verdict of the argument changes")
+    for claim in objection.claims:
+        lines.extend("  " + line for line in claim_lines(claim))
     return lines
 
 
@@ -140,6 +248,7 @@ def ranges_lines(result: Any) -> list[str]:
 
 def summary_line(results: list[FileResult]) -> str:
     claims = [c for r in results for c in r.claims]
+    claims += [c for r in results for o in r.objections for c in o.claims]
     reductions = [x for r in results for x in r.reductions]
     counts = {
         s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")
@@ -175,8 +284,12 @@ def summary_line(results: list[FileResult]) -> str:
 def file_lines(result: FileResult) -> list[str]:
     title = f" — {result.title}" if result.title else ""
     lines = [f"{result.path}{title}"]
+    families = next((c.by_family for c in result.claims if c.by_family), ())
+    if families:
+        lines.append("  " + family_header(family for family, _ in families))
     for claim in result.claims:
         lines.extend("  " + line for line in claim_lines(claim))
+        lines.extend("  " + line for line in explanation_lines(claim))
     for ranges in result.ranges:
         lines.extend("  " + line for line in ranges_lines(ranges))
     for reduction in result.reductions:
@@ -184,6 +297,8 @@ def file_lines(result: FileResult) -> list[str]:
             lines.extend("  " + line for line in reduction.text_lines())
     for sweep in result.sweeps:
         lines.extend("  " + line for line in sweep.text_lines())
+    for objection in result.objections:
+        lines.extend("  " + line for line in objection_lines(objection))
     return lines
 
 
@@ -222,7 +337,14 @@ def print_lines(lines: list[str], stream: TextIO | None = None) -> None:
 def print_diagnostics(result: FileResult, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
     for diagnostic in result.diagnostics:
-        stream.write(render(diagnostic, result.source or None) + "\n")
+        source = result.source or None
+        if diagnostic.path != result.path:
+            # A mistake in an imported file is shown with that file's line.
+            try:
+                source = Path(diagnostic.path).read_text("utf-8")
+            except (OSError, UnicodeDecodeError):
+                source = None
+        stream.write(render(diagnostic, source) + "\n")
 
 
 def brief_file_lines(result: FileResult, quiet: bool = False) -> list[str]:
@@ -233,6 +355,8 @@ def brief_file_lines(result: FileResult, quiet: bool = False) -> list[str]:
         lines = claim_lines(claim)
         if claim.passed:
             lines = [] if quiet else lines[:1]
+        elif not quiet:
+            lines += explanation_lines(claim)
         body.extend("  " + line for line in lines)
     for ranges in result.ranges:
         if not quiet or ranges.status != "exact":
@@ -248,6 +372,9 @@ def brief_file_lines(result: FileResult, quiet: bool = False) -> list[str]:
     for sweep in getattr(result, "sweeps", ()):
         if not quiet:  # a table of results, with no verdict to fail
             body.extend("  " + line for line in sweep.text_lines())
+    for objection in result.objections:
+        if not quiet or not objection.ok:
+            body.extend("  " + line for line in objection_lines(objection))
     if quiet and not body:
         return []
     title = f" — {result.title}" if result.title else ""

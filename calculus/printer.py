@@ -54,6 +54,10 @@ def _format(node: Any) -> tuple[str, int]:
         return "g", 10
     if isinstance(node, n.GApply):
         return f"g({format_expr(node.argument)})", 10
+    if isinstance(node, n.Symbol):
+        return node.name.text, 10
+    if isinstance(node, n.Call):
+        return f"{node.function}({', '.join(format_expr(a) for a in node.args)})", 10
     if isinstance(node, n.Negate):
         return f"-{format_expr(node.operand, 9)}", 8
     if isinstance(node, n.Arithmetic):
@@ -83,6 +87,12 @@ def _format(node: Any) -> tuple[str, int]:
             level,
         )
     raise TypeError(f"cannot format {node!r}")
+
+
+def format_string(text: str) -> str:
+    """A string literal: quotes, backslashes, newlines and tabs escaped."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
 
 
 def format_statement(statement: n.Statement) -> str:
@@ -120,14 +130,35 @@ def format_statement(statement: n.Statement) -> str:
             body.append(f"  t = {format_expr(s.t_formula)}")
         return head + " {\n" + "\n".join(body) + ("\n" if body else "") + "}"
     if isinstance(s, n.Exchange):
-        return f"exchange {s.family}"
+        if s.every:
+            return "exchange all"
+        return "exchange " + ", ".join(f.text for f in s.families)
     if isinstance(s, n.Assume):
         label = f"{s.label}: " if s.label else ""
         return f"assume {label}{format_expr(s.formula)}"
     if isinstance(s, n.Claim):
         label = f"{s.label}: " if s.label else ""
+        prefix = f"eventually in {s.eventually}: " if s.eventually is not None else ""
         suffix = " for some g" if s.for_some_g else ""
-        return f"{s.kind} {label}{format_expr(s.formula)}{suffix}"
+        suffix += " for some costs" if s.for_some_costs else ""
+        suffix += "".join(f" for some {p}" for p in s.for_some)
+        if s.quote is not None:
+            suffix += f" quote {format_string(s.quote)}"
+        return f"{s.kind} {label}{prefix}{format_expr(s.formula)}{suffix}"
+    if isinstance(s, n.Import):
+        return f"import {format_string(s.path)}"
+    if isinstance(s, n.Parameter):
+        text = f"parameter {s.name} {s.domain}"
+        if s.bounds:
+            text += " " + ", ".join(f"{b.op} {format_expr(b.value)}" for b in s.bounds)
+        return text
+    if isinstance(s, n.Objection):
+        body = []
+        if s.drops:
+            body.append("  drop " + ", ".join(d.text for d in s.drops))
+        for inner in s.statements:
+            body.extend("  " + line for line in format_statement(inner).split("\n"))
+        return f"objection {s.name} {{\n" + "\n".join(body) + ("\n" if body else "") + "}"
     if isinstance(s, n.Ranges):
         text = "ranges " + ", ".join(p.text for p in s.programs)
         return text + (f" in {s.scenario}" if s.scenario else "")

@@ -174,6 +174,8 @@ def _completer(session: Session) -> Any:
         def _argument_names(self, command: Command, rest: str) -> list[tuple[str, str]]:
             if command.name in ("why", "check"):
                 return self._declared("claim")
+            if command.name == "objection":
+                return self._declared("objection")
             if command.argument == "programs":
                 if re.search(r"\bin\s+\w*$", rest):
                     return self._declared("scenario")
@@ -187,6 +189,8 @@ def _completer(session: Session) -> Any:
             previous = before_word.split()[-1] if before_word.split() else ""
             if previous == "exchange":
                 return [(family, "exchange family") for family in EXCHANGE_FAMILIES]
+            if re.search(r"\b(eventually in|for some)$", before_word):
+                return self._declared("parameter") + [("costs", "keyword"), ("g", "keyword")]
             if previous == "in" or before_word.endswith("in"):
                 return self._declared("scenario")
             if previous in ("beats", "extends"):
@@ -195,8 +199,15 @@ def _completer(session: Session) -> Any:
                 return self._declared("primitive", "program")
             if previous in ("stores", "runs") or before_word.endswith("("):
                 return self._declared("primitive")
+            if previous in ("drop",):
+                return self._declared("assumption", "claim")
             keywords = [(k, "keyword") for k in KEYWORDS if len(k) > 1]
-            return keywords + self._declared("program", "primitive", "scenario")
+            functions = [(f, "function") for f in ("max", "min", "log2")]
+            return (
+                keywords
+                + functions
+                + self._declared("program", "primitive", "scenario", "parameter")
+            )
 
     return CostCompleter()
 

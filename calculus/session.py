@@ -33,6 +33,7 @@ from calculus.check import (
 )
 from calculus.costs import CostModel
 from calculus.diagnostics import Diagnostic, InputError, did_you_mean, render
+from calculus.imports import expand_imports
 from calculus.logic import POSITIVITY
 from calculus.model import Model, anonymous_name, build_model, program_references
 from calculus.numbers import readable_text, to_rational
@@ -110,6 +111,13 @@ COMMANDS = (
         "for which g each program wins (computed, not added to the model)",
         "programs",
     ),
+    Command(
+        "objection",
+        ":objection [NAME]",
+        "re-check the argument under an objection: the verdicts it flips and its own claims "
+        "(without NAME: the objections declared)",
+        "objection",
+    ),
     Command("assume", ":assume [LABEL:] FORMULA", "add an assumption, as `assume` does", "formula"),
     Command("forget", ":forget NAME", "remove a declaration, assumption or claim", "name"),
     Command("report", ":report FILE", "write a proof report (.html or .md) of the model", "path"),
@@ -171,6 +179,10 @@ def statement_name(statement: n.Statement) -> str | None:
         (n.Primitive, n.Program, n.Scenario, n.Task, n.TaskSet, n.Reduction, n.Family, n.Sweep),
     ):
         return statement.name.text
+    if isinstance(statement, (n.Parameter, n.Objection)):
+        return statement.name.text
+    if isinstance(statement, n.Import):
+        return statement.path
     if isinstance(statement, (n.Assume, n.Claim)):
         if statement.label is not None:
             return statement.label.text
@@ -181,8 +193,10 @@ def statement_name(statement: n.Statement) -> str | None:
 
 def _replacement_key(statement: n.Statement) -> tuple[Any, ...]:
     """Statements with the same key replace each other; re-stating one changes it in place."""
-    if isinstance(statement, (n.Primitive, n.Program)):
+    if isinstance(statement, (n.Primitive, n.Program, n.Parameter)):
         return ("name", statement.name.text)
+    if isinstance(statement, n.Objection):
+        return ("objection", statement.name.text)
     if isinstance(statement, n.Scenario):
         return ("scenario", statement.name.text)
     if isinstance(statement, (n.Task, n.TaskSet, n.Reduction, n.Family, n.Sweep)):
@@ -221,6 +235,12 @@ def _kind_of(statement: n.Statement) -> str:
         return "family"
     if isinstance(statement, n.Sweep):
         return "sweep"
+    if isinstance(statement, n.Parameter):
+        return "parameter"
+    if isinstance(statement, n.Objection):
+        return "objection"
+    if isinstance(statement, n.Import):
+        return "import"
     return "model"
 
 
@@ -356,6 +376,8 @@ class Session:
             "scenario": list(model.scenarios),
             "assumption": [a.name for a in model.assumptions],
             "claim": [c.name for c in model.claims],
+            "parameter": list(model.parameters),
+            "objection": [o.name.text for o in model.objections],
         }
 
     def exit_code(self) -> int:
@@ -521,7 +543,10 @@ class Session:
         if isinstance(statement, n.ModelTitle):
             return [f"model title: {statement.title}"]
         if isinstance(statement, n.Exchange):
-            return [f"exchange family: {statement.family}"]
+            families = ", ".join(f.text for f in statement.families)
+            return [f"exchange {'families' if statement.others else 'family'}: {families}"]
+        if isinstance(statement, n.Import):
+            return [f"imported {statement.path}"]
         if verb == "unchanged":
             return [f"{kind} {name} unchanged"]
         done = {"added": "defined", "replaced": "replaced"}[verb]
@@ -539,7 +564,7 @@ class Session:
         """Resolve, derive and decide; `_Rejected` with diagnostics if the model is wrong."""
         statements = tuple(e.statement for e in entries) + tuple(extra)
         try:
-            model = build_model(n.SourceFile(statements, _SESSION_PATH, ""))
+            model = build_model(self._with_imports(statements))
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics)]) from None
         costs = self._derive(model)
@@ -641,11 +666,20 @@ class Session:
             self.failed_formulas += 1
         return [Output("verdict", tuple(claim_lines(result)), result)]
 
+    def _with_imports(self, statements: tuple[n.Statement, ...]) -> n.SourceFile:
+        """The statements with typed `import`s merged in (relative to the loaded file)."""
+        source = n.SourceFile(statements, _SESSION_PATH, "")
+        if not any(isinstance(s, n.Import) for s in statements):
+            return source
+        where = str(self.loaded_path) if self.loaded_path is not None else "<input>"
+        merged = expand_imports(n.SourceFile(statements, where, ""))
+        return n.SourceFile(merged.statements, _SESSION_PATH, "", merged.origins)
+
     def _resolve_names(self, extra: list[n.Statement]) -> _State:
         """Name resolution of the model plus `extra`, without deciding anything."""
         statements = self.statements + tuple(extra)
         try:
-            model = build_model(n.SourceFile(statements, _SESSION_PATH, ""))
+            model = build_model(self._with_imports(statements))
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics)]) from None
         return _State(model, self.costs, self.results)
@@ -777,7 +811,7 @@ class Session:
         except InputError as error:
             return [self._error(error.diagnostics)]
         try:
-            source = parse(text, shown)
+            source = expand_imports(parse(text, shown))
         except InputError as error:
             return [self._error(error.diagnostics, text)]
         saved_origins, saved_next = self._origins, self._next_line
@@ -911,6 +945,32 @@ class Session:
         outputs.append(Output("info", (summary_line([total]),)))
         return outputs
 
+    def _command_objection(self, text: str, argument: str) -> list[Output]:
+        from calculus.check import check_objection
+        from calculus.output import objection_lines
+
+        objections = {o.name.text: o for o in self.model.objections}
+        name = argument.split()[0] if argument else ""
+        if not name:
+            if not objections:
+                return [Output("info", ("no objections declared",))]
+            return [Output("info", tuple(f"objection {o}" for o in objections))]
+        if name not in objections:
+            return [
+                self._command_error(
+                    text,
+                    name,
+                    f"no objection '{name}'",
+                    did_you_mean(name, objections) or "declare one with `objection NAME { … }`",
+                )
+            ]
+        base = tuple(self.results[c.name] for c in self.model.claims if c.name in self.results)
+        try:
+            result = check_objection(self.model, objections[name], base, self.timeout)
+        except InputError as error:
+            return [self._error(error.diagnostics)]
+        return [Output("verdict", tuple(objection_lines(result)))]
+
     def _command_why(self, text: str, argument: str) -> list[Output]:
         name = argument.split()[0] if argument else ""
         if not name:
@@ -928,6 +988,29 @@ class Session:
             assert isinstance(found, Output)
             return [found]
         return [Output("show", tuple(self._why_lines(result)), result)]
+
+    def _explanation(self, result: ClaimResult) -> list[str]:
+        """When a refuted claim of the model would hold, and its repairs (DESIGN §9.4)."""
+        from calculus.check import claim_problem, claim_statement, hypotheses
+        from calculus.explain import holds_when, repairs
+
+        node = next((c.node for c in self.model.claims if c.name == result.name), None)
+        if node is None or result.kind != "claim":
+            return []
+        try:
+            condition = result.holds_when or holds_when(
+                self.costs, node, self.timeout, hypotheses(self.costs)
+            )
+            fixes = result.repairs or repairs(
+                self.costs,
+                node,
+                lambda c: claim_problem(self.costs, c, self.timeout),
+                claim_statement,
+            )
+        except (ValueError, TypeError, ZeroDivisionError):
+            return []
+        lines = [f"  holds when: {condition}"] if condition else []
+        return lines + [f"  repair: {fix}" for fix in fixes]
 
     def _why_lines(self, result: ClaimResult) -> list[str]:
         verdict = result.verdict
@@ -958,6 +1041,7 @@ class Session:
             )
             width = max((len(atom) for atom, _ in pairs), default=0)
             lines += [f"    {atom:<{width}} = {readable_text(value)}" for atom, value in pairs]
+            lines += self._explanation(result)
         else:
             lines.append(f"  why: {verdict.reason}")
         if result.difference is not None:

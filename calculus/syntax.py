@@ -184,7 +184,7 @@ class _Malformed(Exception):
 
 
 _FORMULA_TYPES = (n.Compare, n.Beats, n.Connective, n.Not)
-_EXPR_TYPES = (n.Number, n.CostOf, n.GRate, n.GApply, n.Arithmetic, n.Negate)
+_EXPR_TYPES = (n.Number, n.CostOf, n.GRate, n.GApply, n.Arithmetic, n.Negate, n.Symbol, n.Call)
 
 
 def _expect_expr(node: Any, where: str) -> n.Expr:
@@ -314,15 +314,24 @@ class _Build(Transformer[Token, Any]):
             )
         return n.Run(int(count), term, _span(meta))
 
-    def exchange(self, meta: Any, family: n.Name) -> n.Exchange:
-        if family.text not in EXCHANGE_FAMILIES:
-            raise _Malformed(
-                family.span,
-                f"unknown exchange family '{family}'",
-                did_you_mean(family.text, EXCHANGE_FAMILIES)
-                or "one of: " + ", ".join(EXCHANGE_FAMILIES),
-            )
-        return n.Exchange(family, _span(meta))
+    def exchange(self, meta: Any, family: n.Name, *others: n.Name) -> n.Exchange:
+        seen: set[str] = set()
+        for name in (family, *others):
+            if name.text not in EXCHANGE_FAMILIES:
+                raise _Malformed(
+                    name.span,
+                    f"unknown exchange family '{name}'",
+                    did_you_mean(name.text, EXCHANGE_FAMILIES)
+                    or "one of: " + ", ".join(EXCHANGE_FAMILIES) + ", or `all`",
+                )
+            if name.text in seen:
+                raise _Malformed(name.span, f"the family '{name}' is listed twice")
+            seen.add(name.text)
+        return n.Exchange(family, tuple(others), False, _span(meta))
+
+    def exchange_all(self, meta: Any) -> n.Exchange:
+        first, *rest = (n.Name(family, _span(meta)) for family in EXCHANGE_FAMILIES)
+        return n.Exchange(first, tuple(rest), True, _span(meta))
 
     def label(self, meta: Any, name: n.Name) -> tuple[str, n.Name]:
         return ("label", name)
@@ -333,6 +342,18 @@ class _Build(Transformer[Token, Any]):
     def for_all(self, meta: Any) -> tuple[str, bool]:
         return ("quantifier", False)
 
+    def for_some_costs(self, meta: Any) -> tuple[str, str, n.Span]:
+        return ("some", "costs", _span(meta))
+
+    def for_some_parameter(self, meta: Any, name: n.Name) -> tuple[str, n.Name, n.Span]:
+        return ("some", name, _span(meta))
+
+    def eventually(self, meta: Any, name: n.Name) -> tuple[str, n.Name]:
+        return ("eventually", name)
+
+    def quote(self, meta: Any, token: Token) -> tuple[str, str]:
+        return ("quote", _string(token))
+
     def _labelled(self, parts: tuple[Any, ...]) -> tuple[n.Name | None, Any, bool]:
         label = None
         some = False
@@ -342,7 +363,7 @@ class _Build(Transformer[Token, Any]):
                 label = part[1]
             elif isinstance(part, tuple) and part[0] == "quantifier":
                 some = part[1]
-            else:
+            elif not isinstance(part, tuple):
                 formula = part
         return label, formula, some
 
@@ -350,13 +371,112 @@ class _Build(Transformer[Token, Any]):
         label, formula, _ = self._labelled(parts)
         return n.Assume(label, _expect_formula(formula, "an assumption"), _span(meta))
 
+    def _claim(self, kind: n.ClaimKind, meta: Any, parts: tuple[Any, ...]) -> n.Claim:
+        label, formula, some_g = self._labelled(parts)
+        costs = False
+        parameters: list[n.Name] = []
+        eventually: n.Name | None = None
+        quote: str | None = None
+        seen: set[str] = set()
+        for part in parts:
+            if not isinstance(part, tuple):
+                continue
+            if part[0] == "some":
+                key = part[1] if isinstance(part[1], str) else part[1].text
+                if key in seen:
+                    raise _Malformed(part[2], f"`for some {key}` is given twice")
+                seen.add(key)
+                if part[1] == "costs":
+                    costs = True
+                else:
+                    parameters.append(part[1])
+            elif part[0] == "quantifier":
+                if "g" in seen:
+                    raise _Malformed(_span(meta), "the quantifier of g is given twice")
+                seen.add("g")
+            elif part[0] == "eventually":
+                eventually = part[1]
+            elif part[0] == "quote":
+                quote = part[1]
+        if eventually is not None and eventually.text in seen:
+            raise _Malformed(
+                eventually.span,
+                f"`eventually in {eventually}` and `for some {eventually}` quantify "
+                f"'{eventually}' twice",
+                "keep one of the two",
+            )
+        return n.Claim(
+            kind,
+            label,
+            _expect_formula(formula, f"a {kind}"),
+            some_g,
+            _span(meta),
+            costs,
+            tuple(parameters),
+            eventually,
+            quote,
+        )
+
     def claim(self, meta: Any, *parts: Any) -> n.Claim:
-        label, formula, some = self._labelled(parts)
-        return n.Claim("claim", label, _expect_formula(formula, "a claim"), some, _span(meta))
+        return self._claim("claim", meta, parts)
 
     def refute(self, meta: Any, *parts: Any) -> n.Claim:
-        label, formula, some = self._labelled(parts)
-        return n.Claim("refute", label, _expect_formula(formula, "a refute"), some, _span(meta))
+        return self._claim("refute", meta, parts)
+
+    # -- several files, objections, parameters
+    def import_file(self, meta: Any, token: Token) -> n.Import:
+        path = _string(token)
+        if not path:
+            raise _Malformed(
+                _token_span(token), "an import names a file", 'e.g. `import "base.cost"`'
+            )
+        return n.Import(path, _span(meta))
+
+    def drop(self, meta: Any, *names: n.Name) -> n.Drop:
+        return n.Drop(tuple(names), _span(meta))
+
+    def objection(self, meta: Any, name: n.Name, *items: Any) -> n.Objection:
+        drops: list[n.Name] = []
+        statements: list[n.Statement] = []
+        for item in items:
+            if isinstance(item, n.Drop):
+                drops.extend(item.names)
+            elif isinstance(item, tuple):
+                statements.extend(item)  # a `primitive` line declares several
+            else:
+                statements.append(item)
+        return n.Objection(name, tuple(drops), tuple(statements), _span(meta))
+
+    def parameter(self, meta: Any, name: n.Name, *parts: Any) -> n.Parameter:
+        domain: n.ParameterDomain = "real"
+        bounds: list[n.Bound] = []
+        for part in parts:
+            if isinstance(part, n.Bound):
+                bounds.append(part)
+            else:
+                domain = part
+        return n.Parameter(name, domain, tuple(bounds), _span(meta))
+
+    def domain_integer(self, meta: Any) -> str:
+        return "integer"
+
+    def domain_real(self, meta: Any) -> str:
+        return "real"
+
+    def _bound(self, op: n.BoundOp, meta: Any, value: Any) -> n.Bound:
+        return n.Bound(op, _expect_expr(value, "a parameter's bound"), _span(meta))
+
+    def bound_ge(self, meta: Any, value: Any) -> n.Bound:
+        return self._bound(">=", meta, value)
+
+    def bound_gt(self, meta: Any, value: Any) -> n.Bound:
+        return self._bound(">", meta, value)
+
+    def bound_le(self, meta: Any, value: Any) -> n.Bound:
+        return self._bound("<=", meta, value)
+
+    def bound_lt(self, meta: Any, value: Any) -> n.Bound:
+        return self._bound("<", meta, value)
 
     def ranges(self, meta: Any, *parts: Any) -> n.Ranges:
         names = tuple(p for p in parts if isinstance(p, n.Name))
@@ -388,7 +508,7 @@ class _Build(Transformer[Token, Any]):
         if not isinstance(formula, n.Compare) or formula.op != "=":
             raise _Malformed(_span(meta), "expected an assignment in a scenario", hint)
         target = formula.left
-        if not isinstance(target, (n.CostOf, n.GRate)):
+        if not isinstance(target, (n.CostOf, n.GRate, n.Symbol)):
             raise _Malformed(formula.left.span, "the left side must be a cost atom", hint)
         return n.ScenarioValue(target, formula.right, _span(meta))
 
@@ -730,13 +850,39 @@ class _Build(Transformer[Token, Any]):
         return self._arith("/", meta, a, b)
 
     def pow(self, meta: Any, base: Any, exponent: Any) -> n.Arithmetic:
-        if not is_constant(exponent):
-            raise _Malformed(
-                exponent.span, "an exponent must be a number", "write `x^2`, not `x^y`"
-            )
+        if not is_constant(_expect_expr(exponent, "an exponent")):
+            # b^x with a symbolic exponent: an exponential of a numeric base b > 1.
+            value = constant_value(_expect_expr(base, "a power"))
+            if value is None or value <= 1:
+                raise _Malformed(
+                    base.span,
+                    "a symbolic exponent needs a numeric base greater than 1",
+                    "write `2^c(x)`; a power of a cost needs a numeric exponent, `c(x)^2`",
+                )
+            return self._arith("^", meta, base, exponent)
         result = self._arith("^", meta, base, exponent)
         _check_power(result)
         return result
+
+    def call(self, meta: Any, function: n.Name, *args: Any) -> n.Call:
+        name = function.text
+        if name not in n.FUNCTIONS:
+            raise _Malformed(
+                function.span,
+                f"unknown function '{name}'",
+                did_you_mean(name, (*n.FUNCTIONS, "c", "t", "g"))
+                or "the functions are c(…), t(…), g(…), max(…), min(…) and log2(…)",
+                code=codes.UNKNOWN_FUNCTION,
+            )
+        values = tuple(_expect_expr(a, f"{name}(…)") for a in args)
+        if name == "log2" and len(values) != 1:
+            raise _Malformed(_span(meta), "log2 takes one argument", "e.g. `log2(c(x))`")
+        if name in ("max", "min") and len(values) < 2:
+            raise _Malformed(_span(meta), f"{name} takes two or more arguments")
+        return n.Call(function, values, _span(meta))
+
+    def symbol(self, meta: Any, name: n.Name) -> n.Symbol:
+        return n.Symbol(name, name.span)
 
     def neg(self, meta: Any, operand: Any) -> n.Negate:
         return n.Negate(_expect_expr(operand, "`-`"), _span(meta))
@@ -968,6 +1114,24 @@ def _syntax_hint(token: Token | None, expected: set[str]) -> str | None:
     return None
 
 
+_UNICODE_OPERATORS = {
+    "≤": "<=",
+    "≥": ">=",
+    "≠": "!=",
+    "→": "->",
+    "⇒": "->",
+    "↔": "<->",
+    "⇔": "<->",
+    "¬": "not",
+    "∧": "and",
+    "∨": "or",
+    "·": "*",
+    "×": "*",
+    "−": "-",
+    "÷": "/",
+}
+
+
 def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
     line, column = error.line, error.column
     if isinstance(error, UnexpectedToken):
@@ -993,6 +1157,8 @@ def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
             hint = "the connectives are `and`, `or`, `not`, `->`, `<->`"
         elif char == "=":
             hint = "comparisons are `<`, `<=`, `=`, `!=`, `>=`, `>`"
+        elif char in _UNICODE_OPERATORS:
+            hint = f"write `{_UNICODE_OPERATORS[char]}` for '{char}'"
         return Diagnostic(path, line, column, codes.SYNTAX, f"unexpected character {shown}", hint)
     if isinstance(error, UnexpectedEOF):
         lines = text.splitlines() or [""]

@@ -7,6 +7,12 @@ Expected outcomes live in the files as comments:
     # expect NAME: unknown
     # expect-range SCENARIO PROGRAM: (lo, hi)   (or `empty`)
     # error CODE LINE:COL                  (failure cases pin the code and position)
+    # expect-family NAME FAMILY: STATUS     (under `exchange` lists, the verdict per family)
+    # expect-uses NAME: A, B                (the assumptions a refuted `for some costs` rules out)
+    # expect OBJECTION.NAME: STATUS         (an objection's own claims)
+    # expect-flip OBJECTION CLAIM: BEFORE -> AFTER
+
+Files under a `lib` folder are only imported by the cases.
 """
 
 from __future__ import annotations
@@ -34,7 +40,9 @@ def test_success_case(path: Path) -> None:
     result = check_file(path)
     assert not result.diagnostics, [d.message for d in result.diagnostics]
     claims = {c.name: c for c in result.claims}
-    expectations = re.findall(r"^# expect (\w+): (proved|refuted|unknown)(.*)$", text, re.M)
+    for objection in result.objections:
+        claims.update({f"{objection.name}.{c.name}": c for c in objection.claims})
+    expectations = re.findall(r"^# expect ([\w.]+): (proved|refuted|unknown)(.*)$", text, re.M)
     range_expectations = re.findall(r"^# expect-range (\w+) (\w+): (.*)$", text, re.M)
     assert set(claims) == {name for name, _, _ in expectations}, "every claim has an expectation"
     for name, status, rest in expectations:
@@ -55,6 +63,18 @@ def test_success_case(path: Path) -> None:
         assert claims[name].passed == (
             status == ("proved" if claims[name].kind == "claim" else "refuted")
         )
+    for name, family, status in re.findall(r"^# expect-family (\w+) (\w+): (\w+)$", text, re.M):
+        assert dict(claims[name].by_family)[family].status == status, (name, family)
+    for name, wanted in re.findall(r"^# expect-uses (\w+): (.*)$", text, re.M):
+        assert set(claims[name].verdict.uses) == {u.strip() for u in wanted.split(",")}
+    flips = {(o.name, f.claim): (f.before, f.after) for o in result.objections for f in o.flips}
+    wanted_flips = {
+        (objection, claim): (before, after)
+        for objection, claim, before, after in re.findall(
+            r"^# expect-flip (\w+) (\w+): (\w+) -> (\w+)$", text, re.M
+        )
+    }
+    assert flips == wanted_flips
     for scenario, program, wanted in range_expectations:
         rows = {
             row.program: row

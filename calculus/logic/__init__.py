@@ -17,7 +17,9 @@ import z3
 
 from calculus.logic.exact import evaluate, exists_g, hypotheses_hold, relevant_atoms
 from calculus.logic.families import decide_family
+from calculus.logic.extended import decide_extended, needs_extended
 from calculus.logic.linear import LinearSolver, decide_linear
+from calculus.logic.quantifiers import decide_quantified
 from calculus.logic.records import POSITIVITY, Hypothesis, Problem, Status, Verdict
 from calculus.logic.solver import Unsupported, new_context
 
@@ -40,8 +42,12 @@ class Decider:
     def decide(self, problem: Problem) -> Verdict:
         """Decide one claim; never raises for solver trouble (that is an `unknown`)."""
         try:
+            if problem.for_some_costs or problem.for_some_parameters or problem.eventually:
+                return decide_quantified(problem, new_context(), _decide_plain)
             if problem.family != "linear":
                 return decide_family(problem, new_context())
+            if needs_extended(problem):
+                return decide_extended(problem, new_context())
             verdict = self._linear_solver(problem).decide(problem)
             if verdict is None:
                 return decide_linear(problem, new_context())
@@ -70,6 +76,15 @@ class Decider:
 
     def __exit__(self, *exception: object) -> None:
         self.close()
+
+
+def _decide_plain(problem: Problem, context: z3.Context) -> Verdict:
+    """A problem without version-2 quantifiers, in `context`."""
+    if problem.family != "linear":
+        return decide_family(problem, context)
+    if needs_extended(problem):
+        return decide_extended(problem, context)
+    return decide_linear(problem, context)
 
 
 def decide(problem: Problem) -> Verdict:

@@ -13,25 +13,58 @@ from fractions import Fraction
 
 import sympy
 
-from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
+from calculus.costs import Atomic, G, LogicFormula, Negation, atomics, log2
 from calculus.logic.records import Hypothesis, Problem
 
 Values = dict[sympy.Basic, sympy.Expr]
 
 
+def sign(value: sympy.Expr) -> int:
+    """The sign of a closed-form real number, decided exactly or not at all.
+
+    Rationals are compared exactly. Other numbers (powers such as 2^(1/2), logarithms) are
+    evaluated to 40 digits with sympy's error-tracking arithmetic; the sign is taken only
+    when the value is clearly away from zero, else ZeroDivisionError ("cannot decide").
+    """
+    if value.is_Rational:
+        return 1 if value.p > 0 else (-1 if value.p < 0 else 0)
+    if value.free_symbols or not value.is_number or value.has(sympy.zoo, sympy.nan):
+        raise ZeroDivisionError(f"not a number: {value}")
+    if value.is_real is False:
+        raise ZeroDivisionError(f"not a real number: {value}")
+    try:
+        approximation = sympy.N(value, 40, strict=True)
+    except (sympy.core.evalf.PrecisionExhausted, ValueError, TypeError) as error:
+        raise ZeroDivisionError(f"cannot evaluate {value}") from error
+    if not approximation.is_Float or abs(approximation) < sympy.Float("1e-30", 40):
+        raise ZeroDivisionError(f"cannot decide the sign of {value}")
+    return 1 if approximation > 0 else -1
+
+
 def _holds(op: str, difference: sympy.Expr) -> bool:
-    """`difference op 0`, exactly; raises ZeroDivisionError where undefined."""
-    if not difference.is_Rational:
-        raise ZeroDivisionError(f"not a number: {difference}")
-    return _compare(op, Fraction(int(difference.p), int(difference.q)))
+    """`difference op 0`, exactly; raises ZeroDivisionError where undefined or undecided."""
+    return _compare(op, Fraction(sign(difference)))
+
+
+def _at(e: sympy.Expr, values: Values) -> sympy.Expr:
+    """`e` at exact values; logarithms of non-positive numbers are undefined."""
+    result = e.xreplace(values)
+    for application in result.atoms(log2):
+        argument = application.args[0]
+        if argument.is_number and sign(argument) <= 0:
+            raise ZeroDivisionError(f"log2 of {argument}")
+    return result.replace(lambda x: isinstance(x, log2), lambda x: sympy.log(x.args[0], 2))
 
 
 def evaluate(f: LogicFormula, values: Values) -> bool:
     """Truth of a formula at exact values (atoms, g, and g(x) applications)."""
     if isinstance(f, Atomic):
-        difference = (f.lhs - f.rhs).xreplace(values)
-        difference = sympy.nsimplify(difference) if not difference.is_Rational else difference
-        return _holds(f.op, sympy.expand(difference))
+        difference = _at(f.lhs - f.rhs, values)
+        if difference.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            raise ZeroDivisionError("division by zero")
+        if not difference.is_Rational:
+            difference = sympy.expand(difference)
+        return _holds(f.op, difference)
     if isinstance(f, Negation):
         return not evaluate(f.operand, values)
     # `and`, `or` and `->` evaluate their right side only when the left does not decide
@@ -80,7 +113,10 @@ def exists_g(f: LogicFormula, values: Values) -> bool:
 
 
 def hypotheses_hold(hypotheses: Sequence[Hypothesis], values: Values) -> bool:
-    """Exactly: every default bound and assumption holds at `values` (unset atoms are 1)."""
+    """Exactly: every default bound and assumption holds at `values` (unset atoms are 1),
+    and every integer parameter has a whole value."""
+    if any(getattr(s, "is_integer", False) and not (v.is_Integer) for s, v in values.items()):
+        return False
     try:
         for hypothesis in hypotheses:
             for symbol, kind in hypothesis.bounds:

@@ -444,8 +444,13 @@ class _Encoding:
         return new_solver(self.context, timeout)
 
     def defined(self) -> list[z3.BoolRef]:
-        """Every division is defined (counterexamples are sought only there)."""
-        return [self.encoder.expr(d) != 0 for d in self.denominators]
+        """Every division is defined (counterexamples are sought only there), every
+        logarithm's argument positive; and the facts of exponentials and logarithms."""
+        return (
+            [self.encoder.expr(d) != 0 for d in self.denominators]
+            + [self.encoder.expr(x) > 0 for x in self.encoder.positive]
+            + self.encoder.facts()
+        )
 
 
 def _encode(problem: Problem, family: str, context: z3.Context) -> _Encoding:
@@ -486,6 +491,10 @@ def decide_family(problem: Problem, context: z3.Context) -> Verdict:
 def _decide_for_all(problem: Problem, family: str, context: z3.Context) -> Verdict:
     deadline = time.monotonic() + problem.timeout
     encoding = _encode(problem, family, context)
+    if encoding.encoder.positive:
+        return Verdict(
+            "unknown", reason=f"log2 is decided in the linear family, not under {family} g"
+        )
     assert encoding.claim is not None
     solver = encoding.solver(problem.timeout)
     for name, formula in encoding.hypotheses.items():
@@ -800,9 +809,13 @@ def _decide_for_some(problem: Problem, family: str, context: z3.Context) -> Verd
     plain = [
         h for h in problem.hypotheses if h.formula is None or not _mentions_exchange(h.formula)
     ]
-    linear = decide_linear(
-        Problem(_linearised(problem.claim), plain, True, "linear", problem.timeout), context
-    )
+    # The assumptions about g constrain the g chosen (DESIGN §12): with g(x) = k·x they
+    # join the claim, so that k must satisfy them too.
+    claim = _linearised(problem.claim)
+    for hypothesis in problem.hypotheses:
+        if hypothesis not in plain and hypothesis.formula is not None:
+            claim = Junction("and", _linearised(hypothesis.formula), claim)
+    linear = decide_linear(Problem(claim, plain, True, "linear", problem.timeout), context)
     if linear.status == "proved":
         return Verdict(
             "proved",

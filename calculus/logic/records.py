@@ -28,6 +28,8 @@ class Verdict:
     notes: tuple[str, ...] = ()
     # The full exact assignment behind a counterexample (every atom in play, and g).
     assignment: tuple[tuple[str, Fraction], ...] = ()
+    # A proved `for some costs` claim: the exactly re-checked assignment that makes it true.
+    witness: tuple[tuple[str, Fraction], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -48,3 +50,9 @@ class Problem:
     for_some_g: bool = False
     family: str = "linear"
     timeout: float = 10.0
+    # Version 2 quantifiers (DESIGN §9.2): ∃ atoms (and g); ∃ these parameters; ∃N ∀n ≥ N.
+    for_some_costs: bool = False
+    for_some_parameters: tuple[sympy.Symbol, ...] = ()
+    eventually: sympy.Symbol | None = None
+    # Every declared parameter (those not quantified above are read ∀).
+    parameters: tuple[sympy.Symbol, ...] = ()

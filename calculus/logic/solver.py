@@ -18,7 +18,8 @@ from typing import Literal
 import sympy
 import z3
 
-from calculus.costs import EXCHANGE, Atomic, LogicFormula, Negation
+from calculus.costs import EXCHANGE, Atomic, LogicFormula, Negation, is_exponential, log2
+from calculus.logic.functions import Application, exact_facts
 
 
 class Unsupported(Exception):
@@ -70,6 +71,10 @@ class Encoder:
     # file share their programs' costs). Off where encoding has side effects (g(x)).
     memoize: bool = True
     memo: dict[sympy.Expr, tuple[z3.ArithRef, tuple[sympy.Expr, ...]]] = field(default_factory=dict)
+    # Exponentials and logarithms met, each a fresh real (see `calculus.logic.functions`),
+    # and the arguments a logarithm needs positive.
+    applications: dict[sympy.Expr, Application] = field(default_factory=dict)
+    positive: list[sympy.Expr] = field(default_factory=list)
 
     def var(self, symbol: sympy.Symbol) -> z3.ArithRef:
         if symbol not in self.variables:
@@ -107,6 +112,20 @@ class Encoder:
             for arg in e.args[1:]:
                 result = result * self.expr(arg)
             return result
+        if isinstance(e, (sympy.Max, sympy.Min)):
+            terms = [self.expr(a) for a in e.args]
+            result = terms[0]
+            for term in terms[1:]:
+                pick = term > result if isinstance(e, sympy.Max) else term < result
+                result = z3.If(pick, term, result)
+            return result
+        if is_exponential(e):
+            return self.application(Fraction(int(e.base.p), int(e.base.q)), e.exp, None)
+        if isinstance(e, log2):
+            # log2(x) is the exponent L of the base-2 application whose value is x.
+            argument = e.args[0]
+            self.positive.append(argument)
+            return self.application(Fraction(2), None, argument)
         if e.is_Pow:
             base, exponent = e.args
             if exponent.is_Integer:
@@ -122,6 +141,33 @@ class Encoder:
         if isinstance(e, sympy.core.function.AppliedUndef) and e.func == EXCHANGE:
             return self.exchange(e.args[0], self.expr(e.args[0]))
         raise Unsupported(f"cannot encode {e}")
+
+    def application(
+        self, base: Fraction, exponent: sympy.Expr | None, value: sympy.Expr | None
+    ) -> z3.ArithRef:
+        """`base^exponent` (value None) or the exponent with base^exponent = value."""
+        if exponent is not None:
+            key = sympy.Pow(sympy.Rational(base.numerator, base.denominator), exponent)
+            if key not in self.applications:
+                term = z3.Real(f"{key}", self.context)
+                self.applications[key] = Application(base, exponent, self.expr(exponent), term)
+            return self.applications[key].value
+        assert value is not None
+        key = log2(value)
+        if key not in self.applications:
+            term = z3.Real(f"{key}", self.context)
+            self.applications[key] = Application(base, key, term, self.expr(value))
+        return self.applications[key].exponent_term
+
+    def facts(self) -> list[z3.BoolRef]:
+        """What is true of the exponentials and logarithms met (all theorems)."""
+        if not self.applications:
+            return []
+        return exact_facts(list(self.applications.values()), self.context)
+
+    def integrality(self) -> list[z3.BoolRef]:
+        """Integer parameters take whole values."""
+        return [z3.IsInt(v) for s, v in self.variables.items() if s.is_integer]
 
     def exchange(self, argument: sympy.Expr, encoded: z3.ArithRef) -> z3.ArithRef:
         """The term for g(argument), `encoded` being the argument's term."""
@@ -140,8 +186,10 @@ class Encoder:
         return variable >= 0 if kind == "nonneg" else variable > 0
 
     def defined(self) -> list[z3.BoolRef]:
-        """Every division met so far is defined."""
-        return [self.expr(d) != 0 for d in self.denominators]
+        """Every division met so far is defined, and every logarithm's argument positive."""
+        return [self.expr(d) != 0 for d in self.denominators] + [
+            self.expr(x) > 0 for x in self.positive
+        ]
 
 
 def compare(op: str, left: z3.ArithRef, right: z3.ArithRef) -> z3.BoolRef:

@@ -33,6 +33,7 @@ from calculus.report.views import (
     ClaimView,
     Comparison,
     Evaluation,
+    ObjectionView,
     Plot,
     ProgramView,
     RangesRowView,
@@ -328,6 +329,25 @@ def _step(
     return f"The solver could not decide the claim: {reason}."
 
 
+def _quantified_step(claim: Any) -> str | None:
+    """The deciding step of `for some costs` claims, which read differently."""
+    verdict = claim.verdict
+    if "for some costs" not in claim.statement:
+        return None
+    if verdict.status == "proved":
+        return (
+            "z3 finds an admissible assignment of the cost atoms that makes the claim true; "
+            "it was re-checked exactly and is shown as the witness."
+        )
+    if verdict.status == "refuted":
+        used = ", ".join(verdict.uses) or "the claim alone"
+        return (
+            "z3 finds no admissible assignment that makes the claim true; what rules every "
+            f"one out (a minimised core): {used}."
+        )
+    return None
+
+
 def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
     assert result.model is not None and result.costs is not None
     nodes = {c.name: c.node for c in result.model.claims}
@@ -355,7 +375,8 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
                 location=_location(result, claim.span.line),
                 written=_written(result.source, node.span.line, node.span.end_line),
                 comparisons=comparisons,
-                step=_step(
+                step=_quantified_step(claim)
+                or _step(
                     verdict.status,
                     result.model.family,
                     _mentions_g(formula),
@@ -370,6 +391,17 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
                 counterexample=counterexample,
                 reason=verdict.reason,
                 notes=verdict.notes,
+                quote=claim.quote,
+                witness=(
+                    tuple((name, fraction_text(value)) for name, value in verdict.witness)
+                    if verdict.witness is not None
+                    else None
+                ),
+                by_family=tuple(
+                    (family, each.status, MARK[each.status]) for family, each in claim.by_family
+                ),
+                holds_when=claim.holds_when,
+                repairs=claim.repairs,
             )
         )
     return tuple(views)
@@ -607,6 +639,20 @@ def build_report(result: FileResult, versions: tuple[tuple[str, str], ...] | Non
         reductions=_reduction_views(result) + _sweep_views(result),
         versions=tool_versions() if versions is None else versions,
         sha256=source_sha256(result),
+        families=model.exchange_families if len(model.exchange_families) > 1 else (),
+        objections=tuple(_objection_view(o) for o in result.objections),
+    )
+
+
+def _objection_view(objection: Any) -> ObjectionView:
+    return ObjectionView(
+        name=objection.name,
+        drops=objection.dropped,
+        flips=tuple((f.claim, f.before, f.after) for f in objection.flips),
+        claims=tuple(
+            (c.name, c.statement, c.verdict.status, MARK[c.verdict.status], c.passed)
+            for c in objection.claims
+        ),
     )
 
 

@@ -101,6 +101,23 @@ class ClaimView:
     counterexample: tuple[tuple[str, str], ...] | None
     reason: str | None
     notes: tuple[str, ...]
+    # Version 2: the sentence the claim checks, a witness of `for some costs`, and the
+    # verdict under each family of an `exchange` list (family, status, mark).
+    quote: str | None = None
+    witness: tuple[tuple[str, str], ...] | None = None
+    by_family: tuple[tuple[str, str, str], ...] = ()
+    holds_when: str | None = None
+    repairs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ObjectionView:
+    """An objection re-checked: the verdicts it flips, and its own claims."""
+
+    name: str
+    drops: tuple[str, ...]
+    flips: tuple[tuple[str, str, str], ...]
+    claims: tuple[tuple[str, str, str, str, bool], ...]  # name, statement, status, mark, passed
 
 
 @dataclass(frozen=True)
@@ -181,3 +198,5 @@ class Report:
     versions: tuple[tuple[str, str], ...]
     sha256: str
     tasks: tuple[tuple[str, str, str], ...] = ()
+    families: tuple[str, ...] = ()
+    objections: tuple[ObjectionView, ...] = ()
