@@ -16,8 +16,8 @@ from __future__ import annotations
 import z3
 
 from calculus.logic.exact import evaluate, exists_g, hypotheses_hold, relevant_atoms
-from calculus.logic.families import decide_family
 from calculus.logic.extended import decide_extended, needs_extended
+from calculus.logic.families import decide_family
 from calculus.logic.linear import LinearSolver, decide_linear
 from calculus.logic.quantifiers import decide_quantified
 from calculus.logic.records import POSITIVITY, Hypothesis, Problem, Status, Verdict

@@ -393,7 +393,7 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
                 notes=verdict.notes,
                 quote=claim.quote,
                 witness=(
-                    tuple((name, fraction_text(value)) for name, value in verdict.witness)
+                    tuple((name, readable_text(value)) for name, value in verdict.witness)
                     if verdict.witness is not None
                     else None
                 ),
