@@ -127,7 +127,6 @@ def hypotheses(costs: CostModel) -> list[Hypothesis]:
     non-constant adds, ahead of it, the condition that the denominator is non-zero where
     the division is evaluated, so no exact re-check accepts a point where it is not.
     """
-    from calculus.costs import Junction
     from calculus.definedness import divisions
 
     found = []
