@@ -15,13 +15,11 @@ import sympy
 import z3
 
 import calculus.logic
-from calculus.check import hypotheses
+from calculus.check import hypotheses, load_model
 from calculus.costs import G, derive_costs
 from calculus.logic import Decider, Problem, Verdict, decide
 from calculus.logic.exact import confirm
 from calculus.logic.solver import Pinner, minimal_core
-from calculus.model import build_model
-from calculus.syntax import parse
 
 PROOFS = Path(__file__).parent.parent / "proofs"
 FILES = ["speed_prior.cost", "speed_prior_objections.cost", "speed_prior_nonlinear.cost"]
@@ -30,7 +28,7 @@ FILES = ["speed_prior.cost", "speed_prior_objections.cost", "speed_prior_nonline
 def problems(name: str) -> list[tuple[str, Problem]]:
     """Every claim of a proof file as the problem `cost check` decides."""
     path = PROOFS / name
-    model = build_model(parse(path.read_text(), str(path)))
+    model = load_model(path.read_text(), str(path))  # imports resolved beside the file
     costs = derive_costs(model)
     for assumption in model.assumptions:
         costs.formula(assumption.node.formula)
