@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import replace
@@ -109,8 +110,27 @@ def _written(source: str, line: int, end_line: int) -> str:
     return "\n".join(lines[line - 1 : max(line, end_line)]).strip()
 
 
-def _location(result: FileResult, line: int) -> str:
-    return f"{result.path}:{line}"
+def _location(result: FileResult, line: int, node: Any = None) -> str:
+    """`file:line` of a statement: the file it was written in, which for an imported
+    declaration is the imported file, shown relative to the working directory."""
+    path = result.path
+    if node is not None and result.model is not None:
+        origin = result.model.origin(node)
+        if origin and origin != result.model.path:
+            path = os.path.relpath(origin) if os.path.isabs(origin) else origin
+    return f"{path}:{line}"
+
+
+def _source_of(result: FileResult, node: Any) -> str:
+    """The text of the file a statement was written in (an imported one's own file)."""
+    if result.model is not None:
+        origin = result.model.origin(node)
+        if origin and origin != result.model.path:
+            try:
+                return Path(origin).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                return ""
+    return result.source
 
 
 def _statement_text(formula: Any) -> str:
@@ -123,7 +143,9 @@ def _assumption_views(result: FileResult) -> dict[str, StatementView]:
     assert result.model is not None
     views = {
         a.name: StatementView(
-            a.name, _statement_text(a.node.formula), _location(result, a.node.span.line)
+            a.name,
+            _statement_text(a.node.formula),
+            _location(result, a.node.span.line, a.node),
         )
         for a in result.model.assumptions
     }
@@ -144,7 +166,7 @@ def _primitive_views(result: FileResult) -> tuple[StatementView, ...]:
         StatementView(
             name,
             format_statement(node).removeprefix("primitive "),
-            _location(result, node.span.line),
+            _location(result, node.span.line, node),
         )
         for name, node in result.model.primitives.items()
     )
@@ -158,7 +180,7 @@ def _program_views(result: FileResult) -> tuple[ProgramView, ...]:
         views.append(
             ProgramView(
                 name,
-                _location(result, node.span.line),
+                _location(result, node.span.line, node),
                 equation(sympy.Symbol(f"c({name})"), costs.c),
                 equation(sympy.Symbol(f"t({name})"), costs.t),
                 _origin(costs, "c"),
@@ -190,7 +212,7 @@ def _task_views(result: FileResult) -> tuple[tuple[str, str, str], ...]:
     assert result.model is not None
     declared = list(result.model.tasks.values()) + list(result.model.task_sets.values())
     return tuple(
-        (node.name.text, _location(result, node.span.line), format_statement(node))
+        (node.name.text, _location(result, node.span.line, node), format_statement(node))
         for node in sorted(declared, key=lambda node: node.span.line)
     )
 
@@ -202,7 +224,7 @@ def _scenario_views(result: FileResult) -> tuple[ScenarioView, ...]:
     return tuple(
         ScenarioView(
             name,
-            _location(result, node.span.line),
+            _location(result, node.span.line, node),
             tuple((format_expr(v.target), format_expr(v.value)) for v in node.values),
             format_expr(node.default) if node.default is not None else None,
         )
@@ -372,8 +394,8 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
                 mark=MARK[verdict.status],
                 passed=claim.passed,
                 statement=claim.statement,
-                location=_location(result, claim.span.line),
-                written=_written(result.source, node.span.line, node.span.end_line),
+                location=_location(result, claim.span.line, node),
+                written=_written(_source_of(result, node), node.span.line, node.span.end_line),
                 comparisons=comparisons,
                 step=_quantified_step(claim)
                 or _step(
@@ -417,7 +439,7 @@ def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
     for index, ranges in enumerate(result.ranges, start=1):
         location = None
         if len(statements) == len(result.ranges):
-            location = _location(result, statements[index - 1].span.line)
+            location = _location(result, statements[index - 1].span.line, statements[index - 1])
         heading = ", ".join(ranges.programs) + (
             f" in scenario {ranges.scenario}" if ranges.scenario else ""
         )
