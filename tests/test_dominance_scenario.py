@@ -147,9 +147,9 @@ def test_envelope_with_many_ties(pairs):
 
 
 @pytest.mark.slow
-def test_ten_thousand_programs_quickly():
+def test_ten_thousand_programs_tile_the_axis():
+    # Its speed is a figure of benchmarks/bench_check.py, not an assertion here.
     import random
-    import time
 
     generator = random.Random(7)
     lines = {
@@ -159,9 +159,7 @@ def test_ten_thousand_programs_quickly():
         )
         for i in range(10_000)
     }
-    start = time.perf_counter()
     result = scenario_ranges(lines)
-    assert time.perf_counter() - start < 1.0
     winners = [row for row in result.rows if row.robust]
     assert winners
     # The pieces tile (0, oo) up to breakpoints.
@@ -169,3 +167,9 @@ def test_ten_thousand_programs_quickly():
     assert pieces[0].lo == 0 and pieces[-1].hi is None
     for left, right in zip(pieces, pieces[1:], strict=False):
         assert left.hi == right.lo
+    # Brute force at a point inside each of a sample of pieces: its winner has the lowest score.
+    for row in winners[:: max(1, len(winners) // 25)]:
+        piece = row.robust[0]
+        g = piece.lo + 1 if piece.hi is None else (piece.lo + piece.hi) / 2
+        scores = {name: g * c + t for name, (c, t) in lines.items()}
+        assert scores[row.program] == min(scores.values())
