@@ -7,8 +7,11 @@ plain records (`FileResult`) and leaves rendering to `calculus.output`.
 from __future__ import annotations
 
 import time
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field, replace
+from dataclasses import fields as dataclass_fields
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +123,12 @@ class FileResult:
 
 
 def hypotheses(costs: CostModel) -> list[Hypothesis]:
+    """The hypotheses every claim of the model may use (see `_hypotheses`)."""
+    return list(_hypotheses(costs))
+
+
+@lru_cache(maxsize=8)
+def _hypotheses(costs: CostModel) -> tuple[Hypothesis, ...]:
     """The named assumptions of the model, the default bounds as `positivity`, and each
     parameter's declared bounds as `parameter NAME`.
 
@@ -144,7 +153,7 @@ def hypotheses(costs: CostModel) -> list[Hypothesis]:
             bounded = atomic if bounded is None else Junction("and", bounded, atomic)
         if bounded is not None:
             found.append(Hypothesis(f"parameter {name}", bounded))
-    return found
+    return tuple(found)
 
 
 def claim_difference(formula: LogicFormula) -> sympy.Expr | None:
@@ -337,7 +346,7 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any
         return dominance.scenario_ranges(lines, scenario.name.text)
     if costs.family != "linear" and "linear" in costs.model.exchange_families:
         # Under an exchange list the g-ranges are those of its linear member (a rate).
-        costs = derive_costs(costs.model, "linear")
+        costs = costs.under("linear")
     if costs.family != "linear":
         # Under a non-linear family g is a function, not a rate: there is no interval of
         # rates to report. Say so instead of stopping the whole file.
@@ -384,6 +393,203 @@ def to_sympy_boolean(formula: LogicFormula) -> Any:
         sympy.Not,
         lambda op, left, right: _SYMPY_CONNECTIVES[op](left, right),
     )
+
+
+class VerdictCache:
+    """Claim results by everything their verdicts depend on, so that a claim whose solver
+    problems are unchanged is not decided again; the oldest is dropped past `size`."""
+
+    def __init__(self, size: int = 4096) -> None:
+        self.size = size
+        self._results: dict[Hashable, ClaimResult] = {}
+
+    def get(self, key: Hashable) -> ClaimResult | None:
+        return self._results.get(key)
+
+    def put(self, key: Hashable, result: ClaimResult) -> None:
+        if key not in self._results and len(self._results) >= self.size:
+            self._results.pop(next(iter(self._results)))
+        self._results[key] = result
+
+    def __len__(self) -> int:
+        return len(self._results)
+
+
+def derive_views(model: Model) -> tuple[CostModel, ...]:
+    """One cost view per exchange family in play, the model's own first; they share one
+    derivation (programs and atom bounds do not depend on the family)."""
+    costs = derive_costs(model)
+    return tuple(costs.under(family) for family in model.exchange_families or (model.family,))
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """Checking a model, stage by stage: derive → decide → ranges → reductions → sweeps →
+    objections (parsing and name resolution come before, in `load_model`).
+
+    `check` runs them all, as `cost check` does; the REPL calls the stages it needs with a
+    `cache` of verdicts, `explain=False` (it explains a refuted claim when asked) and
+    `guarded=False` (a failure inside the tool is its error, not an `unknown` verdict).
+    """
+
+    timeout: float = DEFAULT_TIMEOUT
+    cache: VerdictCache | None = None
+    # A refuted claim of the linear family gets its `holds when` and repairs (DESIGN §9.4).
+    explain: bool = True
+    # A failure inside the tool is an `unknown` for that claim or range, never an exception.
+    guarded: bool = True
+
+    def check(self, model: Model) -> FileResult:
+        from calculus.limits import cap_z3_memory
+
+        cap_z3_memory()
+        # Mistakes inside objections are input errors, found before anything is decided.
+        for objection in model.objections:
+            objection_model(model, objection)
+        views = derive_views(model)
+        claims = self.decide(model, views)
+        ranges = self.ranges(views, model.ranges)
+        reductions = self.reductions(model, model.reductions)
+        sweeps = tuple(check_sweep_statement(model, s, self.timeout) for s in model.sweeps)
+        objections = tuple(self.objection(model, o, claims) for o in model.objections)
+        return FileResult(
+            model.path,
+            model.text,
+            model.title,
+            claims,
+            ranges,
+            reductions,
+            (),
+            model,
+            views[0],
+            sweeps,
+            objections,
+        )
+
+    # -- claims
+    def decide(
+        self, model: Model, views: tuple[CostModel, ...], names: Iterable[str] | None = None
+    ) -> tuple[ClaimResult, ...]:
+        """The verdict of every claim of the model (or of those `names`), under every
+        family of its exchange list."""
+        wanted = None if names is None else set(names)
+        chosen = [c for c in model.claims if wanted is None or c.name in wanted]
+        with Decider() as decider:
+            results = [self.decide_claim(views, c.node, c.name, decider) for c in chosen]
+        origins = _statement_origins(model)
+        claims = []
+        for claim, result in zip(chosen, results, strict=True):
+            if (
+                self.explain
+                and result.kind == "claim"
+                and result.verdict.status == "refuted"
+                and len(views) == 1
+                and views[0].family == "linear"
+            ):
+                result = _explained(views[0], claim.node, result, self.timeout)
+            origin = origins.get(id(claim.node), model.path)
+            if origin != model.path:
+                result = replace(result, origin=origin)
+            claims.append(result)
+        return tuple(claims)
+
+    def decide_claim(
+        self,
+        views: tuple[CostModel, ...],
+        claim: n.Claim,
+        name: str,
+        decider: Decider | None = None,
+        force: bool = False,
+    ) -> ClaimResult:
+        """One claim's verdict under each view; from the cache when its problems are the
+        same as those of a claim decided before (`force`: decide it again anyway)."""
+        key = None
+        if self.cache is not None:
+            key = _verdict_key(views, claim, self.timeout)
+            cached = self.cache.get(key)
+            if cached is not None and not force:
+                return replace(
+                    cached,
+                    name=name,
+                    kind=claim.kind,
+                    statement=claim_statement(claim),
+                    span=claim.span,
+                    quote=claim.quote,
+                    seconds=0.0,
+                )
+        costs, *more = views
+        if self.guarded:
+            result = _guarded_claim(costs, claim, name, self.timeout, tuple(more), decider)
+        else:
+            result = decide_claim(
+                costs, claim, name, self.timeout, decider=decider, more=tuple(more)
+            )
+        if self.cache is not None and key is not None:
+            self.cache.put(key, result)
+        return result
+
+    # -- ranges, reductions, objections
+    def ranges(
+        self, views: tuple[CostModel, ...], statements: Iterable[n.Ranges]
+    ) -> tuple[Any, ...]:
+        """The ranges of g (or scenario ranges) of each statement; `InputError` for a
+        scenario that gives an atom no value."""
+        if self.guarded:
+            return tuple(_guarded_ranges(views[0], r, self.timeout) for r in statements)
+        return tuple(compute_ranges(views[0], r, self.timeout) for r in statements)
+
+    def reductions(self, model: Model, statements: Iterable[n.Reduction]) -> tuple[Any, ...]:
+        return tuple(check_reduction_statement(model, r, self.timeout) for r in statements)
+
+    def objection(
+        self, model: Model, objection: n.Objection, base: tuple[ClaimResult, ...]
+    ) -> ObjectionResult:
+        """Re-check the argument as the objection changes it: the base claims whose
+        verdicts flip, and the objection's own claims."""
+        variant = objection_model(model, objection)
+        claims = self.decide(variant, derive_views(variant))
+        own = {id(s) for s in objection.statements}
+        before = {c.name: c for c in base}
+        flips = []
+        mine = []
+        for claim, named in zip(claims, variant.claims, strict=True):
+            if id(named.node) in own:
+                mine.append(claim)
+            elif claim.name in before and _status(before[claim.name]) != _status(claim):
+                flips.append(Flip(claim.name, _status(before[claim.name]), _status(claim)))
+        return ObjectionResult(
+            objection.name.text,
+            objection.span,
+            tuple(flips),
+            tuple(mine),
+            tuple(d.text for d in objection.drops),
+        )
+
+
+def _verdict_key(views: tuple[CostModel, ...], claim: n.Claim, timeout: float) -> Hashable:
+    """Everything a claim's result depends on: its formula as written (divisions are
+    checked on it) and, under each view, its whole decision problem and the divisions it
+    must show defined, with their places (an `unknown` names them)."""
+    from calculus.definedness import divisions
+
+    problems = []
+    for costs in views:
+        problem = claim_problem(costs, claim, timeout)
+        fields = tuple(
+            tuple(value) if isinstance(value, list) else value
+            for value in (getattr(problem, f.name) for f in dataclass_fields(problem))
+        )
+        guarded = tuple((d.obligation(), d.span) for d in divisions(costs, claim.formula))
+        problems.append((fields, guarded))
+    return (claim.formula, claim_statement(claim), tuple(problems))
+
+
+def _statement_origins(model: Model) -> dict[int, str]:
+    """The file each statement of the model was written in, by the statement's identity."""
+    source = model.source
+    if source is None:
+        return {}
+    return {id(statement): source.origin(i) for i, statement in enumerate(source.statements)}
 
 
 def _guarded_claim(
@@ -471,43 +677,6 @@ def check_sweep_statement(model: Model, statement: n.Sweep, timeout: float) -> A
     return run_sweep(model, statement, timeout * REDUCTION_TIMEOUT_FACTOR)
 
 
-def family_costs(model: Model) -> list[CostModel]:
-    """One cost view per exchange family in play (the first is the model's own), each with
-    every atom of every assumption and claim registered, so `positivity` covers them."""
-    views = []
-    for family in model.exchange_families or (model.family,):
-        costs = derive_costs(model, family if family != model.family else None)
-        for assumption in model.assumptions:
-            costs.formula(assumption.node.formula)
-        for claim in model.claims:
-            costs.formula(claim.node.formula)
-        views.append(costs)
-    return views
-
-
-def decide_claims(model: Model, timeout: float) -> tuple[tuple[ClaimResult, ...], CostModel]:
-    costs, *more = family_costs(model)
-    claims = []
-    with Decider() as decider:
-        results = [
-            _guarded_claim(costs, c.node, c.name, timeout, tuple(more), decider)
-            for c in model.claims
-        ]
-    for claim, result in zip(model.claims, results, strict=True):
-        if (
-            result.kind == "claim"
-            and result.verdict.status == "refuted"
-            and not more
-            and costs.family == "linear"
-        ):
-            result = _explained(costs, claim.node, result, timeout)
-        origin = model.origin(claim.node)
-        if origin != model.path:
-            result = replace(result, origin=origin)
-        claims.append(result)
-    return tuple(claims), costs
-
-
 def _explained(
     costs: CostModel, claim: n.Claim, result: ClaimResult, timeout: float
 ) -> ClaimResult:
@@ -521,7 +690,7 @@ def _explained(
             fixes = repairs(
                 costs, claim, lambda c: claim_problem(costs, c, timeout), claim_statement
             )
-    except (TimeLimitExceeded, ValueError, TypeError, ZeroDivisionError):
+    except (TimeLimitExceeded, ValueError, TypeError, ZeroDivisionError, LookupError):
         return result
     return replace(result, holds_when=condition, repairs=fixes)
 
@@ -530,24 +699,7 @@ def check_objection(
     model: Model, objection: n.Objection, base: tuple[ClaimResult, ...], timeout: float
 ) -> ObjectionResult:
     """Re-check the argument as the objection changes it."""
-    variant = objection_model(model, objection)
-    claims, _ = decide_claims(variant, timeout)
-    own = {id(s) for s in objection.statements}
-    before = {c.name: c for c in base}
-    flips = []
-    mine = []
-    for claim, named in zip(claims, variant.claims, strict=True):
-        if id(named.node) in own:
-            mine.append(claim)
-        elif claim.name in before and _status(before[claim.name]) != _status(claim):
-            flips.append(Flip(claim.name, _status(before[claim.name]), _status(claim)))
-    return ObjectionResult(
-        objection.name.text,
-        objection.span,
-        tuple(flips),
-        tuple(mine),
-        tuple(d.text for d in objection.drops),
-    )
+    return Pipeline(timeout).objection(model, objection, base)
 
 
 def _status(claim: ClaimResult) -> str:
@@ -563,30 +715,8 @@ def objection_model(model: Model, objection: n.Objection) -> Model:
 
 
 def check_model(model: Model, timeout: float = DEFAULT_TIMEOUT) -> FileResult:
-    from calculus.limits import cap_z3_memory
-
-    cap_z3_memory()
-    # Mistakes inside objections are input errors, found before anything is decided.
-    for objection in model.objections:
-        objection_model(model, objection)
-    claims, costs = decide_claims(model, timeout)
-    ranges = tuple(_guarded_ranges(costs, r, timeout) for r in model.ranges)
-    reductions = tuple(check_reduction_statement(model, r, timeout) for r in model.reductions)
-    sweeps = tuple(check_sweep_statement(model, s, timeout) for s in model.sweeps)
-    objections = tuple(check_objection(model, o, claims, timeout) for o in model.objections)
-    return FileResult(
-        model.path,
-        model.text,
-        model.title,
-        claims,
-        ranges,
-        reductions,
-        (),
-        model,
-        costs,
-        sweeps,
-        objections,
-    )
+    """The whole pipeline over a resolved model, as `cost check` runs it."""
+    return Pipeline(timeout).check(model)
 
 
 def load_model(text: str, path: str = "<input>") -> Model:
@@ -634,6 +764,8 @@ def gather_files(arguments: list[str]) -> list[Path]:
 
 __all__ = [
     "ClaimResult",
+    "Pipeline",
+    "VerdictCache",
     "FileResult",
     "check_file",
     "check_source",

@@ -8,9 +8,10 @@ in `CostModel.bounds` for the solver. Claims and assumptions become `Atomic`/`Ju
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from functools import cache
+from types import MappingProxyType
 from typing import TypeVar
 
 import sympy
@@ -148,19 +149,36 @@ class ProgramCosts:
         return f"t({self.name}) = " + (" + ".join(parts) or "0") + via
 
 
-@dataclass
+class UnregisteredAtom(LookupError):
+    """A cost atom translated after derivation that `derive_costs` did not register: its
+    bound would be missing from `positivity`, so nothing is decided with it."""
+
+
+@dataclass(frozen=True, eq=False)
 class CostModel:
-    """sympy view of a `Model`: program costs, atom bounds and formula translation."""
+    """sympy view of a `Model`, frozen and complete: every program's costs and the bound of
+    every cost atom that a program, assumption, claim or parameter bound mentions.
+
+    Made by `derive_costs`; translating a formula only reads it. The view of another
+    exchange family (`under`) shares the programs and bounds: they do not depend on g.
+    """
 
     model: Model
-    programs: dict[str, ProgramCosts] = field(default_factory=dict)
-    bounds: dict[sympy.Symbol, str] = field(default_factory=dict)
+    programs: Mapping[str, ProgramCosts] = field(default_factory=dict)
+    bounds: Mapping[sympy.Symbol, str] = field(default_factory=dict)
     # The family this view translates `g` for (the model's first when not given).
     family_override: str | None = None
 
     @property
     def family(self) -> str:
         return self.family_override or self.model.family
+
+    def under(self, family: str) -> CostModel:
+        """The same costs with `g` translated for `family`."""
+        override = None if family == self.model.family else family
+        if override == self.family_override:
+            return self
+        return replace(self, family_override=override)
 
     def parameter(self, name: str) -> sympy.Symbol:
         declared = self.model.parameters[name]
@@ -179,9 +197,11 @@ class CostModel:
                 return self.expr(fixed)
         symbol = atom(kind, str(term))
         if symbol not in self.bounds:
-            nonneg = head is not None and head.nonneg and not term.args
-            self.bounds[symbol] = "nonneg" if nonneg else "positive"
+            self._unregistered(symbol, head is not None and head.nonneg and not term.args)
         return symbol
+
+    def _unregistered(self, symbol: sympy.Symbol, nonneg: bool) -> None:
+        raise UnregisteredAtom(f"{symbol.name} is not an atom of the derived model")
 
     def expr(self, node: n.Expr) -> sympy.Expr:
         if isinstance(node, n.Number):
@@ -243,6 +263,20 @@ class CostModel:
 
     # -- programs
     def program(self, name: str) -> ProgramCosts:
+        return self.programs[name]
+
+
+class _Derivation(CostModel):
+    """A cost model while `derive_costs` fills it: atoms are registered as they are met,
+    programs derived when first needed (parents and referenced programs first)."""
+
+    programs: dict[str, ProgramCosts]
+    bounds: dict[sympy.Symbol, str]
+
+    def _unregistered(self, symbol: sympy.Symbol, nonneg: bool) -> None:
+        self.bounds[symbol] = "nonneg" if nonneg else "positive"
+
+    def program(self, name: str) -> ProgramCosts:
         if name not in self.programs:
             self.programs[name] = self._derive(self.model.programs[name])
         return self.programs[name]
@@ -296,8 +330,22 @@ class CostModel:
 
 
 def derive_costs(model: Model, family: str | None = None) -> CostModel:
-    """Derive c and t of every program, and register every atom a formula mentions."""
-    costs = CostModel(model, family_override=family)
+    """The frozen, complete cost model of `model`: c and t of every program, and the bound
+    of every cost atom that a program, an assumption, a claim, or a parameter's bound
+    mentions, registered in that order (so `positivity` covers every atom in
+    play, whatever is translated first later).
+    """
+    derivation = _Derivation(model, {}, {}, None)
     for name in model.programs:
-        costs.program(name)
-    return costs
+        derivation.program(name)
+    for assumption in model.assumptions:
+        derivation.formula(assumption.node.formula)
+    for claim in model.claims:
+        derivation.formula(claim.node.formula)
+    for declared in model.parameters.values():
+        for bound in declared.bounds:
+            derivation.expr(bound.value)
+    frozen = CostModel(
+        model, MappingProxyType(derivation.programs), MappingProxyType(derivation.bounds)
+    )
+    return frozen.under(family) if family is not None else frozen

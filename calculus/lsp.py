@@ -104,12 +104,7 @@ def analyse(
         return analysis
     try:
         model = build_model(parse(text, path))
-        costs = derive_costs(model)
-        for assumption in model.assumptions:
-            costs.formula(assumption.node.formula)
-        for claim in model.claims:
-            costs.formula(claim.node.formula)
-        analysis.model, analysis.costs = model, costs
+        analysis.model, analysis.costs = model, derive_costs(model)
     except InputError as error:
         analysis.problems = [_problem(d, lines) for d in error.diagnostics]
     return analysis

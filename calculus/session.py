@@ -12,7 +12,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import lru_cache
@@ -27,15 +27,15 @@ from calculus.check import (
     DEFAULT_TIMEOUT,
     ClaimResult,
     FileResult,
-    compute_ranges,
-    decide_claim,
-    hypotheses,
+    Pipeline,
+    VerdictCache,
+    derive_views,
 )
 from calculus.costs import CostModel
 from calculus.diagnostics import Diagnostic, InputError, did_you_mean, render
 from calculus.imports import expand_imports
 from calculus.logic import POSITIVITY
-from calculus.model import Model, anonymous_name, build_model, program_references
+from calculus.model import Model, anonymous_name, build_model
 from calculus.numbers import readable_text, to_rational
 from calculus.output import (
     brief_file_lines,
@@ -55,7 +55,6 @@ _SESSION_PATH = "<session>"
 _CLAIM_PREFIX = "claim "
 # The name under which the last bare formula's verdict can be asked about (`:why it`).
 LAST_FORMULA = "it"
-_VERDICT_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -304,11 +303,16 @@ class _Rejected(Exception):
 
 @dataclass
 class _State:
-    """What follows from the statements: the resolved model, its costs and verdicts."""
+    """What follows from the statements: the resolved model, its costs (one view per
+    exchange family, the model's own first) and verdicts."""
 
     model: Model
-    costs: CostModel
+    views: tuple[CostModel, ...]
     results: dict[str, ClaimResult]
+
+    @property
+    def costs(self) -> CostModel:
+        return self.views[0]
 
 
 def _empty_model() -> Model:
@@ -331,12 +335,18 @@ class Session:
     _origins: list[Origin] = field(default_factory=list)
     _next_line: int = 1
     _state: _State | None = None
-    _verdicts: dict[tuple[Any, ...], ClaimResult] = field(default_factory=dict)
+    _verdicts: VerdictCache = field(default_factory=VerdictCache)
 
     def __post_init__(self) -> None:
         if self._state is None:
             model = _empty_model()
-            self._state = _State(model, self._derive(model), {})
+            self._state = _State(model, derive_views(model), {})
+
+    @property
+    def _pipeline(self) -> Pipeline:
+        """`cost check`'s pipeline with this session's verdict cache; a failure inside the
+        tool is an error of the input (which leaves the session unchanged)."""
+        return Pipeline(self.timeout, self._verdicts, explain=False, guarded=False)
 
     # ---- read-only views
     @property
@@ -567,15 +577,10 @@ class Session:
             model = build_model(self._with_imports(statements))
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics)]) from None
-        costs = self._derive(model)
-        # Translate everything first so that `positivity` covers every atom in play, as
-        # `cost check` does: the session's verdicts are those of the saved file.
-        for assumption in model.assumptions:
-            costs.formula(assumption.node.formula)
-        for claim in model.claims:
-            costs.formula(claim.node.formula)
-        results = {c.name: self._decide(costs, c.node, c.name) for c in model.claims}
-        return _State(model, costs, results)
+        # The pipeline of `cost check`: the session's verdicts are those of the saved file.
+        views = derive_views(model)
+        results = {r.name: r for r in self._pipeline.decide(model, views)}
+        return _State(model, views, results)
 
     def _ranges_of(
         self, state: _State, recompute_scenarios: bool, typed: list[n.Ranges]
@@ -585,13 +590,10 @@ class Session:
         wanted = list(typed)
         if recompute_scenarios:
             wanted += [r for r in state.model.ranges if r.scenario is not None and r not in wanted]
-        computed: dict[n.Ranges, Any] = {}
-        for statement in wanted:
-            try:
-                computed[statement] = compute_ranges(state.costs, statement, self.timeout)
-            except InputError as error:
-                raise _Rejected([self._error(error.diagnostics)]) from None
-        return computed
+        try:
+            return dict(zip(wanted, self._pipeline.ranges(state.views, wanted), strict=True))
+        except InputError as error:
+            raise _Rejected([self._error(error.diagnostics)]) from None
 
     def _changed(self, state: _State, exclude: Iterable[str] = ()) -> list[Output]:
         """The claims whose verdict differs from before, each with its new verdict."""
@@ -606,61 +608,11 @@ class Session:
                 outputs.append(Output("changed", (head, *claim_lines(result)), result))
         return outputs
 
-    # ---- costs and verdicts, cached between inputs
-    def _derive(self, model: Model) -> CostModel:
-        """Derived costs of every program, reusing those whose definition is unchanged."""
-        fresh = CostModel(model)
-        old = self._state.costs if self._state is not None else None
-        if old is not None and old.model.primitives == model.primitives:
-            for name in _unchanged_programs(old.model, model):
-                derived = old.programs.get(name)
-                if derived is None:
-                    continue
-                fresh.programs[name] = derived
-                for symbol in derived.c.free_symbols | derived.t.free_symbols:
-                    if symbol in old.bounds:
-                        fresh.bounds[symbol] = old.bounds[symbol]
-        for name in model.programs:
-            fresh.program(name)
-        return fresh
-
-    def _decide(
-        self, costs: CostModel, claim: n.Claim, name: str, force: bool = False
-    ) -> ClaimResult:
-        """A claim's verdict; the same solver problem is decided only once."""
-        formula = costs.formula(claim.formula)
-        found = hypotheses(costs)
-        key = (
-            formula,
-            claim.for_some_g,
-            costs.family,
-            self.timeout,
-            tuple((h.name, h.formula) for h in found if h.formula is not None),
-            frozenset(costs.bounds.items()),
-        )
-        cached = self._verdicts.get(key)
-        if cached is not None and not force:
-            statement = format_expr(claim.formula) + (" for some g" if claim.for_some_g else "")
-            return dataclasses.replace(
-                cached,
-                name=name,
-                kind=claim.kind,
-                span=claim.span,
-                statement=statement,
-                seconds=0.0,
-            )
-        result = decide_claim(costs, claim, name, self.timeout)
-        if len(self._verdicts) >= _VERDICT_CACHE_SIZE:
-            self._verdicts.pop(next(iter(self._verdicts)))
-        self._verdicts[key] = result
-        return result
-
     # ---- bare formulas
     def _check_formula(self, claim: n.Claim, origin: Origin) -> list[Output]:
+        # The formula's atoms join `positivity` for it alone: the model is left as it was.
         state = self._resolve_names(extra=[claim])
-        # A scratch copy: the formula's atoms must not join the model's `positivity`.
-        scratch = CostModel(state.model, dict(self.costs.programs), dict(self.costs.bounds))
-        result = self._decide(scratch, claim, LAST_FORMULA)
+        result = self._pipeline.decide_claim(derive_views(state.model), claim, LAST_FORMULA)
         self.last_result = result
         if not result.passed:
             self.failed_formulas += 1
@@ -682,7 +634,8 @@ class Session:
             model = build_model(self._with_imports(statements))
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics)]) from None
-        return _State(model, self.costs, self.results)
+        assert self._state is not None
+        return _State(model, self._state.views, self.results)
 
     # ---- diagnostics
     def _origin_of(self, line: int) -> Origin | None:
@@ -931,7 +884,7 @@ class Session:
             result = self.results[name]
             if result.verdict.status == "unknown":
                 node = next(c.node for c in self.model.claims if c.name == name)
-                result = self._decide(self.costs, node, name, force=True)
+                result = self._pipeline.decide_claim(state.views, node, name, force=True)
                 state.results[name] = result
             chosen.append(result)
         outputs = [Output("verdict", tuple(claim_lines(r)), r) for r in chosen]
@@ -946,7 +899,6 @@ class Session:
         return outputs
 
     def _command_objection(self, text: str, argument: str) -> list[Output]:
-        from calculus.check import check_objection
         from calculus.output import objection_lines
 
         objections = {o.name.text: o for o in self.model.objections}
@@ -966,7 +918,7 @@ class Session:
             ]
         base = tuple(self.results[c.name] for c in self.model.claims if c.name in self.results)
         try:
-            result = check_objection(self.model, objections[name], base, self.timeout)
+            result = self._pipeline.objection(self.model, objections[name], base)
         except InputError as error:
             return [self._error(error.diagnostics)]
         return [Output("verdict", tuple(objection_lines(result)))]
@@ -1072,7 +1024,6 @@ class Session:
         if len(statements) != 1 or not isinstance(statements[0], n.Ranges):
             return [self._command_error(text, "ranges", "usage: :ranges P, Q ... [in S]")]
         state = self._resolve_names(extra=statements)
-        state = _State(state.model, self.costs, self.results)
         computed = self._ranges_of(state, False, [statements[0]])
         return [Output("ranges", tuple(ranges_lines(computed[statements[0]])))]
 
@@ -1144,29 +1095,18 @@ class Session:
             model = build_model(parse(text, path))
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics, text)]) from None
-        costs = self._derive(model)
-        for assumption in model.assumptions:
-            costs.formula(assumption.node.formula)
-        for claim in model.claims:
-            costs.formula(claim.node.formula)
-        claims = tuple(self._decide(costs, c.node, c.name) for c in model.claims)
+        # The whole pipeline, as `cost report` runs it, with the session's verdicts.
         try:
-            ranges = tuple(compute_ranges(costs, r, self.timeout) for r in model.ranges)
+            result = Pipeline(self.timeout, self._verdicts).check(model)
         except InputError as error:
             raise _Rejected([self._error(error.diagnostics, text)]) from None
-        reductions = tuple(self._reduce(model, r) for r in model.reductions)
-        from calculus.check import check_sweep_statement
-
-        sweeps = tuple(check_sweep_statement(model, s, self.timeout) for s in model.sweeps)
-        return FileResult(
-            path, text, model.title, claims, ranges, reductions, (), model, costs, sweeps
-        )
+        for outcome in result.reductions:
+            self.reductions_passed[outcome.name] = bool(outcome.passed)
+        return result
 
     def _reduce(self, model: Model, statement: n.Reduction) -> Any:
         """Check a reduction statement; a problem in its tasks is shown, not raised."""
-        from calculus.check import check_reduction_statement
-
-        outcome = check_reduction_statement(model, statement, self.timeout)
+        (outcome,) = self._pipeline.reductions(model, [statement])
         self.reductions_passed[statement.name.text] = bool(outcome.passed)
         return outcome
 
@@ -1236,28 +1176,6 @@ def _unquote(argument: str) -> str:
     if len(argument) >= 2 and argument[0] == argument[-1] and argument[0] in "'\"":
         return argument[1:-1]
     return argument
-
-
-def _unchanged_programs(old: Model, new: Model) -> Iterator[str]:
-    """Programs whose definition, and that of everything they build on, is unchanged."""
-    memo: dict[str, bool] = {}
-
-    def unchanged(name: str) -> bool:
-        if name not in memo:
-            memo[name] = False  # cycles cannot occur in a resolved model; be safe anyway
-            node = new.programs.get(name)
-            same = node is not None and old.programs.get(name) == node
-            if same and node is not None:
-                depends = (
-                    ([node.extends] if node.extends else [])
-                    + program_references(node.c_formula, new.programs)
-                    + program_references(node.t_formula, new.programs)
-                )
-                same = all(unchanged(d.text) for d in depends)
-            memo[name] = same
-        return memo[name]
-
-    return (name for name in new.programs if unchanged(name))
 
 
 @lru_cache(maxsize=256)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from calculus import nodes as n
-from calculus.check import check_file
+from calculus.check import check_file, check_source
 from calculus.model import build_model
 from calculus.session import COMMANDS, Output, Session, needs_more, resolve_command, shift_spans
 from calculus.syntax import parse
@@ -342,7 +342,7 @@ def test_an_internal_failure_is_reported_not_raised(
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("calculus.session.decide_claim", broken)
+    monkeypatch.setattr("calculus.check.decide_claim", broken)
     outputs = session.eval("claim new_one: c(Q) < c(P) + 7")
     assert outputs[0].is_error and "internal error: RuntimeError: boom" in outputs[0].text
     assert "new_one" not in session.results
@@ -393,14 +393,14 @@ def test_needs_more(text: str, more: bool) -> None:
 def test_an_unchanged_problem_is_not_decided_again(
     session: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import calculus.session as module
+    import calculus.check as module
 
     calls: list[str] = []
     real = module.decide_claim
 
-    def counting(costs, claim, name, timeout):  # type: ignore[no-untyped-def]
+    def counting(costs, claim, name, timeout, **kwargs):  # type: ignore[no-untyped-def]
         calls.append(name)
-        return real(costs, claim, name, timeout)
+        return real(costs, claim, name, timeout, **kwargs)
 
     monkeypatch.setattr(module, "decide_claim", counting)
     session.eval("primitive unrelated")
@@ -512,7 +512,7 @@ reduction red { tasks ks; bad k }
 
 @pytest.mark.parametrize(
     "interrupted",
-    ["calculus.session.decide_claim", "calculus.check.check_reduction_statement"],
+    ["calculus.check.decide_claim", "calculus.check.check_reduction_statement"],
     ids=["while-deciding", "while-reducing"],
 )
 def test_ctrl_c_during_load_leaves_the_session_unchanged(
@@ -549,3 +549,47 @@ def test_loading_prints_one_line_per_passing_claim(tmp_path: Path) -> None:
     detail = lines[lines.index(next(li for li in lines if "claim  wrong" in li)) + 1 :]
     assert any("counterexample" in line for line in detail)
     assert len(lines) < 10
+
+
+# ---- exchange lists: every family, as `cost check` decides them -----------------------------
+
+EXCHANGE_LIST = """\
+primitive a, b
+exchange linear, subadditive
+claim split: g(c(a)) + g(c(b)) <= g(c(a) + c(b))
+claim joined: g(c(a) + c(b)) <= g(c(a)) + g(c(b))
+"""
+
+
+def test_every_family_of_an_exchange_list_is_decided() -> None:
+    session = Session()
+    outputs = [session.eval(line) for line in EXCHANGE_LIST.splitlines()]
+    assert not any(o.is_error for each in outputs for o in each)
+    # Under g(x) = g·x both are equalities; a subadditive g satisfies `joined` by
+    # definition, and g(x) = sqrt(x) breaks `split` (sqrt(1) + sqrt(1) > sqrt(2)).
+    split, joined = session.results["split"], session.results["joined"]
+    assert [family for family, _ in split.by_family] == ["linear", "subadditive"]
+    assert dict(split.by_family)["linear"].status == "proved"
+    assert dict(split.by_family)["subadditive"].status in ("refuted", "unknown")
+    assert not split.passed
+    assert {f: v.status for f, v in joined.by_family} == {
+        "linear": "proved",
+        "subadditive": "proved",
+    }
+    assert joined.passed
+    # The verdict line has one column per family, as `cost check` prints it.
+    line = outputs[2][0].lines[0]
+    assert line.split()[:2] == ["✓", "proved"] and line.endswith("[FAIL]")
+    assert line.split()[2:4] in (["✗", "refuted"], ["?", "unknown"])
+    assert outputs[2][0].lines[1].startswith("    linear: ")
+    # The same verdicts as `cost check` of the same text.
+    checked = check_source(EXCHANGE_LIST)
+    assert {c.name: [(f, v.status) for f, v in c.by_family] for c in checked.claims} == {
+        name: [(f, v.status) for f, v in r.by_family] for name, r in session.results.items()
+    }
+    # A bare formula is decided under every family too.
+    formula = session.eval("g(c(a)) + g(c(b)) <= g(c(a) + c(b))")[0]
+    assert formula.claim is not None
+    assert [f for f, _ in formula.claim.by_family] == ["linear", "subadditive"]
+    assert not formula.claim.passed
+    assert session.exit_code() == 1
