@@ -1,6 +1,9 @@
 """Test-wide settings: hypothesis properties are bounded by example counts, never by the
 clock, so a loaded machine slows the suite down without failing it."""
 
+from typing import Any
+
+import pytest
 from hypothesis import HealthCheck, settings
 
 settings.register_profile(
@@ -13,3 +16,13 @@ settings.register_profile(
     ],
 )
 settings.load_profile("bounded")
+
+
+def examples(quick: int, thorough: int) -> list[Any]:
+    """Example counts for a property run at two depths: `quick` in the default run, and
+    `thorough` in the run of the tests marked slow (CI runs both)."""
+
+    return [
+        pytest.param(quick, id="quick"),
+        pytest.param(thorough, id="thorough", marks=pytest.mark.slow),
+    ]

@@ -18,6 +18,7 @@ from fractions import Fraction
 import oracle
 import pytest
 import sympy
+from conftest import examples
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -228,9 +229,14 @@ def _exists_g(claim: Claim, point: dict[str, Fraction]) -> bool:
     return any(claim.holds({**point, "g": g}) for g in probes)
 
 
-@given(claims, assumption_lists, st.booleans(), st.randoms(use_true_random=False))
-@SETTINGS
-def test_verdicts_are_sound(
+@pytest.mark.parametrize("count", examples(quick=15, thorough=60))
+def test_verdicts_are_sound(count: int) -> None:
+    given(claims, assumption_lists, st.booleans(), st.randoms(use_true_random=False))(
+        settings(SETTINGS, max_examples=count)(_verdict_is_sound)
+    )()
+
+
+def _verdict_is_sound(
     claim: Claim, assumptions: list[Comparison], for_some_g: bool, rng: random.Random
 ) -> None:
     result = check_source(_source(claim, assumptions, for_some_g), timeout=5)
@@ -313,9 +319,14 @@ def _judge_case(case: oracle.Case, rng: random.Random) -> None:
         assert not judgement.wrong, f"k{index} {judgement.status}: {judgement.detail}\n{text}"
 
 
-@given(st.randoms(use_true_random=False))
-@ORACLE
-def test_verdicts_agree_with_the_exact_oracle(rng: random.Random) -> None:
+@pytest.mark.parametrize("count", examples(quick=10, thorough=40))
+def test_verdicts_agree_with_the_exact_oracle(count: int) -> None:
+    given(st.randoms(use_true_random=False))(
+        settings(ORACLE, max_examples=count)(_agrees_with_the_oracle)
+    )()
+
+
+def _agrees_with_the_oracle(rng: random.Random) -> None:
     case = oracle.Generate(rng).case(4)
     if any(oracle.mentions_g(a) for a in case.assumptions):
         # `for some g` under assumptions about g has its own test below.
@@ -323,11 +334,16 @@ def test_verdicts_agree_with_the_exact_oracle(rng: random.Random) -> None:
     _judge_case(case, rng)
 
 
-@given(st.randoms(use_true_random=False))
-@ORACLE
-def test_for_some_g_under_assumptions_about_g_agrees_with_the_oracle(rng: random.Random) -> None:
+@pytest.mark.parametrize("count", examples(quick=10, thorough=40))
+def test_for_some_g_under_assumptions_about_g_agrees_with_the_oracle(count: int) -> None:
     if not _g_assumptions_constrain_some_g():
         pytest.skip("`for some g` does not yet read assumptions about g (DESIGN §12)")
+    given(st.randoms(use_true_random=False))(
+        settings(ORACLE, max_examples=count)(_for_some_g_agrees_with_the_oracle)
+    )()
+
+
+def _for_some_g_agrees_with_the_oracle(rng: random.Random) -> None:
     case = oracle.Generate(rng).case(4)
     case.assumptions.append(("cmp", rng.choice([">", "<"]), ("g",), ("num", Fraction(2))))
     case.claims = [(claim, True) for claim, _ in case.claims]
