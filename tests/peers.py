@@ -1,4 +1,4 @@
-"""Peer programs from Debian (QEPCAD B, berkeley-abc, Chromium) that tests and benchmarks
+"""Peer programs from Debian (QEPCAD B, berkeley-abc, Chromium, Neovim) that tests and benchmarks
 measure against or cross-check with. They are found here, never installed:
 `scripts/install-peers.sh` installs them (CI runs it), and a test that needs a missing one
 skips with the reason `find_peer` gives.
