@@ -1,26 +1,53 @@
 """Why a refuted claim fails and how it could be fixed (DESIGN §9.4).
 
-* `holds_when`: the exact condition on the cost atoms under which a claim of the linear
-  family holds for every g > 0, in the language's own syntax so it can be pasted back as
-  an `assume`. A comparison affine in g, slope·g + offset op 0, holds for every g > 0
-  exactly when a condition on slope and offset does (e.g. for `<`: slope < 0 and
-  offset <= 0, or slope = 0 and offset < 0); disjuncts the assumptions rule out and
-  conjuncts they imply are dropped. The condition is reported only after both directions
-  were proved: assumptions ∧ H → claim (every g), and assumptions ∧ ¬H → ¬claim (some g).
-* `repairs`: the claim with its comparison reversed, or strict ↔ non-strict, each kept
-  only when it is proved under the file's assumptions; at most three.
+Both are offered for claims of the linear family that quantify over every g and every
+admissible assignment (no `for some`, no `eventually`): see `explainable`.
+
+* `holds_when`: the exact condition on the cost atoms under which the claim holds for
+  every g > 0, in the language's own syntax so it can be pasted back as an `assume`.
+  A single comparison affine in g, slope·g + offset op 0, holds for every g > 0 exactly
+  when a condition on slope and offset does (e.g. for `<`: slope < 0 and offset <= 0, or
+  slope = 0 and offset < 0). A combination of such comparisons (`and`, `or`, `->`, …)
+  holds for every g > 0 exactly when it holds at every test point of virtual substitution
+  (Loos–Weispfenning): just right of 0, and at and just right of every positive root
+  -offset/slope; each test is a sign condition on polynomials in the atoms. The condition
+  is put in disjunctive form, disjuncts the assumptions rule out and conjuncts they imply
+  are dropped, and it is reported only after both directions were proved: assumptions ∧
+  H → claim, for every g, by the solver; and assumptions ∧ S → H, where S is the
+  conjunction of the substitution's tests, equivalent to the claim for every g by the
+  theorem behind it. When the assumptions rule out S itself, for every admissible
+  assignment some g > 0 falsifies the claim: the condition is `NEVER`.
+* `repairs`: statements one edit away from the claim that are proved under the file's
+  assumptions, tried in this order: reverse a comparison (`P beats Q` becomes `Q beats
+  P`), strict ↔ non-strict (`P beats Q` becomes `g * c(P) + t(P) <= g * c(Q) + t(Q)`),
+  add one dropped term (an atom of a program the comparison mentions, on either side),
+  identify two atoms (one atom written in the statement replaced, throughout the
+  statement, by another atom of the same kind that the statement, its programs or the
+  assumptions mention: the reading of "these two are the same" that is itself a statement, as when
+  an essay names the wrong term). Each is decided like a claim (divisions shown defined
+  first) and kept only when proved; at most three.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from typing import Any
 
 import sympy
 
 from calculus import nodes as n
-from calculus.costs import Atomic, CostModel, G, Junction, LogicFormula, Negation, log2
-from calculus.logic import Hypothesis, Problem, decide
+from calculus.costs import (
+    Atomic,
+    CostModel,
+    G,
+    Junction,
+    LogicFormula,
+    Negation,
+    atomics,
+    log2,
+)
+from calculus.logic import Decider, Hypothesis, Problem, Verdict
 
 MAX_REPAIRS = 3
 
@@ -114,7 +141,174 @@ def _group(node: LogicFormula, text: str, within: str) -> str:
     return f"({text})"
 
 
+# ---- which claims are explained ---------------------------------------------------------------
+
+NEVER = "never"
+"""`holds_when` of a claim the assumptions rule out: for every admissible assignment of the
+atoms some g > 0 falsifies it, so no assumption on the atoms alone can make it hold."""
+
+
+def explainable(costs: CostModel, claim: n.Claim) -> bool:
+    """Claims of the linear family read for every g and every admissible assignment."""
+    return (
+        costs.family == "linear"
+        and not claim.for_some_g
+        and not claim.for_some_costs
+        and not claim.for_some
+        and claim.eventually is None
+    )
+
+
+class _Prover:
+    """Proves formulas under the claim's hypotheses, in one shared z3 context."""
+
+    def __init__(
+        self,
+        found: Sequence[Hypothesis],
+        timeout: float,
+        parameters: tuple[sympy.Symbol, ...],
+        decider: Decider,
+    ) -> None:
+        self.found = list(found)
+        self.timeout = timeout
+        self.parameters = parameters
+        self.decider = decider
+
+    def proved(self, f: LogicFormula, some_g: bool = False) -> bool:
+        problem = Problem(f, self.found, some_g, "linear", self.timeout, parameters=self.parameters)
+        return self.decider.decide(problem).status == "proved"
+
+
+# ---- sign conditions: a small boolean algebra over `poly op 0` --------------------------------
+
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
+_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
+_TRUTH: dict[str, Callable[[int], bool]] = {
+    "<": lambda s: s < 0,
+    "<=": lambda s: s <= 0,
+    ">": lambda s: s > 0,
+    ">=": lambda s: s >= 0,
+    "=": lambda s: s == 0,
+    "!=": lambda s: s != 0,
+}
+
+
+class _And(tuple):  # type: ignore[type-arg]
+    """A conjunction of sign conditions."""
+
+
+class _Or(tuple):  # type: ignore[type-arg]
+    """A disjunction of sign conditions."""
+
+
+Bool = bool | Atomic | _And | _Or
+
+
+def _literal(op: str, poly: sympy.Expr, signs: dict[sympy.Expr, int]) -> Bool:
+    """`poly op 0`, folded to a constant when the sign of poly is known; otherwise in a
+    canonical form (leading coefficient positive) so equal conditions compare equal."""
+    poly = sympy.expand(poly)
+    if poly.is_number:
+        value = sympy.sign(poly)
+        if value.is_Integer:
+            return _TRUTH[op](int(value))
+    if poly in signs:
+        return _TRUTH[op](signs[poly])
+    leading = poly.as_ordered_terms()[0].as_coeff_Mul()[0]
+    if leading.is_Rational and leading < 0:
+        poly, op = -poly, _FLIPPED[op]
+    return Atomic(op, poly, sympy.Integer(0))
+
+
+def _not(b: Bool) -> Bool:
+    if isinstance(b, bool):
+        return not b
+    if isinstance(b, Atomic):
+        return Atomic(_NEGATED[b.op], b.lhs, b.rhs)
+    if isinstance(b, _And):
+        return _or(*(_not(p) for p in b))
+    return _and(*(_not(p) for p in b))
+
+
+def _and(*parts: Bool) -> Bool:
+    kept: list[Bool] = []
+    for part in parts:
+        if part is True:
+            continue
+        if part is False:
+            return False
+        for p in part if isinstance(part, _And) else (part,):
+            if p not in kept:
+                kept.append(p)
+    return True if not kept else kept[0] if len(kept) == 1 else _And(kept)
+
+
+def _or(*parts: Bool) -> Bool:
+    kept: list[Bool] = []
+    for part in parts:
+        if part is False:
+            continue
+        if part is True:
+            return True
+        for p in part if isinstance(part, _Or) else (part,):
+            if p not in kept:
+                kept.append(p)
+    return False if not kept else kept[0] if len(kept) == 1 else _Or(kept)
+
+
+def _dnf(b: Bool) -> list[tuple[Atomic, ...]]:
+    """b as a list of conjunctions (empty list: false; one empty conjunction: true)."""
+    if b is True:
+        return [()]
+    if b is False:
+        return []
+    if isinstance(b, Atomic):
+        return [(b,)]
+    if isinstance(b, _Or):
+        return [d for p in b for d in _dnf(p)]
+    result: list[tuple[Atomic, ...]] = [()]
+    for p in b:
+        result = [_merged(r, d) for r in result for d in _dnf(p)]
+    return result
+
+
+def _merged(left: tuple[Atomic, ...], right: tuple[Atomic, ...]) -> tuple[Atomic, ...]:
+    return left + tuple(a for a in right if a not in left)
+
+
+def _formula_of(b: Bool) -> LogicFormula:
+    """A sign condition as a formula (true as 0 = 0, false as 0 != 0)."""
+    zero = sympy.Integer(0)
+    if isinstance(b, bool):
+        return Atomic("=" if b else "!=", zero, zero)
+    if isinstance(b, Atomic):
+        return b
+    parts = [_formula_of(p) for p in b]
+    result = parts[0]
+    for part in parts[1:]:
+        result = Junction("and" if isinstance(b, _And) else "or", result, part)
+    return result
+
+
+def _substituted(formula: LogicFormula, test: Callable[[Atomic], Bool]) -> Bool:
+    """The formula with each comparison replaced by `test` of it."""
+    if isinstance(formula, Atomic):
+        return test(formula)
+    if isinstance(formula, Negation):
+        return _not(_substituted(formula.operand, test))
+    left, right = _substituted(formula.left, test), _substituted(formula.right, test)
+    if formula.op == "and":
+        return _and(left, right)
+    if formula.op == "or":
+        return _or(left, right)
+    if formula.op == "->":
+        return _or(_not(left), right)
+    return _or(_and(left, right), _and(_not(left), _not(right)))
+
+
 # ---- holds_when -------------------------------------------------------------------------------
+
+MAX_DISJUNCTS = 24
 
 
 def _conjunction(parts: Sequence[LogicFormula]) -> LogicFormula | None:
@@ -124,110 +318,474 @@ def _conjunction(parts: Sequence[LogicFormula]) -> LogicFormula | None:
     return result
 
 
-def _every_g(op: str, slope: sympy.Expr, offset: sympy.Expr) -> list[list[Atomic]]:
-    """slope·g + offset op 0 for every g > 0, as a disjunction of conjunctions."""
-    zero = sympy.Integer(0)
-
-    def at(o: str, e: sympy.Expr) -> Atomic:
-        return Atomic(o, e, zero)
-
-    if slope == 0:
-        return [[at(op, offset)]]
-    if op in ("<", ">"):
-        weak = "<=" if op == "<" else ">="
-        return [[at(op, slope), at(weak, offset)], [at("=", slope), at(op, offset)]]
-    if op in ("<=", ">="):
-        return [[at(op, slope), at(op, offset)]]
-    if op == "=":
-        return [[at("=", slope), at("=", offset)]]
-    return [[at("!=", slope)], [at("=", slope), at("!=", offset)]]
+def _disjunction(parts: Sequence[LogicFormula]) -> LogicFormula | None:
+    result: LogicFormula | None = None
+    for part in parts:
+        result = part if result is None else Junction("or", result, part)
+    return result
 
 
-def holds_when(
-    costs: CostModel, claim: n.Claim, timeout: float, found: Sequence[Hypothesis]
-) -> str | None:
-    """The condition, or None when the claim is not a single comparison or the condition
-    could not be confirmed; `found` are the hypotheses the claim was decided under."""
-
-    if costs.family != "linear" or claim.for_some_g or claim.for_some_costs:
-        return None
-    if claim.for_some or claim.eventually is not None:
-        return None
-    formula = costs.formula(claim.formula)
-    if not isinstance(formula, Atomic):
-        return None
-    difference = sympy.expand(formula.lhs - formula.rhs)
+def _affine(a: Atomic) -> tuple[sympy.Expr, sympy.Expr] | None:
+    """(slope, offset) with lhs − rhs = slope·g + offset, or None when not affine in g."""
+    difference = sympy.expand(a.lhs - a.rhs)
     slope, offset = difference.coeff(G, 1), difference.coeff(G, 0)
     if G in slope.free_symbols or G in offset.free_symbols:
         return None
     if sympy.expand(slope * G + offset - difference) != 0:
         return None
+    return slope, offset
 
-    def proved(f: LogicFormula, some_g: bool = False) -> bool:
-        verdict = decide(Problem(f, found, some_g, "linear", timeout))
-        return verdict.status == "proved"
 
-    disjuncts: list[LogicFormula] = []
-    for conjuncts in _every_g(formula.op, slope, offset):
-        # A conjunct the assumptions imply says nothing; a disjunct they exclude, neither.
-        kept = [c for c in conjuncts if not proved(c)]
-        body = _conjunction(kept)
-        if body is None:
-            return None  # it holds outright: nothing to say (the claim was not refuted)
-        if proved(Negation(body)):
+def _epsilon(op: str, value: sympy.Expr, slope: sympy.Expr, signs: dict[sympy.Expr, int]) -> Bool:
+    """`slope·g + offset op 0` just right of a point where it has the sign of `value`."""
+    tie = _literal("=", value, signs)
+    if op in ("<", "<=", ">", ">="):
+        return _or(_literal(op[0], value, signs), _and(tie, _literal(op, slope, signs)))
+    if op == "=":
+        return _and(tie, _literal("=", slope, signs))
+    return _or(_literal("!=", value, signs), _literal("!=", slope, signs))
+
+
+def _every_g(formula: LogicFormula, prover: _Prover) -> list[Bool] | None:
+    """Conditions on the atoms whose conjunction holds exactly when the formula holds for
+    every g > 0 (None when a comparison is not affine in g)."""
+    leaves = atomics(formula)
+    affine: dict[int, tuple[sympy.Expr, sympy.Expr]] = {}
+    for leaf in leaves:
+        found = _affine(leaf)
+        if found is None:
+            return None
+        affine[id(leaf)] = found
+    zero = sympy.Integer(0)
+    if len(leaves) == 1:
+        (leaf,) = leaves
+        slope, offset = affine[id(leaf)]
+        return [_single(leaf.op, slope, offset)]
+    # The sign of each slope, where the assumptions fix it.
+    signs: dict[sympy.Expr, int] = {}
+    for slope, _ in affine.values():
+        slope = sympy.expand(slope)
+        if slope.is_number or slope in signs:
             continue
-        disjuncts.append(body)
-    if not disjuncts:
+        for sign, op in ((1, ">"), (-1, "<"), (0, "=")):
+            if prover.proved(Atomic(op, slope, zero)):
+                signs[slope], signs[sympy.expand(-slope)] = sign, -sign
+                break
+
+    def slope_of(a: Atomic) -> sympy.Expr:
+        return sympy.expand(affine[id(a)][0])
+
+    clauses: list[Bool] = []
+    # Just right of g = 0: the sign of the offset, ties broken by the slope's.
+    clauses.append(
+        _substituted(formula, lambda a: _epsilon(a.op, affine[id(a)][1], slope_of(a), signs))
+    )
+    for root in leaves:
+        slope_r, offset_r = slope_of(root), sympy.expand(affine[id(root)][1])
+        known = signs.get(slope_r) if not slope_r.is_number else int(sympy.sign(slope_r))
+        if known == 0:
+            continue
+        # At g = -b_r/a_r, a_i·g + b_i has the sign of m·(b_i·a_r − a_i·b_r), m = sign(a_r).
+        multiplier = slope_r if known is None else sympy.Integer(known)
+        guard = _and(
+            _literal("!=", slope_r, signs) if known is None else True,
+            _literal(">", -offset_r * multiplier, signs),
+        )
+        at_root, right_of_root = _at_root(formula, affine, signs, slope_r, offset_r, multiplier)
+        clauses.append(_or(_not(guard), at_root))
+        clauses.append(_or(_not(guard), right_of_root))
+    return clauses
+
+
+def _at_root(
+    formula: LogicFormula,
+    affine: dict[int, tuple[sympy.Expr, sympy.Expr]],
+    signs: dict[sympy.Expr, int],
+    slope_r: sympy.Expr,
+    offset_r: sympy.Expr,
+    multiplier: sympy.Expr,
+) -> tuple[Bool, Bool]:
+    """The formula at the root g = -offset_r/slope_r, and just right of it."""
+
+    def value(a: Atomic) -> sympy.Expr:
+        slope_i, offset_i = affine[id(a)]
+        return sympy.expand((offset_i * slope_r - slope_i * offset_r) * multiplier)
+
+    def at(a: Atomic) -> Bool:
+        return _literal(a.op, value(a), signs)
+
+    def right_of(a: Atomic) -> Bool:
+        return _epsilon(a.op, value(a), sympy.expand(affine[id(a)][0]), signs)
+
+    return _substituted(formula, at), _substituted(formula, right_of)
+
+
+def _single(op: str, slope: sympy.Expr, offset: sympy.Expr) -> Bool:
+    """slope·g + offset op 0 for every g > 0."""
+    none: dict[sympy.Expr, int] = {}
+
+    def at(o: str, e: sympy.Expr) -> Bool:
+        return _literal(o, e, none)
+
+    if slope == 0:
+        return at(op, offset)
+    if op in ("<", ">"):
+        weak = "<=" if op == "<" else ">="
+        return _or(_and(at(op, slope), at(weak, offset)), _and(at("=", slope), at(op, offset)))
+    if op in ("<=", ">="):
+        return _and(at(op, slope), at(op, offset))
+    if op == "=":
+        return _and(at("=", slope), at("=", offset))
+    return _or(at("!=", slope), _and(at("=", slope), at("!=", offset)))
+
+
+def _simplified(clauses: Sequence[Bool], prover: _Prover) -> list[tuple[Atomic, ...]] | None:
+    """The conjunction of `clauses` in disjunctive form under the assumptions: disjuncts
+    they rule out dropped, conjuncts they (with the rest of the disjunct) imply dropped,
+    disjuncts implied by the others dropped. None when it grows past MAX_DISJUNCTS."""
+
+    def possible(conjuncts: tuple[Atomic, ...]) -> bool:
+        body = _conjunction(conjuncts)
+        return body is None or not prover.proved(Negation(body))
+
+    result: list[tuple[Atomic, ...]] = [()]
+    for clause in clauses:
+        grown: list[tuple[Atomic, ...]] = []
+        for conjuncts in result:
+            for extra in _dnf(clause):
+                merged = _merged(conjuncts, extra)
+                if merged in grown:
+                    continue
+                if len(merged) > len(conjuncts) and not possible(merged):
+                    continue
+                grown.append(merged)
+        # A disjunct containing another says nothing more.
+        result = [d for d in grown if not any(o != d and set(o) <= set(d) for o in grown)]
+        if len(result) > MAX_DISJUNCTS:
+            return None
+    tightened: list[tuple[Atomic, ...]] = []
+    for conjuncts in result:
+        kept = list(conjuncts)
+        for literal in conjuncts:
+            rest = [c for c in kept if c is not literal]
+            premise = _conjunction(rest)
+            implied = literal if premise is None else Junction("->", premise, literal)
+            if prover.proved(implied):
+                kept = rest
+        if tuple(kept) not in tightened:
+            tightened.append(tuple(kept))
+    tightened = _merged_disjuncts(tightened)
+    index = 0
+    while index < len(tightened) and len(tightened) > 1:
+        others = _disjunction([_and_of(d) for j, d in enumerate(tightened) if j != index])
+        assert others is not None
+        if prover.proved(Junction("->", _and_of(tightened[index]), others)):
+            del tightened[index]
+        else:
+            index += 1
+    return tightened
+
+
+_SIGNS: dict[str, frozenset[int]] = {
+    "<": frozenset({-1}),
+    "<=": frozenset({-1, 0}),
+    ">": frozenset({1}),
+    ">=": frozenset({0, 1}),
+    "=": frozenset({0}),
+    "!=": frozenset({-1, 1}),
+}
+_OF_SIGNS = {signs: op for op, signs in _SIGNS.items()}
+
+
+def _merged_disjuncts(disjuncts: list[tuple[Atomic, ...]]) -> list[tuple[Atomic, ...]]:
+    """Two disjuncts that differ only in the sign asked of one polynomial, as one: `p > 0`
+    or `p = 0` is `p >= 0`; `p < 0` or `p >= 0` is nothing."""
+    result = list(disjuncts)
+    changed = True
+    while changed:
+        changed = False
+        pairs = [(i, j) for i in range(len(result)) for j in range(i + 1, len(result))]
+        for i, j in pairs:
+            first, second = result[i], result[j]
+            only_first = [a for a in first if a not in second]
+            only_second = [a for a in second if a not in first]
+            if len(only_first) != 1 or len(only_second) != 1:
+                continue
+            (a,), (b,) = only_first, only_second
+            if a.lhs != b.lhs or a.rhs != b.rhs:
+                continue
+            union = _SIGNS[a.op] | _SIGNS[b.op]
+            common = tuple(c for c in first if c is not a)
+            if len(union) == 3:
+                merged = common
+            else:
+                position = first.index(a)
+                merged = (*first[:position], Atomic(_OF_SIGNS[union], a.lhs, a.rhs))
+                merged += first[position + 1 :]
+            result[i] = merged
+            del result[j]
+            changed = True
+            break
+    return result
+
+
+def _and_of(conjuncts: tuple[Atomic, ...]) -> LogicFormula:
+    body = _conjunction(conjuncts)
+    # An empty conjunction is true: 0 = 0.
+    return body if body is not None else Atomic("=", sympy.Integer(0), sympy.Integer(0))
+
+
+def holds_when(
+    costs: CostModel, claim: n.Claim, timeout: float, found: Sequence[Hypothesis]
+) -> str | None:
+    """The condition under which the claim holds, `NEVER` when the assumptions rule it out,
+    or None when it is not computed (see `explainable`) or could not be confirmed; `found`
+    are the hypotheses the claim was decided under."""
+    if not explainable(costs, claim):
         return None
-    condition = disjuncts[0]
-    for other in disjuncts[1:]:
-        condition = Junction("or", condition, other)
-    # Both directions, proved: H → claim for every g, and ¬H → ¬claim for some g.
-    if not proved(Junction("->", condition, formula)):
-        return None
-    if not proved(Junction("->", Negation(condition), Negation(formula)), some_g=True):
-        return None
+    formula = costs.formula(claim.formula)
+    with Decider() as decider:
+        prover = _Prover(found, timeout, tuple(costs.parameter_symbols), decider)
+        clauses = _every_g(formula, prover)
+        if clauses is None:
+            return None
+        disjuncts = _simplified(clauses, prover)
+        if disjuncts is None or any(not d for d in disjuncts):
+            return None  # too large to show, or it holds outright (it was not refuted)
+        # The clauses hold together exactly when the claim holds for every g > 0 (virtual
+        # substitution); what is shown must be equivalent to them under the assumptions.
+        exact = _formula_of(_and(*clauses))
+        if not disjuncts:
+            return NEVER if prover.proved(Negation(exact)) else None
+        condition = _disjunction([_and_of(d) for d in disjuncts])
+        assert condition is not None
+        # H → claim, proved for every g by the solver itself; and claim → H through the
+        # clauses: every g > 0 satisfying the claim makes the clauses true, and they imply H.
+        if not prover.proved(Junction("->", condition, formula)):
+            return None
+        if not prover.proved(Junction("->", exact, condition)):
+            return None
     try:
         return formula_text(condition)
     except ValueError:
         return None
 
 
+NEVER_TEXT = "never under the assumptions (no admissible costs make it hold for every g > 0)"
+"""How `NEVER` reads in text, in the report and in the REPL."""
+
+
+def condition_text(condition: str) -> str:
+    """A `holds_when` value as it is shown to a reader."""
+    return NEVER_TEXT if condition == NEVER else condition
+
+
 # ---- repairs ------------------------------------------------------------------------------------
 
+MAX_ADDED_TERMS = 12
+MAX_CANDIDATES = 64
 
-def _variants(formula: n.Formula) -> list[n.Formula]:
-    if isinstance(formula, n.Compare):
-        found: list[n.Formula] = [replace(formula, op=_REVERSED[formula.op])]
-        if formula.op in _LOOSENED:
-            found.append(replace(formula, op=_LOOSENED[formula.op]))
-        return found
-    if isinstance(formula, n.Beats):
-        return [replace(formula, winner=formula.loser, loser=formula.winner)]
+Path = tuple[int, ...]
+
+
+def _leaves(formula: n.Formula, path: Path = ()) -> Iterator[tuple[Path, n.Formula]]:
+    """The comparisons (and `beats`) of a formula with their paths, left to right."""
+    if isinstance(formula, n.Connective):
+        yield from _leaves(formula.left, (*path, 0))
+        yield from _leaves(formula.right, (*path, 1))
+    elif isinstance(formula, n.Not):
+        yield from _leaves(formula.operand, (*path, 0))
+    else:
+        yield path, formula
+
+
+def _with(formula: n.Formula, path: Path, leaf: n.Formula) -> n.Formula:
+    """The formula with the node at `path` replaced by `leaf`."""
+    if not path:
+        return leaf
+    if isinstance(formula, n.Connective):
+        if path[0] == 0:
+            return replace(formula, left=_with(formula.left, path[1:], leaf))
+        return replace(formula, right=_with(formula.right, path[1:], leaf))
+    assert isinstance(formula, n.Not)
+    return replace(formula, operand=_with(formula.operand, path[1:], leaf))
+
+
+def _program_term(name: str) -> n.Term:
+    return n.Term(n.Name(name))
+
+
+def _score(program: str) -> n.Expr:
+    """`g * c(P) + t(P)`: a program's score in the linear family."""
+    term = _program_term(program)
+    return n.Arithmetic("+", n.Arithmetic("*", n.GRate(), n.CostOf("c", term)), n.CostOf("t", term))
+
+
+def _as_comparison(leaf: n.Beats, op: n.CompareOp = "<") -> n.Compare:
+    """`P beats Q` (on c, on t, or by score) as the comparison it means."""
+    winner, loser = leaf.winner.text, leaf.loser.text
+    if leaf.on is not None:
+        return n.Compare(
+            op, n.CostOf(leaf.on, _program_term(winner)), n.CostOf(leaf.on, _program_term(loser))
+        )
+    return n.Compare(op, _score(winner), _score(loser))
+
+
+def _reversals(leaf: n.Formula) -> list[n.Formula]:
+    if isinstance(leaf, n.Compare):
+        return [replace(leaf, op=_REVERSED[leaf.op])]
+    if isinstance(leaf, n.Beats):
+        return [replace(leaf, winner=leaf.loser, loser=leaf.winner)]
     return []
 
 
-MAX_ADDED_TERMS = 12
+def _loosenings(leaf: n.Formula) -> list[n.Formula]:
+    if isinstance(leaf, n.Compare) and leaf.op in _LOOSENED:
+        return [replace(leaf, op=_LOOSENED[leaf.op])]
+    if isinstance(leaf, n.Beats):
+        return [_as_comparison(leaf, "<=")]
+    return []
 
 
-def _program_atoms(costs: CostModel, formula: n.Compare) -> list[n.CostOf]:
-    """The cost atoms of the programs a comparison mentions (`c(P)` brings P's stores)."""
+def _atoms_of(costs: CostModel, program: str, kind: str) -> list[str]:
+    """The texts of the `kind` atoms of a program: what it stores or runs, in order, then
+    the atoms of an explicit formula."""
+    derived = costs.program(program)
+    texts = list(derived.stores) if kind == "c" else [t for _, t in derived.runs]
+    total = derived.c if kind == "c" else derived.t
+    for symbol in sorted(total.free_symbols, key=str):
+        name = str(symbol)
+        if name.startswith(f"{kind}(") and name[2:-1] not in texts:
+            texts.append(name[2:-1])
+    return texts
+
+
+def _summands(expr: n.Expr) -> Iterator[n.Expr]:
+    """The terms of an expression reached through `+` and `-` only."""
+    if isinstance(expr, n.Arithmetic) and expr.op in ("+", "-"):
+        yield from _summands(expr.left)
+        yield from _summands(expr.right)
+    else:
+        yield expr
+
+
+def _additions(costs: CostModel, leaf: n.Formula) -> list[n.Formula]:
+    """The comparison with one dropped term added: an atom of a program on one side that
+    the programs on the other side lack, added to that other side (to either side when
+    only one side mentions programs)."""
+    programs = costs.model.programs
+    # Per side: the atoms its programs have, each as the term to add.
+    sides: list[dict[str, n.Expr]] = [{}, {}]
+
+    def collect(side: int, program: str, kind: str, scaled: bool) -> None:
+        for text in _atoms_of(costs, program, kind):
+            atom: n.Expr = n.CostOf(kind, parse_term(text))  # type: ignore[arg-type]
+            if scaled:
+                atom = n.Arithmetic("*", n.GRate(), atom)
+            sides[side].setdefault(f"{kind}({text})", atom)
+
+    if isinstance(leaf, n.Beats):
+        comparison = _as_comparison(leaf)
+        kinds = (leaf.on,) if leaf.on is not None else ("c", "t")
+        for kind in kinds:
+            for side, program in enumerate((leaf.winner.text, leaf.loser.text)):
+                collect(side, program, kind, scaled=leaf.on is None and kind == "c")
+    elif isinstance(leaf, n.Compare):
+        comparison = leaf
+        for side, expr in enumerate((leaf.left, leaf.right)):
+            for term in _summands(expr):
+                if isinstance(term, n.CostOf) and not term.term.args:
+                    if term.term.head.text in programs:
+                        collect(side, term.term.head.text, term.kind, scaled=False)
+    else:
+        return []
+    pool = {**sides[0], **sides[1]}
+    found: list[n.Formula] = []
+    for key, atom in list(pool.items())[:MAX_ADDED_TERMS]:
+        if key not in sides[0] or not sides[1]:
+            found.append(replace(comparison, left=n.Arithmetic("+", comparison.left, atom)))
+        if key not in sides[1] or not sides[0]:
+            found.append(replace(comparison, right=n.Arithmetic("+", comparison.right, atom)))
+    return found
+
+
+def _map_atoms(node: Any, change: Callable[[n.CostOf], n.CostOf]) -> Any:
+    """The node with every written cost atom passed through `change`."""
+    if isinstance(node, n.CostOf):
+        return change(node)
+    if isinstance(node, (n.Arithmetic, n.Compare, n.Connective)):
+        return replace(
+            node, left=_map_atoms(node.left, change), right=_map_atoms(node.right, change)
+        )
+    if isinstance(node, (n.Negate, n.Not)):
+        return replace(node, operand=_map_atoms(node.operand, change))
+    if isinstance(node, n.GApply):
+        return replace(node, argument=_map_atoms(node.argument, change))
+    if isinstance(node, n.Call):
+        return replace(node, args=tuple(_map_atoms(a, change) for a in node.args))
+    return node
+
+
+def _written_atoms(costs: CostModel, node: object) -> Iterator[n.CostOf]:
     from calculus.model import _expr_nodes
 
-    found: dict[str, n.CostOf] = {}
-    for side in (formula.left, formula.right):
-        for node in _expr_nodes(side):
-            if not isinstance(node, n.CostOf) or node.term.args:
+    for each in _expr_nodes(node):
+        if isinstance(each, n.CostOf) and not (
+            not each.term.args and each.term.head.text in costs.model.programs
+        ):
+            yield each
+
+
+def _identifications(costs: CostModel, formula: n.Formula) -> list[n.Formula]:
+    """The statement with one atom it writes replaced, throughout, by another atom of the
+    same kind that it writes, that its programs have or that the assumptions mention."""
+    from calculus.model import _expr_nodes
+
+    written: dict[str, n.CostOf] = {}
+    for atom in _written_atoms(costs, formula):
+        written.setdefault(f"{atom.kind}({atom.term})", atom)
+    pool = dict(written)
+    mentioned: list[str] = []
+    for _, leaf in _leaves(formula):
+        if isinstance(leaf, n.Beats):
+            mentioned += [leaf.winner.text, leaf.loser.text]
+    for node in _expr_nodes(formula):
+        if isinstance(node, n.CostOf) and not node.term.args:
+            if node.term.head.text in costs.model.programs:
+                mentioned.append(node.term.head.text)
+    for program in dict.fromkeys(mentioned):
+        for kind in ("c", "t"):
+            for text in _atoms_of(costs, program, kind):
+                pool.setdefault(f"{kind}({text})", n.CostOf(kind, parse_term(text)))  # type: ignore[arg-type]
+    for assumption in costs.model.assumptions:
+        for atom in _written_atoms(costs, assumption.node.formula):
+            pool.setdefault(f"{atom.kind}({atom.term})", atom)
+    found: list[n.Formula] = []
+    for key, atom in written.items():
+        for other_key, other in pool.items():
+            if other_key == key or other.kind != atom.kind:
                 continue
-            program = costs.model.programs.get(node.term.head.text)
-            if program is None:
-                continue
-            derived = costs.program(program.name.text)
-            terms = derived.stores if node.kind == "c" else tuple(t for _, t in derived.runs)
-            for term in terms:
-                key = f"{node.kind}({term})"
-                found.setdefault(key, n.CostOf(node.kind, parse_term(term)))
-    return list(found.values())[:MAX_ADDED_TERMS]
+
+            def change(node: n.CostOf, atom: n.CostOf = atom, other: n.CostOf = other) -> n.CostOf:
+                if node.kind == atom.kind and str(node.term) == str(atom.term):
+                    return n.CostOf(other.kind, other.term)
+                return node
+
+            found.append(_map_atoms(formula, change))  # type: ignore[arg-type]
+    return found
+
+
+def _candidates(costs: CostModel, formula: n.Formula) -> Iterator[n.Formula]:
+    """Statements one edit away, in the order of DESIGN §9.4."""
+    leaves = list(_leaves(formula))
+    for edits in (_reversals, _loosenings):
+        for path, leaf in leaves:
+            for edited in edits(leaf):
+                yield _with(formula, path, edited)
+    for path, leaf in leaves:
+        for edited in _additions(costs, leaf):
+            yield _with(formula, path, edited)
+    yield from _identifications(costs, formula)
 
 
 def parse_term(text: str) -> n.Term:
@@ -240,16 +798,6 @@ def parse_term(text: str) -> n.Term:
     return claim.formula.left.term
 
 
-def _added_terms(costs: CostModel, formula: n.Formula) -> list[n.Formula]:
-    if not isinstance(formula, n.Compare):
-        return []
-    found: list[n.Formula] = []
-    for atom in _program_atoms(costs, formula):
-        found.append(replace(formula, left=n.Arithmetic("+", formula.left, atom)))
-        found.append(replace(formula, right=n.Arithmetic("+", formula.right, atom)))
-    return found
-
-
 def repairs(
     costs: CostModel,
     claim: n.Claim,
@@ -257,12 +805,38 @@ def repairs(
     statement_of: Callable[[n.Claim], str],
 ) -> tuple[str, ...]:
     """Statements one edit away from the claim that are proved under its assumptions, in
-    the order: reverse the comparison, strict ↔ non-strict, add one term of a program."""
+    the order: reverse a comparison, strict ↔ non-strict, add one term of a program,
+    identify two atoms (see the module's notes); at most MAX_REPAIRS."""
+    from calculus.definedness import check_divisions
+
+    if not explainable(costs, claim):
+        return ()
     found: list[str] = []
-    for variant in [*_variants(claim.formula), *_added_terms(costs, claim.formula)]:
-        candidate = replace(claim, formula=variant)
-        if decide(problem_of(candidate)).status == "proved":
-            found.append(statement_of(candidate))
-        if len(found) == MAX_REPAIRS:
-            break
+    seen = {statement_of(claim)}
+    with Decider() as decider:
+        for index, variant in enumerate(_candidates(costs, claim.formula)):
+            if index == MAX_CANDIDATES or len(found) == MAX_REPAIRS:
+                break
+            candidate = replace(claim, formula=variant)
+            statement = statement_of(candidate)
+            if statement in seen:
+                continue
+            seen.add(statement)
+            problem = problem_of(candidate)
+            verdict: Verdict | None = check_divisions(
+                costs, variant, list(problem.hypotheses), problem.timeout
+            )
+            if verdict is None:
+                verdict = decider.decide(problem)
+            if verdict.status == "proved" and not _vacuous(costs, variant, problem, decider):
+                found.append(statement)
     return tuple(found)
+
+
+def _vacuous(costs: CostModel, formula: n.Formula, problem: Problem, decider: Decider) -> bool:
+    """An implication whose premise the assumptions rule out (for every g): proved, but
+    it says nothing."""
+    if not isinstance(formula, n.Connective) or formula.op != "->":
+        return False
+    premise = Negation(costs.formula(formula.left))
+    return decider.decide(replace(problem, claim=premise)).status == "proved"

@@ -208,7 +208,9 @@ def explanation_lines(claim: ClaimResult) -> list[str]:
     """For a refuted claim: when it would hold, and the proved statements one edit away."""
     lines = []
     if claim.holds_when is not None:
-        lines.append(f"    holds when: {claim.holds_when}")
+        from calculus.explain import condition_text
+
+        lines.append(f"    holds when: {condition_text(claim.holds_when)}")
     lines.extend(f"    repair: {repair}" for repair in claim.repairs)
     return lines
 

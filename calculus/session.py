@@ -944,10 +944,10 @@ class Session:
     def _explanation(self, result: ClaimResult) -> list[str]:
         """When a refuted claim of the model would hold, and its repairs (DESIGN §9.4)."""
         from calculus.check import claim_problem, claim_statement, hypotheses
-        from calculus.explain import holds_when, repairs
+        from calculus.explain import condition_text, holds_when, repairs
 
         node = next((c.node for c in self.model.claims if c.name == result.name), None)
-        if node is None or result.kind != "claim":
+        if node is None:
             return []
         try:
             condition = result.holds_when or holds_when(
@@ -961,7 +961,7 @@ class Session:
             )
         except (ValueError, TypeError, ZeroDivisionError):
             return []
-        lines = [f"  holds when: {condition}"] if condition else []
+        lines = [f"  holds when: {condition_text(condition)}"] if condition else []
         return lines + [f"  repair: {fix}" for fix in fixes]
 
     def _why_lines(self, result: ClaimResult) -> list[str]:
