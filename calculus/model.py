@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from calculus import nodes as n
 from calculus.diagnostics import Diagnostic, InputError, at, did_you_mean
+from calculus.nodes import anonymous_name
 
 
 @dataclass(frozen=True)
@@ -58,10 +59,6 @@ class Model:
                 if candidate is statement:
                     return self.source.origin(index)
         return self.path
-
-
-def anonymous_name(kind: str, span: n.Span) -> str:
-    return f"{kind}@{span.line}"
 
 
 def _expr_nodes(node: object) -> Iterator[object]:

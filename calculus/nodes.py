@@ -485,3 +485,74 @@ class SourceFile:
         return (
             self.origins[index] if index < len(self.origins) and self.origins[index] else self.path
         )
+
+
+# ---- statement identity: each statement's kind, and the name it is known by ------------------
+
+
+def anonymous_name(kind: str, span: Span) -> str:
+    """The name of an unlabelled assumption or claim: its kind and line (`assume@31`)."""
+    return f"{kind}@{span.line}"
+
+
+def statement_name(statement: Statement) -> str | None:
+    """The name a statement is known by in the model (labels, or `assume@LINE`)."""
+    if isinstance(
+        statement,
+        (Primitive, Program, Scenario, Task, TaskSet, Reduction, Family, Sweep, Parameter),
+    ):
+        return statement.name.text
+    if isinstance(statement, Objection):
+        return statement.name.text
+    if isinstance(statement, Import):
+        return statement.path
+    if isinstance(statement, (Assume, Claim)):
+        if statement.label is not None:
+            return statement.label.text
+        kind = "assume" if isinstance(statement, Assume) else statement.kind
+        return anonymous_name(kind, statement.span)
+    return None
+
+
+def replacement_key(statement: Statement) -> tuple[object, ...]:
+    """Statements with the same key replace each other; re-stating one changes it in place."""
+    if isinstance(statement, (Primitive, Program, Parameter)):
+        return ("name", statement.name.text)
+    if isinstance(statement, Objection):
+        return ("objection", statement.name.text)
+    if isinstance(statement, Scenario):
+        return ("scenario", statement.name.text)
+    if isinstance(statement, (Task, TaskSet, Reduction, Family, Sweep)):
+        return ("task", statement.name.text)
+    if isinstance(statement, (Assume, Claim)) and statement.label is not None:
+        return ("label", statement.label.text)
+    if isinstance(statement, ModelTitle):
+        return ("title",)
+    if isinstance(statement, Exchange):
+        return ("exchange",)
+    return ("same", statement)  # unlabelled assumptions and claims, ranges
+
+
+_KINDS: tuple[tuple[type, str], ...] = (
+    (Primitive, "primitive"),
+    (Program, "program"),
+    (Scenario, "scenario"),
+    (Assume, "assumption"),
+    (Ranges, "ranges"),
+    (Exchange, "exchange"),
+    (Task, "task"),
+    (TaskSet, "task set"),
+    (Reduction, "reduction"),
+    (Family, "family"),
+    (Sweep, "sweep"),
+    (Parameter, "parameter"),
+    (Objection, "objection"),
+    (Import, "import"),
+)
+
+
+def statement_kind(statement: Statement) -> str:
+    """What a statement declares, in words (`claim` or `refute` for claims)."""
+    if isinstance(statement, Claim):
+        return statement.kind
+    return next((kind for cls, kind in _KINDS if isinstance(statement, cls)), "model")

@@ -11,9 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
+from calculus.commands import COMMANDS, Command, resolve_command
 from calculus.output import print_lines, use_colour
-from calculus.session import COMMANDS, Command, Output, Session, resolve_command
+from calculus.session import Session
 from calculus.syntax import EXCHANGE_FAMILIES, KEYWORDS
+from calculus.transcript import Output
 
 BANNER = "cost repl — type a statement, a formula, or :help. Ctrl-D leaves."
 PROMPT = "cost> "
