@@ -27,6 +27,7 @@ from calculus.check import check_source  # noqa: E402
 from calculus.circuits import parallel, reduction, sweep  # noqa: E402
 from calculus.circuits.language import run_reduction  # noqa: E402
 from calculus.model import build_model  # noqa: E402
+from calculus.output import reduction_lines  # noqa: E402
 from calculus.syntax import parse  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -61,7 +62,7 @@ def sweep_rows(text: str, workers: int) -> tuple[float, list[dict[str, object]],
     rows = [
         {k: v for k, v in row.to_json().items() if k not in ("seconds",)} for row in outcome.rows
     ]
-    return seconds, rows, "\n".join(outcome.text_lines())
+    return seconds, rows, "\n".join(reduction_lines(outcome))
 
 
 def bench_sweep(k: int, draws: int, repeats: int) -> list[str]:

@@ -13,7 +13,7 @@ from dataclasses import fields as dataclass_fields
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sympy
 
@@ -35,6 +35,11 @@ from calculus.model import Model, build_model, objection_source
 from calculus.numbers import to_fraction
 from calculus.printer import format_expr
 from calculus.syntax import decode, parse
+
+if TYPE_CHECKING:
+    from calculus.circuits.language import ReductionOutcome
+    from calculus.circuits.sweep import SweepOutcome
+    from calculus.dominance import RangesResult
 
 DEFAULT_TIMEOUT = 10.0
 
@@ -97,12 +102,12 @@ class FileResult:
     source: str
     title: str | None = None
     claims: tuple[ClaimResult, ...] = ()
-    ranges: tuple[Any, ...] = ()  # calculus.dominance.RangesResult
-    reductions: tuple[Any, ...] = ()
+    ranges: tuple[RangesResult, ...] = ()
+    reductions: tuple[ReductionOutcome, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     model: Model | None = field(default=None, repr=False, compare=False)
     costs: CostModel | None = field(default=None, repr=False, compare=False)
-    sweeps: tuple[Any, ...] = ()  # calculus.circuits.sweep.SweepOutcome
+    sweeps: tuple[SweepOutcome, ...] = ()
     objections: tuple[ObjectionResult, ...] = ()
 
     @property
@@ -111,8 +116,8 @@ class FileResult:
 
     @property
     def ok(self) -> bool:
-        ranges_ok = all(getattr(r, "status", "exact") == "exact" for r in self.ranges)
-        reductions_ok = all(getattr(r, "passed", True) for r in self.reductions)
+        ranges_ok = all(r.status == "exact" for r in self.ranges)
+        reductions_ok = all(r.passed for r in self.reductions)
         return (
             not self.diagnostics
             and all(c.passed for c in self.claims)
@@ -312,7 +317,7 @@ def scenario_values(
     return values
 
 
-def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any:
+def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> RangesResult:
     from calculus import dominance
 
     names = [p.text for p in statement.programs]
@@ -531,14 +536,16 @@ class Pipeline:
     # -- ranges, reductions, objections
     def ranges(
         self, views: tuple[CostModel, ...], statements: Iterable[n.Ranges]
-    ) -> tuple[Any, ...]:
+    ) -> tuple[RangesResult, ...]:
         """The ranges of g (or scenario ranges) of each statement; `InputError` for a
         scenario that gives an atom no value."""
         if self.guarded:
             return tuple(_guarded_ranges(views[0], r, self.timeout) for r in statements)
         return tuple(compute_ranges(views[0], r, self.timeout) for r in statements)
 
-    def reductions(self, model: Model, statements: Iterable[n.Reduction]) -> tuple[Any, ...]:
+    def reductions(
+        self, model: Model, statements: Iterable[n.Reduction]
+    ) -> tuple[ReductionOutcome, ...]:
         return tuple(check_reduction_statement(model, r, self.timeout) for r in statements)
 
     def objection(
@@ -618,7 +625,7 @@ def _guarded_claim(
         )
 
 
-def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Any:
+def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> RangesResult:
     from calculus.limits import TimeLimitExceeded, time_limit
 
     limit = CLAIM_TIME_FACTOR * timeout + 1
@@ -653,7 +660,9 @@ def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> An
 REDUCTION_TIMEOUT_FACTOR = 6
 
 
-def check_reduction_statement(model: Model, statement: n.Reduction, timeout: float) -> Any:
+def check_reduction_statement(
+    model: Model, statement: n.Reduction, timeout: float
+) -> ReductionOutcome:
     """Check one `reduction` statement; solver trouble becomes an unknown outcome."""
     from calculus.circuits.language import ReductionOutcome, run_reduction
 
@@ -670,7 +679,7 @@ def check_reduction_statement(model: Model, statement: n.Reduction, timeout: flo
         )
 
 
-def check_sweep_statement(model: Model, statement: n.Sweep, timeout: float) -> Any:
+def check_sweep_statement(model: Model, statement: n.Sweep, timeout: float) -> SweepOutcome:
     """Run one `sweep` statement; each row gets a reduction's time."""
     from calculus.circuits.sweep import run_sweep
 

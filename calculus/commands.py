@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import sympy
 from lark.exceptions import UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -24,7 +24,7 @@ from calculus.diagnostics import InputError, did_you_mean
 from calculus.logic import POSITIVITY
 from calculus.model import Model
 from calculus.numbers import readable_text, to_rational
-from calculus.output import claim_lines, ranges_lines, summary_line
+from calculus.output import claim_lines, ranges_lines, reduction_lines, summary_line
 from calculus.printer import format_expr, format_statement
 from calculus.syntax import STATEMENT_WORDS, parse
 from calculus.transcript import (
@@ -38,6 +38,10 @@ from calculus.transcript import (
     command_error,
     shift_spans,
 )
+
+if TYPE_CHECKING:
+    from calculus.circuits.language import ReductionOutcome
+    from calculus.dominance import RangesResult
 
 # The name under which the last bare formula's verdict can be asked about (`:why it`).
 LAST_FORMULA = "it"
@@ -188,11 +192,11 @@ class Commands:
         def _resolve_names(self, extra: list[n.Statement]) -> State: ...
         def _ranges_of(
             self, state: State, recompute_scenarios: bool, typed: list[n.Ranges]
-        ) -> dict[n.Ranges, Any]: ...
+        ) -> dict[n.Ranges, RangesResult]: ...
         def _changed(self, state: State, exclude: tuple[str, ...] = ()) -> list[Output]: ...
         def _commit(self, entries: tuple[Entry, ...], state: State) -> None: ...
         def _as_file(self) -> FileResult: ...
-        def _reduce(self, model: Model, statement: n.Reduction) -> Any: ...
+        def _reduce(self, model: Model, statement: n.Reduction) -> ReductionOutcome: ...
 
     def _command(self, text: str) -> list[Output]:
         match = re.match(r"(\S*)\s*(.*)", text.strip()[1:], re.DOTALL)
@@ -346,10 +350,10 @@ class Commands:
         outputs = [Output("verdict", tuple(claim_lines(r)), r) for r in chosen]
         if chosen:
             self.last_result = chosen[-1]
-        reductions: tuple[Any, ...] = ()
+        reductions: tuple[ReductionOutcome, ...] = ()
         if not argument.strip():
             reductions = tuple(self._reduce(self.model, r) for r in self.model.reductions)
-            outputs += [Output("verdict", tuple(r.text_lines())) for r in reductions]
+            outputs += [Output("verdict", tuple(reduction_lines(r))) for r in reductions]
         total = FileResult(self.display_path, "", claims=tuple(chosen), reductions=reductions)
         outputs.append(Output("info", (summary_line([total]),)))
         return outputs

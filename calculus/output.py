@@ -10,13 +10,30 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from calculus.check import ClaimResult, FileResult
+from calculus.check import ClaimResult, FileResult, ObjectionResult
 from calculus.diagnostics import render
 from calculus.numbers import fraction_text, readable_text
+from calculus.status import STATUSES, Status
 
-MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
+if TYPE_CHECKING:
+    from calculus.circuits.language import ReductionOutcome
+    from calculus.circuits.sweep import SweepOutcome
+    from calculus.dominance import Interval, RangesResult
+    from calculus.logic import Verdict
+
+MARK: dict[Status, str] = {"proved": "✓", "refuted": "✗", "unknown": "?"}
+# The checks of a reduction, as they are titled in text and in the report.
+CHECK_TITLES = {
+    "decomposition": "value decomposition E[R(π,T*)] = Σ p_i E[R(π,T_i)]",
+    "combined": "T* is the disjoint union with the p-mixture",
+    "same_minimum": "minimum on T* = minimum on the set",
+    "hypothesis": "hypothesis (on the set)",
+    "conclusion": "conclusion (on T*)",
+    "converse": "converse (one-task set)",
+    "lookup_table": "index-keyed lookup",
+}
 
 
 def _end_json(value: Any) -> str:
@@ -24,11 +41,11 @@ def _end_json(value: Any) -> str:
     return value.exact_text() if hasattr(value, "exact_text") else fraction_text(value)
 
 
-def interval_json(interval: Any) -> list[str]:
+def interval_json(interval: Interval) -> list[str]:
     return [_end_json(interval.lo), "oo" if interval.hi is None else _end_json(interval.hi)]
 
 
-def _intervals(intervals: Iterable[Any]) -> tuple[list[list[str]], list[list[bool]]]:
+def _intervals(intervals: Iterable[Interval]) -> tuple[list[list[str]], list[list[bool]]]:
     ends, closed = [], []
     for interval in intervals:
         ends.append(interval_json(interval))
@@ -42,7 +59,7 @@ def _pairs_json(pairs: Any) -> dict[str, str] | None:
     return {name: fraction_text(value) for name, value in pairs}
 
 
-def verdict_json(verdict: Any, kind: str) -> dict[str, Any]:
+def verdict_json(verdict: Verdict, kind: str) -> dict[str, Any]:
     """One verdict's fields (as under each family of `by_family`)."""
     data = {
         "verdict": verdict.status,
@@ -51,7 +68,7 @@ def verdict_json(verdict: Any, kind: str) -> dict[str, Any]:
         "counterexample": _pairs_json(verdict.counterexample),
         "reason": verdict.reason,
     }
-    if getattr(verdict, "witness", None) is not None:
+    if verdict.witness is not None:
         data["witness"] = _pairs_json(verdict.witness)
     return data
 
@@ -69,7 +86,7 @@ def claim_json(claim: ClaimResult) -> dict[str, Any]:
         "statement": claim.statement,
         "line": claim.span.line,
     }
-    if getattr(verdict, "witness", None) is not None:
+    if verdict.witness is not None:
         data["witness"] = _pairs_json(verdict.witness)
     if claim.by_family:
         data["by_family"] = {
@@ -85,7 +102,7 @@ def claim_json(claim: ClaimResult) -> dict[str, Any]:
     return data
 
 
-def objection_json(objection: Any) -> dict[str, Any]:
+def objection_json(objection: ObjectionResult) -> dict[str, Any]:
     return {
         "name": objection.name,
         "drops": list(objection.dropped),
@@ -97,7 +114,7 @@ def objection_json(objection: Any) -> dict[str, Any]:
     }
 
 
-def ranges_json(result: Any) -> dict[str, Any]:
+def ranges_json(result: RangesResult) -> dict[str, Any]:
     rows = []
     for row in result.rows:
         robust, robust_closed = _intervals(row.robust)
@@ -109,7 +126,7 @@ def ranges_json(result: Any) -> dict[str, Any]:
                 "possible": possible,
                 "robust_closed": robust_closed,
                 "possible_closed": possible_closed,
-                "thresholds": [t.text for t in getattr(row, "thresholds", ())],
+                "thresholds": [t.text for t in row.thresholds],
             }
         )
     return {
@@ -127,13 +144,108 @@ def file_json(result: FileResult) -> dict[str, Any]:
         "ok": result.ok,
         "claims": [claim_json(c) for c in result.claims],
         "ranges": [ranges_json(r) for r in result.ranges],
-        "reductions": [r.as_json() if hasattr(r, "as_json") else r for r in result.reductions],
-        "sweeps": [s.as_json() for s in result.sweeps],
+        "reductions": [reduction_json(r) for r in result.reductions],
+        "sweeps": [sweep_json(s) for s in result.sweeps],
         "objections": [objection_json(o) for o in result.objections],
     }
     if result.diagnostics:
         data["errors"] = [d.as_json() for d in result.diagnostics]
     return data
+
+
+# ---- reductions and sweeps --------------------------------------------------------------
+
+
+def reduction_json(outcome: ReductionOutcome) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": outcome.name,
+        "kind": "reduction",
+        "verdict": outcome.verdict,
+        "passed": outcome.passed,
+        "reason": outcome.reason,
+        "line": outcome.span.line,
+        "inputs": outcome.inputs_note,
+        "minimum": None,
+        "lookup": None,
+        **outcome.extents,
+        "expects": [{"side": side, "extent": extent} for side, extent in outcome.expects],
+        "expectation_failures": outcome.expectation_failures(),
+    }
+    if outcome.result is not None:
+        data.update(outcome.result.to_json())
+        data["verdict"] = outcome.verdict
+        data["passed"] = outcome.passed
+    return data
+
+
+def reduction_lines(outcome: ReductionOutcome) -> list[str]:
+    status = "pass" if outcome.passed else "FAIL"
+    if outcome.result is None:
+        return [f"? unknown  reduction {outcome.name}   [{status}]", f"    why: {outcome.reason}"]
+    result = outcome.result
+    conclusion = result.check("conclusion")
+    extents = outcome.extents
+    lines = [
+        f"{MARK[outcome.verdict]} {outcome.verdict:<8} reduction {outcome.name}: "
+        f"{conclusion.statement}   [{status}]",
+        f"    {result.predicate}: alone {extents['alone']}, combined {extents['combined']}; "
+        f"minimum {result.minimal_cost}, lookup {result.lookup_table.size}",
+    ]
+    for side, wanted in outcome.expects:
+        mark = "✓" if extents[side] == wanted else "✗"
+        lines.append(f"    {mark} expect {side} {wanted}: found {extents[side]}")
+    if result.ran_out is not None:
+        lines.append(f"    time budget of {result.budget:g} s ran out during {result.ran_out}")
+    for check in result.checks:
+        title = CHECK_TITLES.get(check.name, check.name)
+        lines.append(f"    {MARK[check.verdict]} {title}: {check.reason}")
+    if result.minimal_circuit is not None:
+        lines.append(
+            f"    minimal circuit for T* ({result.measure} {result.minimal_cost}, "
+            f"basis {result.basis}):"
+        )
+        lines.extend(f"      {line}" for line in result.minimal_circuit.listing().splitlines())
+        if outcome.inputs_note:
+            lines.append(f"      ({outcome.inputs_note})")
+    return lines
+
+
+def sweep_json(outcome: SweepOutcome) -> dict[str, Any]:
+    return {
+        "name": outcome.name,
+        "family": outcome.family,
+        "by": "data" if outcome.by_data else "index",
+        "seed": outcome.seed,
+        "measure": outcome.measure,
+        "basis": outcome.basis,
+        "general": outcome.general,
+        "line": outcome.span.line,
+        "workers": outcome.workers,
+        "seconds": round(outcome.seconds, 3),
+        "rows": [row.to_json() for row in outcome.rows],
+    }
+
+
+def sweep_lines(outcome: SweepOutcome) -> list[str]:
+    by = "data" if outcome.by_data else "index"
+    lines = [
+        f"sweep {outcome.name}: family {outcome.family}, by {by}, seed {outcome.seed}, "
+        f"{outcome.measure} over {outcome.basis} ({outcome.workers})",
+        f"    {'k':>3} {'draw':>4} {'minimum':>7} {'lookup':>6} {'general':>7}  "
+        "misgeneralises  members",
+    ]
+    for row in outcome.rows:
+        lines.append(
+            f"    {row.k:>3} {row.draw:>4} {_cell(row.minimum):>7} {_cell(row.lookup):>6} "
+            f"{_cell(row.general):>7}  {row.misgeneralises or '—':<14}  "
+            + " ".join(row.members)
+            + (f"  ({row.reason})" if row.reason else "")
+        )
+    return lines
+
+
+def _cell(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 # ---- text ---------------------------------------------------------------------------------
@@ -147,11 +259,11 @@ def counterexample_text(claim: ClaimResult) -> str:
     return pairs_text(claim.verdict.counterexample)
 
 
-def verdict_detail(verdict: Any) -> list[str]:
+def verdict_detail(verdict: Verdict) -> list[str]:
     """What backs a verdict: the assumptions used (and a witness), a counterexample, or why."""
     lines = []
     if verdict.status == "proved":
-        witness = getattr(verdict, "witness", None)
+        witness = verdict.witness
         if witness is not None:
             lines.append("witness: " + (pairs_text(witness) or "any admissible values"))
         if witness is None or verdict.uses:
@@ -160,7 +272,7 @@ def verdict_detail(verdict: Any) -> list[str]:
             )
     elif verdict.status == "refuted":
         text = pairs_text(verdict.counterexample)
-        if verdict.counterexample is None and getattr(verdict, "witness", 1) is None:
+        if verdict.counterexample is None and verdict.witness is None:
             lines.append(
                 "no admissible assignment makes it true; ruled out by: "
                 + (", ".join(verdict.uses) or "the claim alone")
@@ -215,7 +327,7 @@ def explanation_lines(claim: ClaimResult) -> list[str]:
     return lines
 
 
-def objection_lines(objection: Any) -> list[str]:
+def objection_lines(objection: ObjectionResult) -> list[str]:
     dropped = f" (drops {', '.join(objection.dropped)})" if objection.dropped else ""
     lines = [f"objection {objection.name}{dropped}:"]
     if objection.flips:
@@ -227,7 +339,7 @@ def objection_lines(objection: Any) -> list[str]:
     return lines
 
 
-def ranges_lines(result: Any) -> list[str]:
+def ranges_lines(result: RangesResult) -> list[str]:
     from calculus.dominance import format_intervals
 
     where = f" in scenario {result.scenario}" if result.scenario else ""
@@ -243,7 +355,7 @@ def ranges_lines(result: Any) -> list[str]:
             lines.append(f"    {row.program:<{width}}  wins for g in {robust}")
         else:
             lines.append(f"    {row.program:<{width}}  robust {robust:<24} possible {possible}")
-        for threshold in getattr(row, "thresholds", ()):
+        for threshold in row.thresholds:
             lines.append(f"    {'':<{width}}    {threshold.text}")
     return lines
 
@@ -252,20 +364,15 @@ def summary_line(results: list[FileResult]) -> str:
     claims = [c for r in results for c in r.claims]
     claims += [c for r in results for o in r.objections for c in o.claims]
     reductions = [x for r in results for x in r.reductions]
-    counts = {
-        s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")
-    }
+    counts = {s: sum(1 for c in claims if c.verdict.status == s) for s in STATUSES}
     if reductions:
-        by_verdict = {
-            v: sum(1 for x in reductions if getattr(x, "verdict", "unknown") == v)
-            for v in ("proved", "refuted", "unknown")
-        }
+        by_verdict = {v: sum(1 for x in reductions if x.verdict == v) for v in STATUSES}
         noun_r = "reduction" if len(reductions) == 1 else "reductions"
         reduction_text = f"; {len(reductions)} {noun_r}: " + ", ".join(
             f"{count} {verdict}" for verdict, count in by_verdict.items() if count
         )
     failed = sum(1 for c in claims if not c.passed)
-    failed += sum(1 for x in reductions if not getattr(x, "passed", True))
+    failed += sum(1 for x in reductions if not x.passed)
     errors = sum(1 for r in results if r.input_error)
     noun = "claim" if len(claims) == 1 else "claims"
     text = (
@@ -295,10 +402,9 @@ def file_lines(result: FileResult) -> list[str]:
     for ranges in result.ranges:
         lines.extend("  " + line for line in ranges_lines(ranges))
     for reduction in result.reductions:
-        if hasattr(reduction, "text_lines"):
-            lines.extend("  " + line for line in reduction.text_lines())
+        lines.extend("  " + line for line in reduction_lines(reduction))
     for sweep in result.sweeps:
-        lines.extend("  " + line for line in sweep.text_lines())
+        lines.extend("  " + line for line in sweep_lines(sweep))
     for objection in result.objections:
         lines.extend("  " + line for line in objection_lines(objection))
     return lines
@@ -366,14 +472,13 @@ def brief_file_lines(result: FileResult, quiet: bool = False) -> list[str]:
             rows = [line for line in ranges_lines(ranges) if len(line) - len(line.lstrip()) <= 4]
             body.extend("  " + line for line in rows)
     for reduction in result.reductions:
-        if hasattr(reduction, "text_lines"):
-            lines = reduction.text_lines()
-            if getattr(reduction, "passed", True):
-                lines = [] if quiet else lines[:1]
-            body.extend("  " + line for line in lines)
-    for sweep in getattr(result, "sweeps", ()):
+        lines = reduction_lines(reduction)
+        if reduction.passed:
+            lines = [] if quiet else lines[:1]
+        body.extend("  " + line for line in lines)
+    for sweep in result.sweeps:
         if not quiet:  # a table of results, with no verdict to fail
-            body.extend("  " + line for line in sweep.text_lines())
+            body.extend("  " + line for line in sweep_lines(sweep))
     for objection in result.objections:
         if not quiet or not objection.ok:
             body.extend("  " + line for line in objection_lines(objection))

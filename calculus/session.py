@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculus import nodes as n
 from calculus.check import (
@@ -42,7 +42,9 @@ from calculus.output import (
     brief_file_lines,
     claim_lines,
     ranges_lines,
+    reduction_lines,
     summary_line,
+    sweep_lines,
     without_repeats,
 )
 from calculus.printer import format_expr, format_source
@@ -59,6 +61,10 @@ from calculus.transcript import (
     shift_spans,
     unshift_columns,
 )
+
+if TYPE_CHECKING:
+    from calculus.circuits.language import ReductionOutcome
+    from calculus.dominance import RangesResult
 
 
 def _empty_model() -> Model:
@@ -270,12 +276,12 @@ class Session(Commands):
                 outputs.append(Output("ranges", tuple(ranges_lines(ranges[statement]))))
             elif isinstance(statement, n.Reduction):
                 outcome = self._reduce(state.model, statement)
-                outputs.append(Output("verdict", tuple(outcome.text_lines())))
+                outputs.append(Output("verdict", tuple(reduction_lines(outcome))))
             elif isinstance(statement, n.Sweep):
                 from calculus.check import check_sweep_statement
 
                 swept = check_sweep_statement(state.model, statement, self.timeout)
-                outputs.append(Output("info", tuple(swept.text_lines())))
+                outputs.append(Output("info", tuple(sweep_lines(swept))))
             else:
                 outputs.append(Output("info", tuple(self._describe(verb, statement, state))))
         outputs.extend(self._changed(state, exclude=typed_claims))
@@ -323,7 +329,7 @@ class Session(Commands):
 
     def _ranges_of(
         self, state: State, recompute_scenarios: bool, typed: list[n.Ranges]
-    ) -> dict[n.Ranges, Any]:
+    ) -> dict[n.Ranges, RangesResult]:
         """Ranges of the typed statements; with changed costs, re-check the scenario ones
         already in the model too, so the model stays one that `cost check` accepts."""
         wanted = list(typed)
@@ -441,7 +447,7 @@ class Session(Commands):
             self.reductions_passed[outcome.name] = bool(outcome.passed)
         return result
 
-    def _reduce(self, model: Model, statement: n.Reduction) -> Any:
+    def _reduce(self, model: Model, statement: n.Reduction) -> ReductionOutcome:
         """Check a reduction statement; a problem in its tasks is shown, not raised."""
         (outcome,) = self._pipeline.reductions(model, [statement])
         self.reductions_passed[statement.name.text] = bool(outcome.passed)

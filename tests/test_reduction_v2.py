@@ -28,6 +28,7 @@ from calculus.circuits.reduction import (
 )
 from calculus.circuits.specification import SpecificationError
 from calculus.circuits.tasks import TaskSet, combine, task, task_set
+from calculus.output import reduction_lines
 
 ROOT = Path(__file__).resolve().parents[1]
 KNOWN = enumerate_small_circuits(3, 3, tuple(range(16)))
@@ -412,7 +413,7 @@ def test_next_lines_make_an_mdp() -> None:
     result = check_source(EPISODE)
     (outcome,) = result.reductions
     assert outcome.result is not None and outcome.result.minimal_cost == 0
-    assert outcome.passed, outcome.text_lines()
+    assert outcome.passed, reduction_lines(outcome)
 
 
 def test_repl_statements_take_effect() -> None:

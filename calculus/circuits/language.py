@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 from calculus import nodes as n
 from calculus.diagnostics import InputError, at
 from calculus.model import Model
 from calculus.numbers import constant_value
 from calculus.printer import format_bits
+from calculus.status import Status
 
 from .reduction import (
     DECEPTIVE,
@@ -29,17 +29,6 @@ from .reduction import (
 )
 from .specification import SpecificationError
 from .tasks import ConflictError, Task, TaskSet, task, task_set
-
-CHECK_TITLES = {
-    "decomposition": "value decomposition E[R(π,T*)] = Σ p_i E[R(π,T_i)]",
-    "combined": "T* is the disjoint union with the p-mixture",
-    "same_minimum": "minimum on T* = minimum on the set",
-    "hypothesis": "hypothesis (on the set)",
-    "conclusion": "conclusion (on T*)",
-    "converse": "converse (one-task set)",
-    "lookup_table": "index-keyed lookup",
-}
-_MARK = {"proved": "✓", "refuted": "✗", "unknown": "?"}
 
 
 def bit_value(expr: n.BitExpr, inputs: dict[str, int], state: int) -> int:
@@ -264,7 +253,7 @@ class ReductionOutcome:
     expects: tuple[tuple[str, str], ...] = ()
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Status:
         return self.result.verdict if self.result is not None else "unknown"
 
     @property
@@ -296,58 +285,6 @@ class ReductionOutcome:
             and verdicts.get("conclusion") == verdicts.get("hypothesis")
             and not self.expectation_failures()
         )
-
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "name": self.name,
-            "kind": "reduction",
-            "verdict": self.verdict,
-            "passed": self.passed,
-            "reason": self.reason,
-            "line": self.span.line,
-            "inputs": self.inputs_note,
-            "minimum": None,
-            "lookup": None,
-            **self.extents,
-            "expects": [{"side": side, "extent": extent} for side, extent in self.expects],
-            "expectation_failures": self.expectation_failures(),
-        }
-        if self.result is not None:
-            data.update(self.result.to_json())
-            data["verdict"] = self.verdict
-            data["passed"] = self.passed
-        return data
-
-    def text_lines(self) -> list[str]:
-        status = "pass" if self.passed else "FAIL"
-        if self.result is None:
-            return [f"? unknown  reduction {self.name}   [{status}]", f"    why: {self.reason}"]
-        result = self.result
-        conclusion = result.check("conclusion")
-        extents = self.extents
-        lines = [
-            f"{_MARK[self.verdict]} {self.verdict:<8} reduction {self.name}: "
-            f"{conclusion.statement}   [{status}]",
-            f"    {result.predicate}: alone {extents['alone']}, combined {extents['combined']}; "
-            f"minimum {result.minimal_cost}, lookup {result.lookup_table.size}",
-        ]
-        for side, wanted in self.expects:
-            mark = "✓" if extents[side] == wanted else "✗"
-            lines.append(f"    {mark} expect {side} {wanted}: found {extents[side]}")
-        if result.ran_out is not None:
-            lines.append(f"    time budget of {result.budget:g} s ran out during {result.ran_out}")
-        for check in result.checks:
-            title = CHECK_TITLES.get(check.name, check.name)
-            lines.append(f"    {_MARK[check.verdict]} {title}: {check.reason}")
-        if result.minimal_circuit is not None:
-            lines.append(
-                f"    minimal circuit for T* ({result.measure} {result.minimal_cost}, "
-                f"basis {result.basis}):"
-            )
-            lines.extend(f"      {line}" for line in result.minimal_circuit.listing().splitlines())
-            if self.inputs_note:
-                lines.append(f"      ({self.inputs_note})")
-        return lines
 
 
 def run_reduction(model: Model, reduction: n.Reduction, timeout: float) -> ReductionOutcome:

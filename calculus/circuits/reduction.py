@@ -23,6 +23,8 @@ from typing import Literal as TypingLiteral
 import sympy
 import z3
 
+from calculus.status import Status
+
 from . import parallel
 from .circuit import Circuit
 from .cnf import Lit, negate, xor_constant
@@ -45,7 +47,7 @@ from .tasks import (
     task_set,
 )
 
-Verdict = TypingLiteral["proved", "refuted", "unknown"]
+Verdict = Status
 Extent = TypingLiteral["every", "some", "none", "unknown"]
 Policy = Callable[[int], int]
 

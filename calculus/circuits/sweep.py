@@ -86,42 +86,6 @@ class SweepOutcome:
         """A sweep states no claim; it is complete when every size was found."""
         return all(r.minimum is not None and r.lookup is not None for r in self.rows)
 
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "family": self.family,
-            "by": "data" if self.by_data else "index",
-            "seed": self.seed,
-            "measure": self.measure,
-            "basis": self.basis,
-            "general": self.general,
-            "line": self.span.line,
-            "workers": self.workers,
-            "seconds": round(self.seconds, 3),
-            "rows": [row.to_json() for row in self.rows],
-        }
-
-    def text_lines(self) -> list[str]:
-        by = "data" if self.by_data else "index"
-        lines = [
-            f"sweep {self.name}: family {self.family}, by {by}, seed {self.seed}, "
-            f"{self.measure} over {self.basis} ({self.workers})",
-            f"    {'k':>3} {'draw':>4} {'minimum':>7} {'lookup':>6} {'general':>7}  "
-            "misgeneralises  members",
-        ]
-        for row in self.rows:
-            lines.append(
-                f"    {row.k:>3} {row.draw:>4} {_cell(row.minimum):>7} {_cell(row.lookup):>6} "
-                f"{_cell(row.general):>7}  {row.misgeneralises or '—':<14}  "
-                + " ".join(row.members)
-                + (f"  ({row.reason})" if row.reason else "")
-            )
-        return lines
-
-
-def _cell(value: int | None) -> str:
-    return "?" if value is None else str(value)
-
 
 # -- members ---------------------------------------------------------------------------------
 

@@ -8,15 +8,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
 
 import sympy
 
 from calculus.costs import LogicFormula
+from calculus.status import Status
 
 POSITIVITY = "positivity"
-
-Status = Literal["proved", "refuted", "unknown"]
 
 
 @dataclass(frozen=True)

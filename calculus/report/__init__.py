@@ -27,7 +27,14 @@ from calculus.check import FileResult, check_file
 from calculus.costs import Atomic, G, LogicFormula, atomics
 from calculus.logic import POSITIVITY
 from calculus.numbers import as_fraction, readable_text, to_rational
-from calculus.output import MARK, print_diagnostics, summary_line
+from calculus.output import (
+    CHECK_TITLES,
+    MARK,
+    print_diagnostics,
+    reduction_json,
+    summary_line,
+    sweep_lines,
+)
 from calculus.report.math import Math, equation, math, simplified
 from calculus.report.render import markdown_escape, render_html, render_markdown
 from calculus.report.views import (
@@ -46,6 +53,7 @@ from calculus.report.views import (
     StatementView,
     Summary,
 )
+from calculus.status import STATUSES
 
 __all__ = [
     "ClaimView",
@@ -515,7 +523,7 @@ def _sweep_views(result: FileResult) -> tuple[ReductionView, ...]:
 
     views = []
     for index, outcome in enumerate(result.sweeps, start=1):
-        table = "\n".join(outcome.text_lines()[1:])
+        table = "\n".join(sweep_lines(outcome)[1:])
         views.append(
             ReductionView(
                 f"sweep-{index}",
@@ -541,17 +549,10 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
     """Reduction records shown generically: their JSON fields, and every circuit listing."""
     views = []
     for index, record in enumerate(result.reductions, start=1):
-        if hasattr(record, "as_json"):
-            data = record.as_json()
-        elif isinstance(record, dict):
-            data = record
-        else:
-            data = {"value": str(record)}
         listings: list[tuple[str, str]] = []
-        data = _without_listings(data, listings, "") if isinstance(data, dict) else {"value": data}
-        listing = getattr(record, "listing", None)
-        if not listings and listing is not None:
-            listings.append(("listing", _listing_text(listing() if callable(listing) else listing)))
+        data = _without_listings(reduction_json(record), listings, "")
+        if not listings:
+            listings.append(("listing", _listing_text(record.listing)))
         heading = str(data.get("name") or data.get("title") or f"reduction {index}")
         passed = data.get("passed")
         fields = tuple(
@@ -570,9 +571,8 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
             fields,
             tuple(listings),
         )
-        outcome = getattr(record, "result", None)
-        if outcome is not None and hasattr(outcome, "checks"):
-            view = _structured_reduction(view, record, outcome, result.path)
+        if record.result is not None:
+            view = _structured_reduction(view, record, record.result, result.path)
         views.append(view)
     return tuple(views)
 
@@ -582,11 +582,8 @@ def _structured_reduction(
 ) -> ReductionView:
     """A checked `reduction` statement: its settings, each check with its verdict, the
     minimal circuit and the lookup-table size beside it."""
-    from calculus.circuits.language import CHECK_TITLES
-
-    marks = {"proved": "✓", "refuted": "✗", "unknown": "?"}
     checks = tuple(
-        ReductionCheckView(CHECK_TITLES.get(c.name, c.name), c.verdict, marks[c.verdict], c.reason)
+        ReductionCheckView(CHECK_TITLES.get(c.name, c.name), c.verdict, MARK[c.verdict], c.reason)
         for c in outcome.checks
     )
     settings = (
@@ -601,29 +598,27 @@ def _structured_reduction(
     listings = view.listings
     if outcome.minimal_circuit is not None:
         listings = (("minimal circuit for T*", outcome.minimal_circuit.listing()),)
-    span = getattr(record, "span", None)
-    location = f"{path}:{span.line}" if span is not None and span.line else None
+    span = record.span
+    location = f"{path}:{span.line}" if span.line else None
     return replace(
         view,
         listings=listings,
         verdict=outcome.verdict,
-        mark=marks[outcome.verdict],
+        mark=MARK[outcome.verdict],
         statement=outcome.check("conclusion").statement,
         location=location,
         settings=settings,
         checks=checks,
-        inputs_note=getattr(record, "inputs_note", ""),
+        inputs_note=record.inputs_note,
     )
 
 
 def _summary(result: FileResult) -> Summary:
     claims = result.claims
-    count = {
-        s: sum(1 for c in claims if c.verdict.status == s) for s in ("proved", "refuted", "unknown")
-    }
+    count = {s: sum(1 for c in claims if c.verdict.status == s) for s in STATUSES}
     line = summary_line([result])
-    unknown_ranges = sum(1 for r in result.ranges if getattr(r, "status", "exact") != "exact")
-    failed_reductions = sum(1 for r in result.reductions if getattr(r, "passed", True) is False)
+    unknown_ranges = sum(1 for r in result.ranges if r.status != "exact")
+    failed_reductions = sum(1 for r in result.reductions if not r.passed)
     if unknown_ranges:
         line += f"; {unknown_ranges} ranges unknown"
     if failed_reductions:
