@@ -7,7 +7,7 @@ The library the symbolic back-ends share: a set of g > 0 is a list of sorted dis
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -58,6 +58,29 @@ def poly_mul(a: GPoly, b: GPoly) -> GPoly:
         for j, y in enumerate(b):
             result[i + j] += x * y
     return poly_trim(result)
+
+
+def poly_combine(operation: str, children: Sequence[GPoly]) -> GPoly | None:
+    """`add`, `mul`, `sub` (the first minus the rest) or `neg` of polynomials in g, as a
+    solver's answer writes them; None for any other operation."""
+    if operation == "add":
+        total: GPoly = ()
+        for child in children:
+            total = poly_add(total, child)
+        return total
+    if operation == "mul":
+        product: GPoly = (Fraction(1),)
+        for child in children:
+            product = poly_mul(product, child)
+        return product
+    if operation == "sub":
+        result = children[0]
+        for child in children[1:]:
+            result = poly_add(result, poly_scale(child, -1))
+        return result
+    if operation == "neg":
+        return poly_scale(children[0], -1)
+    return None
 
 
 def poly_eval(a: GPoly, x: Fraction) -> Fraction:

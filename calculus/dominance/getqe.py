@@ -81,23 +81,10 @@ def _polynomial(term: Any, kind: Any) -> GPoly:
     if k == kind.CONSTANT and term.getSymbol() == "g":
         return (Fraction(0), Fraction(1))
     children = [_polynomial(child, kind) for child in term]
-    if k == kind.ADD:
-        total: GPoly = ()
-        for child in children:
-            total = axis.poly_add(total, child)
-        return total
-    if k == kind.MULT:
-        product: GPoly = (Fraction(1),)
-        for child in children:
-            product = axis.poly_mul(product, child)
-        return product
-    if k == kind.SUB:
-        result = children[0]
-        for child in children[1:]:
-            result = axis.poly_add(result, axis.poly_scale(child, -1))
-        return result
-    if k == kind.NEG:
-        return axis.poly_scale(children[0], -1)
+    operations = {kind.ADD: "add", kind.MULT: "mul", kind.SUB: "sub", kind.NEG: "neg"}
+    combined = axis.poly_combine(operations.get(k, ""), children)
+    if combined is not None:
+        return combined
     if k == kind.TO_REAL:
         return children[0]
     raise ValueError(f"cvc5 answered with a term outside Q[g]: {term}")

@@ -17,13 +17,12 @@ import itertools
 import time
 from collections.abc import Mapping
 from fractions import Fraction
-from typing import Any
 
 import sympy
 
 from calculus.dominance import axis, questions
 from calculus.dominance.axis import Cell, Piece
-from calculus.dominance.questions import Problem
+from calculus.dominance.questions import Problem, z3_formula, z3_term
 from calculus.dominance.records import Findings, Unanswered
 
 __all__ = ["answer", "findings"]
@@ -120,9 +119,9 @@ class _Decider:
         self.g = z3.Real("g", ctx)
         names = {atom: z3.Real(f"x{n}", ctx) for n, atom in enumerate(question.atoms)}
         names[_G] = self.g
-        admissible = [_z3_formula(a, names, z3, ctx) for a in question.admissible]
+        admissible = [z3_formula(a, names, z3, ctx, expand=True) for a in question.admissible]
         goals = [
-            _z3_term(sympy.expand(_G * dc + dt), names, z3, ctx) > 0 for dc, dt in question.goals
+            z3_term(sympy.expand(_G * dc + dt), names, z3, ctx) > 0 for dc, dt in question.goals
         ]
         body = z3.And(goals) if goals else z3.BoolVal(True, ctx)
         if self.universal:
@@ -154,56 +153,6 @@ class _Decider:
         if verdict == z3.unknown:
             raise Unanswered(f"z3 gave up deciding a cell: {self.solver.reason_unknown()}")
         return (verdict == z3.sat) != self.universal
-
-
-def _z3_term(expression: sympy.Expr, names: Mapping[sympy.Symbol, Any], z3: Any, ctx: Any) -> Any:
-    if expression.is_Rational:
-        return z3.RealVal(str(expression), ctx)
-    if isinstance(expression, sympy.Symbol):
-        return names[expression]
-    args = [_z3_term(a, names, z3, ctx) for a in expression.args]
-    if isinstance(expression, sympy.Add):
-        return z3.Sum(args)
-    if isinstance(expression, sympy.Mul):
-        return z3.Product(args)
-    if isinstance(expression, sympy.Pow) and expression.exp.is_Integer and expression.exp > 0:
-        return z3.Product([args[0]] * int(expression.exp))
-    raise Unanswered(f"{expression} is not a polynomial in the cost atoms")
-
-
-def _z3_formula(formula: sympy.Basic, names: Mapping[sympy.Symbol, Any], z3: Any, ctx: Any) -> Any:
-    from sympy.logic import boolalg
-
-    if formula is sympy.true or formula is sympy.false:
-        return z3.BoolVal(formula is sympy.true, ctx)
-    if isinstance(formula, sympy.core.relational.Relational):
-        left = _z3_term(sympy.expand(formula.lhs), names, z3, ctx)  # type: ignore[attr-defined]
-        right = _z3_term(sympy.expand(formula.rhs), names, z3, ctx)  # type: ignore[attr-defined]
-        operator = formula.rel_op  # type: ignore[attr-defined]
-        if operator == "<":
-            return left < right
-        if operator == "<=":
-            return left <= right
-        if operator == ">":
-            return left > right
-        if operator == ">=":
-            return left >= right
-        if operator == "==":
-            return left == right
-        if operator == "!=":
-            return left != right
-    parts = [_z3_formula(a, names, z3, ctx) for a in formula.args]
-    if isinstance(formula, boolalg.And):
-        return z3.And(parts)
-    if isinstance(formula, boolalg.Or):
-        return z3.Or(parts)
-    if isinstance(formula, boolalg.Not):
-        return z3.Not(parts[0])
-    if isinstance(formula, boolalg.Implies):
-        return z3.Implies(parts[0], parts[1])
-    if isinstance(formula, boolalg.Equivalent) and len(parts) == 2:
-        return parts[0] == parts[1]
-    raise Unanswered(f"cannot decide {formula} with z3")
 
 
 # z3's resource units for one irrational point before the question goes elsewhere (a count

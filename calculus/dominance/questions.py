@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 import sympy
 
@@ -244,3 +245,66 @@ def findings(
             raise Unanswered(f"did not finish within {timeout:g} s")
         ranges[name] = program_ranges(costs, assumptions, bounds, name, answer, remaining)
     return Findings(ranges, thresholds, True)
+
+
+# ---- the questions as z3 terms (shared by the back-ends that ask z3) -----------------------
+
+
+def z3_term(expression: sympy.Expr, names: Mapping[sympy.Symbol, Any], z3: Any, ctx: Any) -> Any:
+    """A sympy polynomial (rational coefficients) in the cost atoms as a z3 real term;
+    `names` gives each atom's z3 variable."""
+    if expression.is_Rational:
+        return z3.RealVal(str(expression), ctx)
+    if isinstance(expression, sympy.Symbol):
+        return names[expression]
+    if isinstance(expression, sympy.Add):
+        return z3.Sum([z3_term(a, names, z3, ctx) for a in expression.args])
+    if isinstance(expression, sympy.Mul):
+        return z3.Product([z3_term(a, names, z3, ctx) for a in expression.args])
+    if isinstance(expression, sympy.Pow) and expression.exp.is_Integer and expression.exp > 0:
+        base = z3_term(expression.base, names, z3, ctx)
+        return z3.Product([base] * int(expression.exp))
+    raise Unanswered(f"{expression} is not a polynomial in the cost atoms")
+
+
+_Z3_RELATIONS: dict[str, Callable[[Any, Any], Any]] = {
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+}
+
+
+def z3_formula(
+    formula: sympy.Basic,
+    names: Mapping[sympy.Symbol, Any],
+    z3: Any,
+    ctx: Any,
+    expand: bool = False,
+) -> Any:
+    """A sympy boolean over polynomial comparisons as a z3 formula (`expand`: each side
+    expanded first); `Unanswered` for anything else."""
+    from sympy.logic import boolalg
+
+    if formula is sympy.true or formula is sympy.false:
+        return z3.BoolVal(formula is sympy.true, ctx)
+    if isinstance(formula, sympy.core.relational.Relational):
+        sides = [formula.lhs, formula.rhs]  # type: ignore[attr-defined]
+        left, right = (z3_term(sympy.expand(s) if expand else s, names, z3, ctx) for s in sides)
+        relation = _Z3_RELATIONS.get(formula.rel_op)  # type: ignore[attr-defined]
+        if relation is not None:
+            return relation(left, right)
+    parts = [z3_formula(a, names, z3, ctx, expand) for a in formula.args]
+    if isinstance(formula, boolalg.And):
+        return z3.And(parts)
+    if isinstance(formula, boolalg.Or):
+        return z3.Or(parts)
+    if isinstance(formula, boolalg.Not):
+        return z3.Not(parts[0])
+    if isinstance(formula, boolalg.Implies):
+        return z3.Implies(parts[0], parts[1])
+    if isinstance(formula, boolalg.Equivalent) and len(parts) == 2:
+        return parts[0] == parts[1]
+    raise Unanswered(f"cannot write {formula} for z3")

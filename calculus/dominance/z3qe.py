@@ -14,68 +14,15 @@ from fractions import Fraction
 from typing import Any
 
 import sympy
-from sympy.logic import boolalg
 
 from calculus.dominance import axis, questions
 from calculus.dominance.axis import GAtom, GFormula, GPoly, Piece
-from calculus.dominance.questions import Problem
+from calculus.dominance.questions import Problem, z3_formula, z3_term
 from calculus.dominance.records import Findings, Unanswered
 
 __all__ = ["answer", "findings"]
 
 _G = (Fraction(0), Fraction(1))  # the polynomial g
-
-
-def _expression(expression: sympy.Expr, names: Mapping[sympy.Symbol, Any], z3: Any) -> Any:
-    """A sympy polynomial (rational coefficients) as a z3 real term."""
-    if expression.is_Rational:
-        return z3.RealVal(str(expression), names["ctx"])
-    if isinstance(expression, sympy.Symbol):
-        return names[expression]
-    if isinstance(expression, sympy.Add):
-        return z3.Sum([_expression(a, names, z3) for a in expression.args])
-    if isinstance(expression, sympy.Mul):
-        return z3.Product([_expression(a, names, z3) for a in expression.args])
-    if isinstance(expression, sympy.Pow) and expression.exp.is_Integer and expression.exp > 0:
-        base = _expression(expression.base, names, z3)
-        return z3.Product([base] * int(expression.exp))
-    raise Unanswered(f"{expression} is not a polynomial in the cost atoms")
-
-
-_RELATIONS = {
-    sympy.StrictLessThan: lambda a, b: a < b,
-    sympy.LessThan: lambda a, b: a <= b,
-    sympy.StrictGreaterThan: lambda a, b: a > b,
-    sympy.GreaterThan: lambda a, b: a >= b,
-    sympy.Equality: lambda a, b: a == b,
-    sympy.Unequality: lambda a, b: a != b,
-}
-
-
-def _formula(formula: sympy.Basic, names: Mapping[sympy.Symbol, Any], z3: Any) -> Any:
-    ctx = names["ctx"]
-    if formula is sympy.true:
-        return z3.BoolVal(True, ctx)
-    if formula is sympy.false:
-        return z3.BoolVal(False, ctx)
-    for kind, relation in _RELATIONS.items():
-        if isinstance(formula, kind):
-            return relation(
-                _expression(formula.lhs, names, z3),  # type: ignore[attr-defined]
-                _expression(formula.rhs, names, z3),  # type: ignore[attr-defined]
-            )
-    parts = [_formula(a, names, z3) for a in formula.args]
-    if isinstance(formula, boolalg.And):
-        return z3.And(parts)
-    if isinstance(formula, boolalg.Or):
-        return z3.Or(parts)
-    if isinstance(formula, boolalg.Not):
-        return z3.Not(parts[0])
-    if isinstance(formula, boolalg.Implies):
-        return z3.Implies(parts[0], parts[1])
-    if isinstance(formula, boolalg.Equivalent) and len(parts) == 2:
-        return parts[0] == parts[1]
-    raise Unanswered(f"cannot write {formula} for z3")
 
 
 def _question(question: Problem, z3: Any, ctx: Any) -> tuple[Any, Any, Any]:
@@ -85,10 +32,10 @@ def _question(question: Problem, z3: Any, ctx: Any) -> tuple[Any, Any, Any]:
     often than universal ones, so "A" is asked as the complement of an "E"."""
     g = z3.Real("g", ctx)
     names: dict[Any, Any] = {atom: z3.Real(f"x{n}", ctx) for n, atom in enumerate(question.atoms)}
-    names["ctx"] = ctx
-    admissible = [_formula(a, names, z3) for a in question.admissible]
+    admissible = [z3_formula(a, names, z3, ctx) for a in question.admissible]
     goals = [
-        g * _expression(sympy.expand(dc), names, z3) + _expression(sympy.expand(dt), names, z3) > 0
+        g * z3_term(sympy.expand(dc), names, z3, ctx) + z3_term(sympy.expand(dt), names, z3, ctx)
+        > 0
         for dc, dt in question.goals
     ]
     body = z3.And(goals) if goals else z3.BoolVal(True, ctx)
@@ -109,23 +56,15 @@ def _polynomial(term: Any, z3: Any) -> GPoly:
         return _G
     kind = term.decl().kind()
     children = [_polynomial(child, z3) for child in term.children()]
-    if kind == z3.Z3_OP_ADD:
-        total: GPoly = ()
-        for child in children:
-            total = axis.poly_add(total, child)
-        return total
-    if kind == z3.Z3_OP_MUL:
-        product: GPoly = (Fraction(1),)
-        for child in children:
-            product = axis.poly_mul(product, child)
-        return product
-    if kind == z3.Z3_OP_SUB:
-        result = children[0]
-        for child in children[1:]:
-            result = axis.poly_add(result, axis.poly_scale(child, -1))
-        return result
-    if kind == z3.Z3_OP_UMINUS:
-        return axis.poly_scale(children[0], -1)
+    operations = {
+        z3.Z3_OP_ADD: "add",
+        z3.Z3_OP_MUL: "mul",
+        z3.Z3_OP_SUB: "sub",
+        z3.Z3_OP_UMINUS: "neg",
+    }
+    combined = axis.poly_combine(operations.get(kind, ""), children)
+    if combined is not None:
+        return combined
     if kind in (z3.Z3_OP_TO_REAL, z3.Z3_OP_TO_INT) and len(children) == 1:
         return children[0]
     if kind == z3.Z3_OP_POWER and len(children) == 2 and len(children[1]) <= 1:
