@@ -1,7 +1,10 @@
 """Checking a file: parse, resolve, derive costs, decide every claim, compute every range.
 
-`check_source` is the one entry point the CLI, the report and the REPL share; it returns
-plain records (`FileResult`) and leaves rendering to `calculus.output`.
+`Pipeline` is the one path from a resolved model to its results (derive → decide → ranges
+→ reductions → sweeps → objections): `check_source` and `check_file` (the CLI, the report,
+the language server, the notebook) run it whole, and the REPL session runs its stages with
+a `VerdictCache`. It returns plain records (`FileResult`) and leaves rendering to
+`calculus.output`.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from dataclasses import fields as dataclass_fields
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import sympy
 
@@ -96,6 +99,18 @@ class ObjectionResult:
         return all(c.passed for c in self.claims)
 
 
+@runtime_checkable
+class ReductionRecord(Protocol):
+    """A checked reduction of another kind, plugged into a file's results: it says whether
+    it passed and renders itself as JSON (the `reduction` statement's own outcome is a
+    `calculus.circuits.language.ReductionOutcome`, rendered by `calculus.output`)."""
+
+    @property
+    def passed(self) -> bool: ...
+
+    def as_json(self) -> dict[str, Any]: ...
+
+
 @dataclass(frozen=True)
 class FileResult:
     path: str
@@ -103,7 +118,7 @@ class FileResult:
     title: str | None = None
     claims: tuple[ClaimResult, ...] = ()
     ranges: tuple[RangesResult, ...] = ()
-    reductions: tuple[ReductionOutcome, ...] = ()
+    reductions: tuple[ReductionOutcome | ReductionRecord, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = ()
     model: Model | None = field(default=None, repr=False, compare=False)
     costs: CostModel | None = field(default=None, repr=False, compare=False)
@@ -472,18 +487,14 @@ class Pipeline:
         )
 
     # -- claims
-    def decide(
-        self, model: Model, views: tuple[CostModel, ...], names: Iterable[str] | None = None
-    ) -> tuple[ClaimResult, ...]:
-        """The verdict of every claim of the model (or of those `names`), under every
-        family of its exchange list."""
-        wanted = None if names is None else set(names)
-        chosen = [c for c in model.claims if wanted is None or c.name in wanted]
+    def decide(self, model: Model, views: tuple[CostModel, ...]) -> tuple[ClaimResult, ...]:
+        """The verdict of every claim of the model, under every family of its exchange
+        list (`views`, from `derive_views`)."""
         with Decider() as decider:
-            results = [self.decide_claim(views, c.node, c.name, decider) for c in chosen]
+            results = [self.decide_claim(views, c.node, c.name, decider) for c in model.claims]
         origins = _statement_origins(model)
         claims = []
-        for claim, result in zip(chosen, results, strict=True):
+        for claim, result in zip(model.claims, results, strict=True):
             if (
                 self.explain
                 and result.kind == "claim"

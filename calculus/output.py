@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from calculus.check import ClaimResult, FileResult, ObjectionResult
+from calculus.check import ClaimResult, FileResult, ObjectionResult, ReductionRecord
 from calculus.diagnostics import render
 from calculus.numbers import fraction_text, readable_text
 from calculus.status import STATUSES, Status
@@ -156,7 +156,9 @@ def file_json(result: FileResult) -> dict[str, Any]:
 # ---- reductions and sweeps --------------------------------------------------------------
 
 
-def reduction_json(outcome: ReductionOutcome) -> dict[str, Any]:
+def reduction_json(outcome: ReductionOutcome | ReductionRecord) -> dict[str, Any]:
+    if isinstance(outcome, ReductionRecord):
+        return outcome.as_json()
     data: dict[str, Any] = {
         "name": outcome.name,
         "kind": "reduction",
@@ -178,7 +180,9 @@ def reduction_json(outcome: ReductionOutcome) -> dict[str, Any]:
     return data
 
 
-def reduction_lines(outcome: ReductionOutcome) -> list[str]:
+def reduction_lines(outcome: ReductionOutcome | ReductionRecord) -> list[str]:
+    if isinstance(outcome, ReductionRecord):
+        return []  # a record of another kind renders itself as JSON only
     status = "pass" if outcome.passed else "FAIL"
     if outcome.result is None:
         return [f"? unknown  reduction {outcome.name}   [{status}]", f"    why: {outcome.reason}"]
@@ -366,7 +370,7 @@ def summary_line(results: list[FileResult]) -> str:
     reductions = [x for r in results for x in r.reductions]
     counts = {s: sum(1 for c in claims if c.verdict.status == s) for s in STATUSES}
     if reductions:
-        by_verdict = {v: sum(1 for x in reductions if x.verdict == v) for v in STATUSES}
+        by_verdict = {v: sum(1 for x in reductions if _verdict(x) == v) for v in STATUSES}
         noun_r = "reduction" if len(reductions) == 1 else "reductions"
         reduction_text = f"; {len(reductions)} {noun_r}: " + ", ".join(
             f"{count} {verdict}" for verdict, count in by_verdict.items() if count
@@ -388,6 +392,10 @@ def summary_line(results: list[FileResult]) -> str:
     if errors:
         text += f"; {errors} file{'s' if errors != 1 else ''} with input errors"
     return text
+
+
+def _verdict(reduction: ReductionOutcome | ReductionRecord) -> Status:
+    return "unknown" if isinstance(reduction, ReductionRecord) else reduction.verdict
 
 
 def file_lines(result: FileResult) -> list[str]:

@@ -443,8 +443,8 @@ class Session(Commands):
             result = Pipeline(self.timeout, self._verdicts).check(model)
         except InputError as error:
             raise Rejected([self._transcript.error(error.diagnostics, text)]) from None
-        for outcome in result.reductions:
-            self.reductions_passed[outcome.name] = bool(outcome.passed)
+        for statement, outcome in zip(model.reductions, result.reductions, strict=True):
+            self.reductions_passed[statement.name.text] = outcome.passed
         return result
 
     def _reduce(self, model: Model, statement: n.Reduction) -> ReductionOutcome:

@@ -23,7 +23,7 @@ from typing import Any
 
 import sympy
 
-from calculus.check import FileResult, check_file
+from calculus.check import FileResult, ReductionRecord, check_file
 from calculus.costs import Atomic, G, LogicFormula, atomics
 from calculus.logic import POSITIVITY
 from calculus.numbers import as_fraction, readable_text, to_rational
@@ -551,7 +551,7 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
     for index, record in enumerate(result.reductions, start=1):
         listings: list[tuple[str, str]] = []
         data = _without_listings(reduction_json(record), listings, "")
-        if not listings:
+        if not listings and not isinstance(record, ReductionRecord):
             listings.append(("listing", _listing_text(record.listing)))
         heading = str(data.get("name") or data.get("title") or f"reduction {index}")
         passed = data.get("passed")
@@ -571,7 +571,7 @@ def _reduction_views(result: FileResult) -> tuple[ReductionView, ...]:
             fields,
             tuple(listings),
         )
-        if record.result is not None:
+        if not isinstance(record, ReductionRecord) and record.result is not None:
             view = _structured_reduction(view, record, record.result, result.path)
         views.append(view)
     return tuple(views)
