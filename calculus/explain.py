@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from functools import lru_cache
 from typing import Any
 
 import sympy
@@ -47,7 +48,7 @@ from calculus.costs import (
     atomics,
     log2,
 )
-from calculus.logic import Decider, Hypothesis, Problem, Verdict
+from calculus.logic import Decider, Hypothesis, Problem, Verdict, shared_decider
 
 MAX_REPAIRS = 3
 
@@ -176,7 +177,7 @@ class _Prover:
 
     def proved(self, f: LogicFormula, some_g: bool = False) -> bool:
         problem = Problem(f, self.found, some_g, "linear", self.timeout, parameters=self.parameters)
-        return self.decider.decide(problem).status == "proved"
+        return self.decider.proves(problem)
 
 
 # ---- sign conditions: a small boolean algebra over `poly op 0` --------------------------------
@@ -544,7 +545,7 @@ def holds_when(
     if not explainable(costs, claim):
         return None
     formula = costs.formula(claim.formula)
-    with Decider() as decider:
+    with shared_decider() as decider:
         prover = _Prover(found, timeout, tuple(costs.parameter_symbols), decider)
         clauses = _every_g(formula, prover)
         if clauses is None:
@@ -788,6 +789,7 @@ def _candidates(costs: CostModel, formula: n.Formula) -> Iterator[n.Formula]:
     yield from _identifications(costs, formula)
 
 
+@lru_cache(maxsize=4096)
 def parse_term(text: str) -> n.Term:
     from calculus.syntax import parse
 
@@ -813,7 +815,7 @@ def repairs(
         return ()
     found: list[str] = []
     seen = {statement_of(claim)}
-    with Decider() as decider:
+    with shared_decider() as decider:
         for index, variant in enumerate(_candidates(costs, claim.formula)):
             if index == MAX_CANDIDATES or len(found) == MAX_REPAIRS:
                 break
@@ -826,9 +828,8 @@ def repairs(
             verdict: Verdict | None = check_divisions(
                 costs, variant, list(problem.hypotheses), problem.timeout
             )
-            if verdict is None:
-                verdict = decider.decide(problem)
-            if verdict.status == "proved" and not _vacuous(costs, variant, problem, decider):
+            proved = decider.proves(problem) if verdict is None else verdict.status == "proved"
+            if proved and not _vacuous(costs, variant, problem, decider):
                 found.append(statement)
     return tuple(found)
 
@@ -839,4 +840,4 @@ def _vacuous(costs: CostModel, formula: n.Formula, problem: Problem, decider: De
     if not isinstance(formula, n.Connective) or formula.op != "->":
         return False
     premise = Negation(costs.formula(formula.left))
-    return decider.decide(replace(problem, claim=premise)).status == "proved"
+    return decider.proves(replace(problem, claim=premise))

@@ -1,8 +1,8 @@
 """Deciding claims: proved (with a minimal set of the assumptions used), refuted (with an
 exactly re-checked counterexample) or unknown (with the reason).
 
-`decide` (one claim) and `Decider` (many) are the front: they own the z3 contexts and
-dispatch on the exchange family, to `linear` (g a rate) or `families` (monotone,
+`decide` (one claim), `proves` (only whether it is proved) and `Decider` (many) are the
+front: they own the z3 contexts and dispatch on the exchange family, to `linear` (g a rate) or `families` (monotone,
 subadditive, superadditive). Below the front, and importing only downwards:
 
 * `records`  the `Problem` and `Verdict` records;
@@ -12,6 +12,10 @@ subadditive, superadditive). Below the front, and importing only downwards:
 """
 
 from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import z3
 
@@ -38,9 +42,11 @@ class Decider:
     def __init__(self) -> None:
         self._context: z3.Context | None = None
         self._linear: LinearSolver | None = None
+        self.asked = 0  # questions answered (`decide` and `proves`)
 
     def decide(self, problem: Problem) -> Verdict:
         """Decide one claim; never raises for solver trouble (that is an `unknown`)."""
+        self.asked += 1
         try:
             if problem.for_some_costs or problem.for_some_parameters or problem.eventually:
                 return decide_quantified(problem, new_context(), _decide_plain)
@@ -56,6 +62,25 @@ class Decider:
             return Verdict("unknown", reason=str(error))
         except z3.Z3Exception as error:
             return Verdict("unknown", reason=f"z3 error: {error}")
+
+    def proves(self, problem: Problem) -> bool:
+        """Whether `problem` is proved, the status `decide` gives, with less work than a
+        verdict: no minimal core, no counterexample (see `LinearSolver.proves`)."""
+        self.asked += 1
+        try:
+            if (
+                problem.family == "linear"
+                and not (
+                    problem.for_some_costs or problem.for_some_parameters or problem.eventually
+                )
+                and not needs_extended(problem)
+            ):
+                return self._linear_solver(problem).proves(problem)
+        except Unsupported:
+            return False
+        except z3.Z3Exception:
+            return False
+        return self.decide(problem).status == "proved"
 
     def _linear_solver(self, problem: Problem) -> LinearSolver:
         hypotheses = tuple(problem.hypotheses)
@@ -93,6 +118,34 @@ def decide(problem: Problem) -> Verdict:
         return decider.decide(problem)
 
 
+# Questions asked outside a file's own decider (`proves`, `shared_decider`) share one
+# decider per thread: what it answers depends only on the problem, and its context is
+# renewed after this many questions so that it stays small.
+SHARED_QUESTIONS = 2000
+_shared = threading.local()
+
+
+def _thread_decider() -> Decider:
+    decider: Decider | None = getattr(_shared, "decider", None)
+    if decider is None or decider.asked >= SHARED_QUESTIONS:
+        decider = Decider()
+        _shared.decider = decider
+    return decider
+
+
+@contextmanager
+def shared_decider() -> Iterator[Decider]:
+    """The thread's shared decider (not closed on leaving): saves a context and the
+    hypotheses' encoding per use where many small questions are asked."""
+    yield _thread_decider()
+
+
+def proves(problem: Problem) -> bool:
+    """Whether `problem` is proved (`decide(problem).status == "proved"`), faster: in a
+    solver shared with the thread's earlier questions, without core or counterexample."""
+    return _thread_decider().proves(problem)
+
+
 __all__ = [
     "POSITIVITY",
     "Decider",
@@ -104,5 +157,7 @@ __all__ = [
     "evaluate",
     "exists_g",
     "hypotheses_hold",
+    "proves",
+    "shared_decider",
     "relevant_atoms",
 ]

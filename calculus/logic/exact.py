@@ -223,6 +223,35 @@ def _some_g(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
     return any(_truth(f, {**values, G: p}) for p in candidates)
 
 
+def holds_at(hypotheses: Sequence[Hypothesis], values: dict[sympy.Basic, Fraction]) -> bool:
+    """Exactly, in Fractions: g > 0 and every default bound and assumption holds at `values`,
+    which give every symbol the hypotheses mention. False when that cannot be shown here
+    (an unassigned symbol, a division by zero, an expression outside `_number`)."""
+    try:
+        if values.get(G, Fraction(1)) <= 0:
+            return False
+        for hypothesis in hypotheses:
+            for symbol, kind in hypothesis.bounds:
+                value = values.get(symbol)
+                if value is None or value < 0 or (kind == "positive" and value == 0):
+                    return False
+            if hypothesis.formula is not None and not _truth(hypothesis.formula, values):
+                return False
+        return True
+    except (_Outside, ZeroDivisionError):
+        return False
+
+
+def fails_at(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
+    """Exactly, in Fractions: `f` is false at `values`. False also when that cannot be shown
+    here (a symbol `values` does not give, a division by zero, an expression outside
+    `_number`)."""
+    try:
+        return not _truth(f, values)
+    except (_Outside, ZeroDivisionError):
+        return False
+
+
 def confirm_fractions(problem: Problem, values: dict[sympy.Symbol, Fraction]) -> bool:
     """`confirm` for values that are Fractions; the same answer, mostly without sympy."""
     known: dict[sympy.Basic, Fraction] = dict(values)

@@ -20,12 +20,13 @@ it is non-empty iff the formula holds at some root or just right of 0 or of some
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from fractions import Fraction
 
 import sympy
 import z3
 
 from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
-from calculus.logic.exact import confirm_fractions, relevant_atoms
+from calculus.logic.exact import confirm_fractions, fails_at, holds_at, relevant_atoms
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
@@ -36,9 +37,13 @@ from calculus.logic.solver import (
     junction,
     minimal_core,
     new_solver,
+    rational,
     rational_model,
     real,
 )
+
+# Points known to satisfy a solver's hypotheses, kept to answer `proves` without z3.
+KEPT_POINTS = 16
 
 # ---- virtual substitution for `for some g` ------------------------------------------------
 
@@ -156,6 +161,54 @@ class LinearSolver:
         self.base_denominators = list(self.encoder.denominators)
         self.base_variables = dict(self.encoder.variables)
         self.pinner = Pinner(self.solver, list(self.base_variables.values()))
+        # Exact points, each giving every base variable a value, at which every hypothesis
+        # was re-checked to hold (most recently useful first).
+        self.points: list[dict[sympy.Basic, Fraction]] = []
+
+    def proves(self, problem: Problem) -> bool:
+        """Whether `problem` (whose hypotheses are this solver's) is proved: the status
+        `decide` gives, without the work a verdict needs beyond it (no core shrinking, no
+        counterexample). A claim false at a point where the hypotheses were re-checked
+        exactly to hold is not proved, and no solver is asked."""
+        if not problem.for_some_g:
+            for index, point in enumerate(self.points):
+                if fails_at(problem.claim, point):
+                    self.points.insert(0, self.points.pop(index))
+                    return False
+        self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        self.encoder.variables = dict(self.base_variables)
+        self.encoder.denominators = list(self.base_denominators)
+        scopes = self.solver.num_scopes()
+        try:
+            self.solver.push()
+            if problem.for_some_g:
+                negated = z3.Not(eliminate_exists_g(problem.claim, self.encoder))
+            else:
+                negated = z3.Not(self.encoder.formula(problem.claim))
+            self.solver.add(negated)
+            outcome = check(self.solver, list(self.indicators.values()))
+            if outcome.sat:
+                self._remember(self.solver.model())
+            return outcome.unsat
+        finally:
+            self.solver.pop(self.solver.num_scopes() - scopes)
+
+    def _remember(self, model: z3.ModelRef) -> None:
+        """Keep the model's point when it is rational and the hypotheses hold there exactly."""
+        point: dict[sympy.Basic, Fraction] = {}
+        for symbol, variable in self.base_variables.items():
+            value = rational(model.eval(variable, model_completion=True))
+            if value is None:
+                return
+            point[symbol] = value
+        self._keep(point)
+
+    def _keep(self, point: dict[sympy.Basic, Fraction]) -> None:
+        if any(symbol not in point for symbol in self.base_variables):
+            return
+        if holds_at(self.hypotheses, point):
+            self.points.insert(0, point)
+            del self.points[KEPT_POINTS:]
 
     def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:
         """Decide `problem` (whose hypotheses are this solver's). None when `canonical` and
@@ -220,6 +273,7 @@ class LinearSolver:
             return Verdict(
                 "unknown", reason="z3's counterexample did not survive exact re-evaluation"
             )
+        self._keep(dict(exact))
         counterexample = tuple((symbol.name, exact[symbol]) for symbol in shown if symbol in exact)
         assignment = tuple(
             (symbol.name, value)
