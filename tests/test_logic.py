@@ -139,3 +139,45 @@ def test_uses_are_minimal_and_counterexamples_exact(name: str) -> None:
             assert confirm(problem, values), claim
     assert proved > 0
     assert refuted > 0 or name != "speed_prior.cost"
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_proves_is_the_status_decide_gives(name: str) -> None:
+    # `proves` skips cores and counterexamples, and answers from points where the
+    # hypotheses were re-checked to hold; its answer is still decide's, in any order.
+    claims = problems(name)
+    expected = {claim: decide(problem).status == "proved" for claim, problem in claims}
+    assert set(expected.values()) == {True, False}
+    for order in (claims, list(reversed(claims))):
+        with Decider() as decider:
+            assert {claim: decider.proves(problem) for claim, problem in order} == expected
+    assert {claim: calculus.logic.proves(problem) for claim, problem in claims} == expected
+
+
+def test_proves_answers_from_a_known_point_without_the_solver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from calculus.costs import Atomic
+    from calculus.logic import Hypothesis, linear
+
+    a, b = sympy.Symbol("c(a)"), sympy.Symbol("c(b)")
+    bounds = Hypothesis("positivity", bounds=((a, "positive"), (b, "positive")))
+    two, three, four = (sympy.Integer(k) for k in (2, 3, 4))
+    assumption = Hypothesis("a_small", Atomic("<", a, three))
+
+    def problem(claim: Atomic) -> Problem:
+        return Problem(claim, [assumption, bounds])
+
+    with Decider() as decider:
+        # a < 3 does not give b > a: the solver's model is kept as a point.
+        assert not decider.proves(problem(Atomic("<", a, b)))
+        asked: list[object] = []
+        real_check = linear.check
+        monkeypatch.setattr(linear, "check", lambda *a: asked.append(a) or real_check(*a))
+        # a + b < b is false wherever b > 0: the kept point shows it, no solver asked.
+        assert not decider.proves(problem(Atomic("<", a + b, b)))
+        assert asked == []
+        # Proved ones still go to the solver: a < 3 gives a < 4 (and not 2·a < 3).
+        assert decider.proves(problem(Atomic("<", a, four)))
+        assert not decider.proves(problem(Atomic("<", two * a, three)))
+        assert len(asked) >= 1

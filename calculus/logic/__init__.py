@@ -17,8 +17,10 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import sympy
 import z3
 
+from calculus.costs import Atomic, atomics
 from calculus.logic.exact import evaluate, exists_g, hypotheses_hold, relevant_atoms
 from calculus.logic.extended import decide_extended, needs_extended
 from calculus.logic.families import decide_family
@@ -26,6 +28,23 @@ from calculus.logic.linear import LinearSolver, decide_linear
 from calculus.logic.quantifiers import decide_quantified
 from calculus.logic.records import POSITIVITY, Hypothesis, Problem, Status, Verdict
 from calculus.logic.solver import Unsupported, new_context
+
+# A claim true of everything, without atoms: what `needs_extended` says of the hypotheses alone.
+_TRIVIAL = Atomic("<", sympy.Integer(0), sympy.Integer(1))
+
+
+_EXTENDED_SIDES: dict[sympy.Expr, bool] = {}
+
+
+def _extended_side(side: sympy.Expr) -> bool:
+    """`needs_extended` of a claim with this side alone (claims share their programs' costs)."""
+    found = _EXTENDED_SIDES.get(side)
+    if found is None:
+        if len(_EXTENDED_SIDES) >= 20_000:
+            _EXTENDED_SIDES.clear()
+        found = needs_extended(Problem(Atomic("<", side, sympy.Integer(0)), ()))
+        _EXTENDED_SIDES[side] = found
+    return found
 
 
 class Decider:
@@ -43,6 +62,21 @@ class Decider:
         self._context: z3.Context | None = None
         self._linear: LinearSolver | None = None
         self.asked = 0  # questions answered (`decide` and `proves`)
+        # `needs_extended` of the last hypotheses seen (with and without `for some g`).
+        self._extended: tuple[tuple[Hypothesis, ...], dict[bool, bool]] = ((), {})
+
+    def _needs_extended(self, problem: Problem) -> bool:
+        """`needs_extended(problem)`, the hypotheses' part worked out once per hypotheses."""
+        hypotheses = tuple(problem.hypotheses)
+        if self._extended[0] != hypotheses:
+            self._extended = (hypotheses, {})
+        known = self._extended[1]
+        some_g = problem.for_some_g
+        if some_g not in known:
+            known[some_g] = needs_extended(Problem(_TRIVIAL, hypotheses, some_g))
+        if known[some_g]:
+            return True
+        return any(_extended_side(side) for a in atomics(problem.claim) for side in (a.lhs, a.rhs))
 
     def decide(self, problem: Problem) -> Verdict:
         """Decide one claim; never raises for solver trouble (that is an `unknown`)."""
@@ -52,7 +86,7 @@ class Decider:
                 return decide_quantified(problem, new_context(), _decide_plain)
             if problem.family != "linear":
                 return decide_family(problem, new_context())
-            if needs_extended(problem):
+            if self._needs_extended(problem):
                 return decide_extended(problem, new_context())
             verdict = self._linear_solver(problem).decide(problem)
             if verdict is None:
@@ -73,7 +107,7 @@ class Decider:
                 and not (
                     problem.for_some_costs or problem.for_some_parameters or problem.eventually
                 )
-                and not needs_extended(problem)
+                and not self._needs_extended(problem)
             ):
                 return self._linear_solver(problem).proves(problem)
         except Unsupported:

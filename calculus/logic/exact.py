@@ -17,6 +17,7 @@ from calculus.costs import Atomic, G, LogicFormula, Negation, atomics, log2
 from calculus.logic.records import Hypothesis, Problem
 
 Values = dict[sympy.Basic, sympy.Expr]
+Monomial = tuple[sympy.Symbol, ...]
 
 
 def sign(value: sympy.Expr) -> int:
@@ -242,13 +243,116 @@ def holds_at(hypotheses: Sequence[Hypothesis], values: dict[sympy.Basic, Fractio
         return False
 
 
-def fails_at(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
-    """Exactly, in Fractions: `f` is false at `values`. False also when that cannot be shown
-    here (a symbol `values` does not give, a division by zero, an expression outside
-    `_number`)."""
+# Expressions met as polynomials (monomial -> coefficient), or None outside polynomials; the
+# claims of one file share their programs' costs, so most sides are met many times.
+_POLYNOMIALS: dict[sympy.Expr, tuple[tuple[Monomial, Fraction], ...] | None] = {}
+_POLYNOMIALS_KEPT = 20_000
+
+
+def _polynomial_of(e: sympy.Expr) -> tuple[tuple[Monomial, Fraction], ...] | None:
+    found = _POLYNOMIALS.get(e, False)
+    if found is False:
+        if len(_POLYNOMIALS) >= _POLYNOMIALS_KEPT:
+            _POLYNOMIALS.clear()
+        try:
+            found = tuple(_polynomial(e).items())
+        except _Outside:
+            found = None
+        _POLYNOMIALS[e] = found
+    return found  # type: ignore[return-value]
+
+
+def _value(
+    polynomial: tuple[tuple[Monomial, Fraction], ...], values: dict[sympy.Basic, Fraction]
+) -> Fraction:
+    total = Fraction(0)
+    for monomial, coefficient in polynomial:
+        term = coefficient
+        for symbol in monomial:
+            term *= values[symbol]
+        total += term
+    return total
+
+
+def _fast_truth(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
+    """`_truth` by way of the sides' polynomials; KeyError for a symbol `values` does not
+    give, `_Outside` for a side that is not a polynomial. `and`, `or` and `->` evaluate
+    their right side only when the left does not decide."""
+    if isinstance(f, Atomic):
+        left, right = _polynomial_of(f.lhs), _polynomial_of(f.rhs)
+        if left is None or right is None:
+            raise _Outside
+        return _compare(f.op, _value(left, values) - _value(right, values))
+    if isinstance(f, Negation):
+        return not _fast_truth(f.operand, values)
+    left_holds = _fast_truth(f.left, values)
+    if f.op == "and":
+        return left_holds and _fast_truth(f.right, values)
+    if f.op == "or":
+        return left_holds or _fast_truth(f.right, values)
+    if f.op == "->":
+        return (not left_holds) or _fast_truth(f.right, values)
+    return left_holds == _fast_truth(f.right, values)
+
+
+def _rough_difference(
+    left: tuple[tuple[Monomial, Fraction], ...],
+    right: tuple[tuple[Monomial, Fraction], ...],
+    values: dict[sympy.Basic, float],
+) -> float | None:
+    """left − right in floating point, or None when it is too near 0 to tell its sign."""
+    total = size = 0.0
+    for polynomial, sign in ((left, 1.0), (right, -1.0)):
+        for monomial, coefficient in polynomial:
+            term = sign * float(coefficient)
+            for symbol in monomial:
+                term *= values[symbol]
+            total += term
+            size += abs(term)
+    return None if abs(total) <= 1e-9 * (1.0 + size) else total
+
+
+def _rough_truth(f: LogicFormula, values: dict[sympy.Basic, float]) -> bool | None:
+    """The truth of a polynomial formula in floating point; None where in doubt."""
+    if isinstance(f, Atomic):
+        left, right = _polynomial_of(f.lhs), _polynomial_of(f.rhs)
+        if left is None or right is None:
+            return None
+        difference = _rough_difference(left, right, values)
+        if difference is None:
+            return None
+        return _compare(f.op, Fraction(1 if difference > 0 else -1))
+    if isinstance(f, Negation):
+        operand = _rough_truth(f.operand, values)
+        return None if operand is None else not operand
+    left_holds, right_holds = _rough_truth(f.left, values), _rough_truth(f.right, values)
+    if f.op == "->":
+        left_holds = None if left_holds is None else not left_holds
+    if f.op in ("or", "->"):
+        if left_holds or right_holds:
+            return True
+        return None if left_holds is None or right_holds is None else False
+    if left_holds is None or right_holds is None:
+        return None
+    if f.op == "and":
+        return left_holds and right_holds
+    return left_holds == right_holds
+
+
+def fails_at(
+    f: LogicFormula,
+    values: dict[sympy.Basic, Fraction],
+    rough: dict[sympy.Basic, float] | None = None,
+) -> bool:
+    """Exactly, in Fractions: the polynomial formula `f` is false at `values`. False also
+    when that cannot be shown here (a symbol `values` does not give, a side that is not a
+    polynomial: a division, a logarithm, …). `rough`, the same values as floats, lets a
+    formula that clearly holds there go without the exact evaluation."""
     try:
-        return not _truth(f, values)
-    except (_Outside, ZeroDivisionError):
+        if rough is not None and _rough_truth(f, rough) is True:
+            return False
+        return not _fast_truth(f, values)
+    except (_Outside, KeyError):
         return False
 
 
@@ -271,9 +375,6 @@ def confirm_fractions(problem: Problem, values: dict[sympy.Symbol, Fraction]) ->
     except (_Outside, ZeroDivisionError):
         exact = {s: sympy.Rational(v.numerator, v.denominator) for s, v in values.items()}
         return confirm(problem, exact)
-
-
-Monomial = tuple[sympy.Symbol, ...]
 
 
 def _polynomial(e: sympy.Expr) -> dict[Monomial, Fraction]:

@@ -163,7 +163,7 @@ class LinearSolver:
         self.pinner = Pinner(self.solver, list(self.base_variables.values()))
         # Exact points, each giving every base variable a value, at which every hypothesis
         # was re-checked to hold (most recently useful first).
-        self.points: list[dict[sympy.Basic, Fraction]] = []
+        self.points: list[tuple[dict[sympy.Basic, Fraction], dict[sympy.Basic, float]]] = []
 
     def proves(self, problem: Problem) -> bool:
         """Whether `problem` (whose hypotheses are this solver's) is proved: the status
@@ -171,8 +171,8 @@ class LinearSolver:
         counterexample). A claim false at a point where the hypotheses were re-checked
         exactly to hold is not proved, and no solver is asked."""
         if not problem.for_some_g:
-            for index, point in enumerate(self.points):
-                if fails_at(problem.claim, point):
+            for index, (point, rough) in enumerate(self.points):
+                if fails_at(problem.claim, point, rough):
                     self.points.insert(0, self.points.pop(index))
                     return False
         self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
@@ -207,7 +207,7 @@ class LinearSolver:
         if any(symbol not in point for symbol in self.base_variables):
             return
         if holds_at(self.hypotheses, point):
-            self.points.insert(0, point)
+            self.points.insert(0, (point, {s: float(v) for s, v in point.items()}))
             del self.points[KEPT_POINTS:]
 
     def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:

@@ -410,7 +410,8 @@ class Pinner:
         key = variable.get_id()
         literal = self.literals.get(key)
         if literal is None:
-            literal = z3.Bool(f"⟨{variable} = 1⟩", self.context)
+            # Named by the variable's declaration: printing the term would cost far more.
+            literal = z3.Bool(f"⟨{variable.decl().name()} = 1⟩", self.context)
             self.solver.add(z3.Implies(literal, variable == self.one))
             if self.solver.num_scopes() == 0:
                 self.literals[key] = literal
