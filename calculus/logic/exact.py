@@ -8,6 +8,7 @@ family uses this one copy.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -309,7 +310,9 @@ def _rough_difference(
                 term *= values[symbol]
             total += term
             size += abs(term)
-    return None if abs(total) <= 1e-9 * (1.0 + size) else total
+    if not math.isfinite(size) or abs(total) <= 1e-9 * (1.0 + size):
+        return None
+    return total
 
 
 def _rough_truth(f: LogicFormula, values: dict[sympy.Basic, float]) -> bool | None:
@@ -351,6 +354,9 @@ def fails_at(
     try:
         if rough is not None and _rough_truth(f, rough) is True:
             return False
+    except OverflowError:
+        pass
+    try:
         return not _fast_truth(f, values)
     except (_Outside, KeyError):
         return False

@@ -163,7 +163,7 @@ class LinearSolver:
         self.pinner = Pinner(self.solver, list(self.base_variables.values()))
         # Exact points, each giving every base variable a value, at which every hypothesis
         # was re-checked to hold (most recently useful first).
-        self.points: list[tuple[dict[sympy.Basic, Fraction], dict[sympy.Basic, float]]] = []
+        self.points: list[tuple[dict[sympy.Basic, Fraction], dict[sympy.Basic, float] | None]] = []
 
     def proves(self, problem: Problem) -> bool:
         """Whether `problem` (whose hypotheses are this solver's) is proved: the status
@@ -207,7 +207,11 @@ class LinearSolver:
         if any(symbol not in point for symbol in self.base_variables):
             return
         if holds_at(self.hypotheses, point):
-            self.points.insert(0, (point, {s: float(v) for s, v in point.items()}))
+            try:
+                rough = {s: float(v) for s, v in point.items()}
+            except OverflowError:
+                rough = None
+            self.points.insert(0, (point, rough))
             del self.points[KEPT_POINTS:]
 
     def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:
