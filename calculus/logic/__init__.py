@@ -14,7 +14,7 @@ subadditive, superadditive). Below the front, and importing only downwards:
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import sympy
@@ -23,11 +23,27 @@ import z3
 from calculus.costs import Atomic, atomics
 from calculus.logic.exact import evaluate, exists_g, hypotheses_hold, relevant_atoms
 from calculus.logic.extended import decide_extended, needs_extended
-from calculus.logic.families import decide_family
 from calculus.logic.linear import LinearSolver, decide_linear
-from calculus.logic.quantifiers import decide_quantified
 from calculus.logic.records import POSITIVITY, Hypothesis, Problem, Status, Verdict
 from calculus.logic.solver import Unsupported, new_context
+
+def decide_family(problem: Problem, context: z3.Context) -> Verdict:
+    """`families.decide_family`, imported when a non-linear family is first met."""
+    from calculus.logic.families import decide_family as decide
+
+    return decide(problem, context)
+
+
+def decide_quantified(
+    problem: Problem,
+    context: z3.Context,
+    plain: Callable[[Problem, z3.Context], Verdict],
+) -> Verdict:
+    """`quantifiers.decide_quantified`, imported when a quantified claim is first met."""
+    from calculus.logic.quantifiers import decide_quantified as decide
+
+    return decide(problem, context, plain)
+
 
 # A claim true of everything, without atoms: what `needs_extended` says of the hypotheses alone.
 _TRIVIAL = Atomic("<", sympy.Integer(0), sympy.Integer(1))
