@@ -27,6 +27,7 @@ from calculus.logic.linear import LinearSolver, decide_linear
 from calculus.logic.records import POSITIVITY, Hypothesis, Problem, Status, Verdict
 from calculus.logic.solver import Unsupported, new_context
 
+
 def decide_family(problem: Problem, context: z3.Context) -> Verdict:
     """`families.decide_family`, imported when a non-linear family is first met."""
     from calculus.logic.families import decide_family as decide
