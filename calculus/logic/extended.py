@@ -95,7 +95,10 @@ def decide_extended(problem: Problem, context: z3.Context) -> Verdict:
         negated = z3.Not(encoder.formula(problem.claim))
     if encoder.positive:
         # A logarithm of a number that may be zero or negative leaves the claim undefined.
+        # The facts of the exponentials alone may show it positive (2^x > 0 shows log2(2^x · y)
+        # defined); those of the logarithms may not: they take their arguments as positive.
         solver.push()
+        solver.add(*exponential_facts(encoder))
         solver.add(z3.Or([encoder.expr(x) <= 0 for x in encoder.positive]))
         possible = check(solver, list(indicators.values()))
         solver.pop()
@@ -130,6 +133,14 @@ def decide_extended(problem: Problem, context: z3.Context) -> Verdict:
     if outcome.sat:
         return _counterexample(solver, encoder, problem, list(indicators.values()))
     return Verdict("unknown", reason=outcome.reason)
+
+
+def exponential_facts(encoder: Encoder) -> list[z3.BoolRef]:
+    """The facts of the exponentials b^x met, without those of the logarithms."""
+    from calculus.logic.functions import exact_facts
+
+    powers = [a for key, a in encoder.applications.items() if not isinstance(key, log2)]
+    return exact_facts(powers, encoder.context) if powers else []
 
 
 def _proof(solver: z3.Solver, indicators: dict[str, z3.BoolRef]) -> Verdict:

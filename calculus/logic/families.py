@@ -61,14 +61,24 @@ import itertools
 import math
 import time
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy
 import z3
 from sympy.core.function import AppliedUndef
 
-from calculus.costs import EXCHANGE, Atomic, G, Junction, LogicFormula, Negation, atomics
+from calculus.costs import (
+    EXCHANGE,
+    Atomic,
+    G,
+    Junction,
+    LogicFormula,
+    Negation,
+    atomics,
+    is_exponential,
+    log2,
+)
 from calculus.logic.exact import confirm, exact_number, hypotheses_hold, relevant_atoms
 from calculus.logic.linear import decide_linear
 from calculus.logic.records import Problem, Verdict
@@ -478,6 +488,25 @@ def decide_family(problem: Problem, context: z3.Context) -> Verdict:
     family = problem.family
     if family not in FAMILIES:
         return Verdict("unknown", reason=f"unknown exchange family `{family}`")
+    if _transcendental(problem) and not _mentions_g(problem):
+        # Neither the claim nor an assumption applies g: every family reads it alike, and
+        # the linear family decides it with the facts of exp and log.
+        from calculus.logic.extended import decide_extended
+
+        verdict = decide_extended(
+            Problem(
+                problem.claim,
+                problem.hypotheses,
+                problem.for_some_g,
+                "linear",
+                problem.timeout,
+                parameters=problem.parameters,
+            ),
+            context,
+        )
+        return replace(
+            verdict, notes=(*verdict.notes, f"g does not occur: alike for every {family} g")
+        )
     try:
         if problem.for_some_g:
             return _decide_for_some(problem, family, context)
@@ -491,14 +520,31 @@ def decide_family(problem: Problem, context: z3.Context) -> Verdict:
 def _decide_for_all(problem: Problem, family: str, context: z3.Context) -> Verdict:
     deadline = time.monotonic() + problem.timeout
     encoding = _encode(problem, family, context)
-    if encoding.encoder.positive:
-        return Verdict(
-            "unknown", reason=f"log2 is decided in the linear family, not under {family} g"
-        )
     assert encoding.claim is not None
     solver = encoding.solver(problem.timeout)
     for name, formula in encoding.hypotheses.items():
         solver.add(z3.Implies(encoding.indicators[name], formula))
+    logarithms = bool(encoding.encoder.positive)
+    if logarithms:
+        # A logarithm of a number that may be zero or negative leaves the claim undefined
+        # (shown with the facts of the exponentials only: the logarithms' facts take their
+        # arguments as positive).
+        from calculus.logic.extended import exponential_facts
+
+        solver.push()
+        solver.add(*exponential_facts(encoding.encoder))
+        solver.add(z3.Or([encoding.encoder.expr(x) <= 0 for x in encoding.encoder.positive]))
+        possible = check(solver, list(encoding.indicators.values()))
+        solver.pop()
+        if not possible.unsat:
+            return Verdict(
+                "unknown",
+                reason="log2 may be applied to a number that is not positive "
+                "(assume its argument positive)",
+            )
+    if encoding.encoder.applications:
+        # Facts of exponentials and logarithms: theorems of the real functions.
+        solver.add(*encoding.encoder.facts())
     for axiom in encoding.axioms:
         solver.add(z3.Implies(axiom.indicator, axiom.formula))
     solver.add(z3.Not(encoding.claim))
@@ -516,6 +562,12 @@ def _decide_for_all(problem: Problem, family: str, context: z3.Context) -> Verdi
             outcome = check(solver, [*named, *instances])
     if outcome.unsat:
         return _proof(solver, encoding, deadline)
+    if outcome.sat and logarithms:
+        return Verdict(
+            "unknown",
+            reason=f"log2 applied with g: not proved for every {family} g from the facts of "
+            "log2, and such counterexamples are sought only in the linear family",
+        )
     if outcome.sat:
         values = _exact_model(solver, _variables(encoding), [*named, *instances])
         verdict = _refutation(encoding, values) if values is not None else None
@@ -787,6 +839,28 @@ def _step_refutation(
 
 def _mentions_exchange(formula: LogicFormula) -> bool:
     return bool(_applications(formula))
+
+
+def _formulas(problem: Problem) -> list[LogicFormula]:
+    return [problem.claim, *(h.formula for h in problem.hypotheses if h.formula is not None)]
+
+
+def _transcendental(problem: Problem) -> bool:
+    """Whether a log2 or an exponential b^x occurs in the claim or an assumption."""
+    return any(
+        e.has(log2) or any(is_exponential(p) for p in e.atoms(sympy.Pow))
+        for f in _formulas(problem)
+        for a in atomics(f)
+        for e in (a.lhs, a.rhs)
+    )
+
+
+def _mentions_g(problem: Problem) -> bool:
+    return any(
+        _mentions_exchange(f)
+        or any(G in a.lhs.free_symbols | a.rhs.free_symbols for a in atomics(f))
+        for f in _formulas(problem)
+    )
 
 
 def _linearised(formula: LogicFormula) -> LogicFormula:
