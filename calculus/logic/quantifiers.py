@@ -47,9 +47,11 @@ from calculus.logic.solver import (
     Unsupported,
     check,
     new_solver,
+    rational,
     rational_model,
     shrink_core,
 )
+from calculus.numbers import fraction_text
 
 Decider = Callable[[Problem, z3.Context], Verdict]
 
@@ -240,6 +242,10 @@ def _for_some_costs(problem: Problem, context: z3.Context) -> Verdict:
         ]
         through_linear = True
     universal = _parameters(problem) - set(problem.for_some_parameters)
+    if not through_linear:
+        every = _for_every_value(replace(problem, claim=claim, hypotheses=hypotheses), context)
+        if every is not None:
+            return every
     # A hypothesis about ∀-parameters alone (their bounds) says nothing of the costs; it
     # matters only when the claim or a hypothesis about costs mentions them too.
     hypotheses = [
@@ -314,6 +320,209 @@ def _for_some_costs(problem: Problem, context: z3.Context) -> Verdict:
         (s.name, value) for s, value in sorted(exact.items(), key=lambda item: str(item[0]))
     )
     return Verdict("proved", witness=witness, notes=notes, assignment=assignment)
+
+
+def _fixed(formula: LogicFormula, values: dict[sympy.Symbol, sympy.Expr]) -> LogicFormula:
+    """The formula with symbols replaced by values."""
+    if isinstance(formula, Atomic):
+        return Atomic(formula.op, formula.lhs.xreplace(values), formula.rhs.xreplace(values))
+    if isinstance(formula, Negation):
+        return Negation(_fixed(formula.operand, values))
+    return Junction(formula.op, _fixed(formula.left, values), _fixed(formula.right, values))
+
+
+SAMPLE_VALUES = (0, 1, 2, 3, 4, 5, 10, 100, 1000, 10**6)
+
+
+def _for_every_value(problem: Problem, context: z3.Context) -> Verdict | None:
+    """`for some costs` under a parameter n read ∀ (DESIGN §9.2: claims hold for every
+    admissible value): for every admissible n, some admissible costs make it true.
+
+    * proved by one assignment that works for every n: z3 looks for atoms (and g) with
+      ∀ n. bounds(n) → assumptions ∧ claim, and the exact re-check confirms that with those
+      values no admissible n falsifies them (`exists_value`, roots isolated exactly);
+    * refuted at one admissible value n₀ (tried: the bounds' constants and a few whole
+      numbers) at which no admissible costs make it true (the `for some costs` refutation
+      with n fixed, whose core is reported);
+    * otherwise None: the caller reports it undecided.
+    Only a single ∀ parameter the claim or an assumption mentions is handled."""
+    universal = _parameters(problem) - set(problem.for_some_parameters)
+    # Hypotheses about ∀-parameters alone (their bounds) matter only for those in play.
+    relevant = [
+        h
+        for h in problem.hypotheses
+        if h.formula is None or not (_symbols(h.formula) and _symbols(h.formula) <= universal)
+    ]
+    mentioned = _symbols(problem.claim) | {
+        s for h in relevant if h.formula is not None for s in _symbols(h.formula)
+    }
+    in_play = universal & mentioned
+    if len(in_play) != 1:
+        return None
+    (n,) = in_play
+    bounds = [
+        h
+        for h in problem.hypotheses
+        if h.formula is not None and _symbols(h.formula) and _symbols(h.formula) <= {n}
+    ]
+    rest = relevant
+    bound = _conjunction([h.formula for h in bounds if h.formula is not None])
+    others = tuple(p for p in problem.parameters if p != n)
+    witness = _uniform_witness(problem, context, n, bound, rest)
+    if witness is not None:
+        return witness
+    found = _costs_for_each_value(problem, context, n, bound, rest)
+    if found is not None and found.status == "proved":
+        return found
+    hinted = (
+        [
+            sympy.Rational(
+                found.counterexample[0][1].numerator, found.counterexample[0][1].denominator
+            )
+        ]
+        if found is not None and found.counterexample
+        else []
+    )
+    constants = {
+        v
+        for h in bounds
+        if h.formula is not None
+        for a in atomics(h.formula)
+        for v in (a.lhs, a.rhs)
+        if v.is_Rational
+    }
+    candidates = hinted + sorted(
+        {sympy.Integer(v) for v in SAMPLE_VALUES} | {c + d for c in constants for d in (0, 1, -1)},
+        key=lambda v: (abs(v), v),
+    )
+    for value in candidates:
+        if n.is_integer and not value.is_Integer:
+            continue
+        if not evaluate(bound, {n: value}):
+            continue
+        at = {n: value}
+        fixed = replace(
+            problem,
+            claim=_fixed(problem.claim, at),
+            hypotheses=[
+                replace(h, formula=_fixed(h.formula, at)) if h.formula is not None else h
+                for h in rest
+            ],
+            parameters=others,
+        )
+        verdict = _for_some_costs(fixed, context)
+        if verdict.status == "refuted":
+            shown = fraction_text(Fraction(int(value.p), int(value.q)))
+            return Verdict(
+                "refuted",
+                uses=(*(h.name for h in bounds), *verdict.uses),
+                counterexample=((n.name, Fraction(int(value.p), int(value.q))),),
+                notes=(f"at {n} = {shown} no admissible costs make it true",),
+            )
+    return None
+
+
+def _costs_for_each_value(
+    problem: Problem,
+    context: z3.Context,
+    n: sympy.Symbol,
+    bound: LogicFormula,
+    rest: list[Hypothesis],
+) -> Verdict | None:
+    """z3 on ∃ n. bounds(n) ∧ ∀ atoms, g. ¬(assumptions ∧ claim): unsat proves that every
+    admissible n has costs (which may depend on n) making the claim true; a model's n is
+    returned (as the counterexample of an `unknown`) as a hint for the exact refutation."""
+    encoder = Encoder(context)
+    solver = new_solver(context, problem.timeout)
+    g = encoder.var(G)
+    parts = [g > 0]
+    for hypothesis in rest:
+        parts += [encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
+        if hypothesis.formula is not None:
+            parts.append(encoder.formula(hypothesis.formula))
+    parts.append(encoder.formula(problem.claim))
+    if encoder.applications:
+        return None
+    inner = z3.And(*parts, *encoder.defined())
+    variable = encoder.var(n)
+    solver.add(encoder.formula(bound))
+    bound_variables = [v for s, v in encoder.variables.items() if s != n]
+    if n.is_integer:
+        whole = z3.Int(f"{n.name}!", context)
+        solver.add(z3.ToReal(whole) == variable)
+    solver.add(z3.ForAll(bound_variables, z3.Not(inner)))
+    outcome = check(solver)
+    if outcome.unsat:
+        return Verdict(
+            "proved",
+            notes=(
+                f"for every admissible {n} some admissible costs make it true (they depend "
+                f"on {n}: no single assignment was found for every {n})",
+            ),
+        )
+    if outcome.sat:
+        value = rational(solver.model().eval(variable, model_completion=True))
+        if value is not None:
+            return Verdict("unknown", counterexample=((n.name, value),))
+    return None
+
+
+def _uniform_witness(
+    problem: Problem,
+    context: z3.Context,
+    n: sympy.Symbol,
+    bound: LogicFormula,
+    rest: list[Hypothesis],
+) -> Verdict | None:
+    """Costs (and g) that make the claim true for every admissible n, re-checked exactly."""
+    about = [h for h in rest if h.formula is not None and n in _symbols(h.formula)]
+    plain = [h for h in rest if h not in about]
+    body = _conjunction([*(h.formula for h in about if h.formula is not None), problem.claim])
+    encoder = Encoder(context)
+    solver = new_solver(context, problem.timeout)
+    solver.add(encoder.var(G) > 0)
+    for hypothesis in plain:
+        for symbol, kind in hypothesis.bounds:
+            solver.add(encoder.bound(symbol, kind))
+        if hypothesis.formula is not None:
+            solver.add(encoder.formula(hypothesis.formula))
+    inner = z3.Implies(encoder.formula(bound), z3.And(encoder.formula(body), *encoder.defined()))
+    variable = encoder.var(n)
+    if n.is_integer:
+        whole = z3.Int(f"{n.name}!", context)
+        inner = z3.substitute(inner, (variable, z3.ToReal(whole)))
+        variable = whole
+    if encoder.applications:
+        return None
+    solver.add(z3.ForAll([variable], inner))
+    outcome = check(solver)
+    if not outcome.sat:
+        return None
+    symbols = [s for s in encoder.variables if s != n]
+    numbers = rational_model(solver, [encoder.variables[s] for s in symbols], [])
+    if numbers is None:
+        return None
+    exact = dict(zip(symbols, numbers, strict=True))
+    values: Values = {s: sympy.Rational(v.numerator, v.denominator) for s, v in exact.items()}
+    try:
+        if values.get(G, sympy.Integer(1)) <= 0 or not hypotheses_hold(plain, values):
+            return None
+        failing = _conjunction([bound, Negation(body)])
+        if exists_value(failing, n, values) is not False:
+            return None
+    except (Unsupported, ZeroDivisionError, TypeError):
+        return None
+    shown = relevant_atoms(problem.claim, include_g=True)
+    witness = tuple((s.name, exact[s]) for s in shown if s in exact)
+    assignment = tuple(
+        (s.name, value) for s, value in sorted(exact.items(), key=lambda item: str(item[0]))
+    )
+    return Verdict(
+        "proved",
+        witness=witness,
+        assignment=assignment,
+        notes=(f"these costs make it true for every admissible {n}",),
+    )
 
 
 # ---- for some n --------------------------------------------------------------------------
