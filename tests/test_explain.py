@@ -341,3 +341,47 @@ def test_every_repair_reads_back_as_written() -> None:
     for repair in claim.repairs:  # type: ignore[attr-defined]
         again = _claims(ESSAY + f"claim check: {repair}\n")["check"]
         assert again.statement == repair  # type: ignore[attr-defined]
+
+
+# ---- random combinations, against exact enumeration ---------------------------------------
+
+ATOMS = ("c(a)", "c(b)", "t(a)", "t(b)")
+
+
+def _random_comparison(rng: random.Random) -> str:
+    def side() -> str:
+        terms = rng.sample(ATOMS, rng.randint(1, 2))
+        text = " + ".join(f"{rng.randint(1, 3)} * {t}" for t in terms)
+        return f"g * ({text})" if rng.random() < 0.5 else text
+
+    return f"{side()} {rng.choice(['<', '<=', '>', '>=', '='])} {side()}"
+
+
+def test_random_combinations_agree_with_exact_evaluation() -> None:
+    """holds_when of random `and`/`or`/`->` combinations of comparisons affine in g: true
+    exactly where the claim holds for every g > 0 (exact root enumeration), at random
+    rational points; `never` only where no sampled point makes the claim hold."""
+    rng = random.Random(2026)
+    base = "primitive a, b\n"
+    explained = 0
+    for _ in range(10):
+        statement = (
+            f"({_random_comparison(rng)}) {rng.choice(['and', 'or', '->'])} "
+            f"({_random_comparison(rng)})"
+        )
+        claim = _claims(base + f"claim it: {statement}\n")["it"]
+        condition = claim.holds_when  # type: ignore[attr-defined]
+        if claim.verdict.status != "refuted" or condition is None:  # type: ignore[attr-defined]
+            continue
+        explained += 1
+        written = "0 != 0" if condition == NEVER else condition
+        model = load_model(base + f"claim it: {statement}\nassume shown: {written}\n")
+        costs = derive_costs(model)
+        formula = costs.formula(model.claims[0].node.formula)
+        shown = costs.formula(model.assumptions[0].node.formula)
+        symbols = sorted(costs.bounds, key=str)
+        for _ in range(60):
+            point = _random_point(rng, symbols)
+            every_g = not exists_g(Negation(formula), point)
+            assert evaluate(shown, point) == every_g, (statement, condition, point)
+    assert explained >= 5
