@@ -1,11 +1,14 @@
 """The long fuzzing run: generated and mutated inputs through the real command line.
 
-    python benchmarks/fuzz.py [--inputs 100000] [--seed 0] [--timeout 1] [--bound 20]
-                              [--seconds S]
+    python benchmarks/fuzz.py [--inputs 100000] [--seed 0] [--workers 1] [--timeout 0.05]
+                              [--bound 20] [--seconds S] [--failures DIR]
 
-Each input runs in a forked child (tests/fuzzing.py) with `--timeout` seconds per solver
-obligation and a hard bound per input. Every failure is written to `--failures DIR` as the
-input plus its output. The last line is `N inputs: T tracebacks, H hangs`.
+Inputs (tests/fuzzing.py: grammar-aware generation, mutations of proofs/ and tests/cases/,
+REPL scripts, `synth` and `report` arguments) run in-process through the command line's
+`main` in `--workers` long-lived worker processes, `--timeout` seconds per solver
+obligation. A watchdog kills and replaces a worker whose input runs past `--bound` seconds
+(a hang) or that dies (a crash). Every failure is written to `--failures` as the input plus
+its output. The last line is `N inputs: T tracebacks, H hangs`.
 """
 
 from __future__ import annotations
@@ -14,43 +17,50 @@ import argparse
 import random
 import sys
 import time
+from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
-from fuzzing import make_input, preload, run, seed_texts  # noqa: E402
+from fuzzing import FuzzInput, Outcome, campaign, make_input, seed_texts  # noqa: E402
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--inputs", type=int, default=100_000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--timeout", type=float, default=1.0, help="seconds per obligation")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument("--timeout", type=float, default=0.05, help="seconds per obligation")
     parser.add_argument("--bound", type=float, default=20.0, help="seconds per input")
     parser.add_argument("--failures", type=Path, default=Path("fuzz-failures"))
-    parser.add_argument("--progress", type=int, default=1000, help="report every N inputs")
+    parser.add_argument("--progress", type=int, default=5000, help="report every N inputs")
     parser.add_argument(
         "--seconds", type=float, default=float("inf"), help="stop after this long (wall clock)"
     )
     options = parser.parse_args()
-    preload()
     rng = random.Random(options.seed)
     seeds = seed_texts()
-    tracebacks = hangs = 0
+    counts: Counter[str] = Counter()
+    slowest: list[tuple[float, int, str]] = []
     started = time.monotonic()
-    done = 0
-    for index in range(options.inputs):
-        if time.monotonic() - started > options.seconds:
-            break
-        done += 1
-        item = make_input(rng, seeds)
-        outcome = run(item, options.timeout, options.bound)
+
+    def inputs() -> Iterator[FuzzInput]:
+        for _ in range(options.inputs):
+            yield make_input(rng, seeds)
+
+    def report(index: int, item: FuzzInput, outcome: Outcome) -> None:
+        counts["inputs"] += 1
+        counts[item.command] += 1
+        counts[f"exit {outcome.exit_code}"] += 1
+        slowest.append((outcome.seconds, index, item.command))
+        slowest.sort(reverse=True)
+        del slowest[5:]
         if outcome.traceback or outcome.hang:
-            tracebacks += outcome.traceback
-            hangs += outcome.hang
-            options.failures.mkdir(parents=True, exist_ok=True)
             kind = "hang" if outcome.hang else "traceback"
-            record = options.failures / f"{index:06d}-{kind}-{item.command}.txt"
+            counts[kind + "s"] += 1
+            options.failures.mkdir(parents=True, exist_ok=True)
+            record = options.failures / f"{options.seed}-{index:06d}-{kind}-{item.command}.txt"
             record.write_text(
                 f"# command: {item.command} {' '.join(item.arguments)}\n"
                 f"# exit: {outcome.exit_code}  seconds: {outcome.seconds:.1f}\n"
@@ -58,17 +68,31 @@ def main() -> int:
                 encoding="utf-8",
                 errors="surrogatepass",
             )
-        if options.progress and (index + 1) % options.progress == 0:
-            rate = (index + 1) / (time.monotonic() - started)
+        if options.progress and counts["inputs"] % options.progress == 0:
+            rate = counts["inputs"] / (time.monotonic() - started)
             print(
-                f"... {index + 1} inputs: {tracebacks} tracebacks, {hangs} hangs"
-                f" ({rate:.1f} inputs/s)",
+                f"... {counts['inputs']} inputs: {counts['tracebacks']} tracebacks, "
+                f"{counts['hangs']} hangs ({rate:.1f} inputs/s)",
                 flush=True,
             )
+
+    campaign(
+        inputs(),
+        report,
+        workers=options.workers,
+        timeout=options.timeout,
+        bound=options.bound,
+        stop=lambda: time.monotonic() - started > options.seconds,
+    )
     elapsed = time.monotonic() - started
-    print(f"elapsed {elapsed:.0f} s, {done / max(elapsed, 1e-9):.2f} inputs/s")
-    print(f"{done} inputs: {tracebacks} tracebacks, {hangs} hangs")
-    return 0 if tracebacks == hangs == 0 else 1
+    done = counts["inputs"]
+    kinds = ", ".join(f"{counts[k]} {k}" for k in ("check", "repl", "synth", "report"))
+    exits = ", ".join(f"{k}: {v}" for k, v in sorted(counts.items()) if k.startswith("exit"))
+    print(f"commands: {kinds}; {exits}")
+    print("slowest: " + ", ".join(f"#{i} {c} {s:.1f} s" for s, i, c in slowest))
+    print(f"elapsed {elapsed:.0f} s, {done / max(elapsed, 1e-9):.1f} inputs/s")
+    print(f"{done} inputs: {counts['tracebacks']} tracebacks, {counts['hangs']} hangs")
+    return 0 if counts["tracebacks"] == counts["hangs"] == 0 else 1
 
 
 if __name__ == "__main__":

@@ -62,11 +62,16 @@ def time_limit(seconds: float) -> Iterator[None]:
 
 
 def _in_finalizer(frame: FrameType | None) -> bool:
-    """Whether Python is running a `__del__` (z3 releases its objects there): an exception
-    raised inside one is printed as "Exception ignored" with a traceback, and then lost."""
+    """Whether Python is running a `__del__` (z3 releases its objects there) or building a
+    z3 object: an exception raised inside a finalizer is printed as "Exception ignored" with
+    a traceback, and then lost; one raised inside a z3 constructor leaves an object whose
+    finalizer fails in that way later. Either way the signal is taken again a moment later."""
     depth = 0
     while frame is not None and depth < 64:
-        if frame.f_code.co_name == "__del__":
+        code = frame.f_code
+        if code.co_name == "__del__" or (
+            code.co_name == "__init__" and os.sep + "z3" + os.sep in code.co_filename
+        ):
             return True
         frame, depth = frame.f_back, depth + 1
     return False

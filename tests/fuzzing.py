@@ -3,14 +3,21 @@
 Inputs come from two sources: a grammar-aware generator of `.cost` files (every statement
 kind, names that may be undeclared, numerals from tiny to absurd, deep nesting, divisions)
 and mutations of the files under proofs/ and tests/cases/. Each input is run through the
-real command line (`cost check`, `cost repl` fed on stdin, `cost synth`) in a forked child
-with a time limit and a memory limit, and judged on three things only: no traceback (nor
-an "internal error"), an exit code in {0, 1, 2}, and finishing within the time bound.
+real command line (`cost check`, `cost repl` fed on stdin, `cost synth`, `cost report`:
+the command line's `main`, whose exit code and output are what a user sees) and judged on
+three things only: no traceback (nor an "internal error"), an exit code in {0, 1, 2}, and
+finishing within the time bound.
+
+Two ways to run an input: `run` forks a child per input (full isolation, for the short run
+in the tests); `Campaign` keeps a few long-lived worker processes that run input after input
+in-process, with a watchdog that kills and restarts a worker whose input passes the time
+bound (a hang) or which dies (a crash), for the long run.
 """
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import random
 import resource
@@ -18,7 +25,9 @@ import signal
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -369,3 +378,186 @@ def run(item: FuzzInput, timeout: float = 1.0, bound: float = 20.0) -> Outcome:
     if exit_code is not None and exit_code < 0:
         output += f"\n[killed by signal {-exit_code}]"
     return Outcome(exit_code, output, seconds, hang)
+
+
+# ---- running inputs in-process, in long-lived workers --------------------------------------
+
+
+def _argv(item: FuzzInput, path: str, timeout: float) -> list[str]:
+    if item.command == "check":
+        return ["check", path, "--timeout", str(timeout)]
+    if item.command == "repl":
+        return ["repl", "--timeout", str(timeout)]
+    if item.command == "synth":
+        return ["synth", *item.arguments]
+    return ["report", path, "-o", item.arguments[0], "--timeout", str(timeout)]
+
+
+def run_inline(item: FuzzInput, timeout: float, directory: str) -> tuple[int, str]:
+    """Run one input through the command line's `main` in this process: its exit code (3
+    for an exception that escaped `main`) and everything it wrote to stdout and stderr.
+
+    The streams are UTF-8 with strict errors, as a terminal's are; stdin is the REPL script
+    (empty for the other commands)."""
+    from calculus.cli import main
+
+    path = os.path.join(directory, "input.cost")
+    with open(path, "w", encoding="utf-8", errors="surrogatepass") as handle:
+        handle.write(item.text)
+    raw = io.BytesIO()
+    stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+    script = item.text.encode("utf-8", "replace").decode("utf-8") if item.command == "repl" else ""
+    saved = sys.stdout, sys.stderr, sys.stdin
+    sys.stdout = sys.stderr = stream
+    sys.stdin = io.StringIO(script)
+    sys.unraisablehook = sys.__unraisablehook__  # an earlier interrupt may have silenced it
+    try:
+        code = main(_argv(item, path, timeout))
+    except SystemExit as exit_:
+        code = exit_.code if isinstance(exit_.code, int) else 3
+    except BaseException:  # noqa: BLE001 - judged as a traceback
+        import traceback
+
+        traceback.print_exc(file=stream)
+        code = 3
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        sys.stdout, sys.stderr, sys.stdin = saved
+        for name in os.listdir(directory):  # what a report wrote, and the input
+            target = os.path.join(directory, name)
+            if os.path.isfile(target) or os.path.islink(target):
+                os.unlink(target)
+    stream.flush()
+    return code, raw.getvalue().decode("utf-8", "replace")
+
+
+def _serve(connection: Connection, timeout: float) -> None:
+    """A worker: its own process group (so a kill reaches the solvers it started), a memory
+    limit, C-level output discarded, then input after input until the pipe closes."""
+    os.setpgid(0, 0)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the campaign ends its workers itself
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    directory = tempfile.mkdtemp(prefix="cost-fuzz-")
+    os.chdir(directory)
+    while True:
+        try:
+            item = connection.recv()
+        except (EOFError, OSError):
+            break
+        if item is None:
+            break
+        started = time.monotonic()
+        code, output = run_inline(item, timeout, directory)
+        connection.send((code, output[-20_000:], time.monotonic() - started))
+    os.rmdir(directory)
+
+
+class Worker:
+    """One long-lived worker process and the pipe to it."""
+
+    def __init__(self, timeout: float):
+        context = multiprocessing.get_context("fork")
+        self.connection, child = context.Pipe()
+        self.process = context.Process(target=_serve, args=(child, timeout), daemon=True)
+        self.process.start()
+        child.close()
+        self.item: FuzzInput | None = None
+        self.index = -1
+        self.started = 0.0
+
+    def give(self, index: int, item: FuzzInput) -> None:
+        self.index, self.item, self.started = index, item, time.monotonic()
+        self.connection.send(item)
+
+    def kill(self) -> None:
+        pid = self.process.pid
+        if pid is not None:
+            for target in (lambda: os.killpg(pid, signal.SIGKILL), self.process.kill):
+                try:
+                    target()
+                except (ProcessLookupError, PermissionError):
+                    pass
+        self.process.join(5)
+        self.connection.close()
+
+    def close(self) -> None:
+        try:
+            self.connection.send(None)
+        except OSError:
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+        else:
+            self.connection.close()
+
+
+Report = Callable[[int, FuzzInput, Outcome], None]
+
+
+def campaign(
+    items: Iterable[FuzzInput],
+    report: Report,
+    workers: int = 1,
+    timeout: float = 0.05,
+    bound: float = 20.0,
+    stop: Callable[[], bool] = lambda: False,
+) -> None:
+    """Run every input in `workers` long-lived processes; `report(index, input, outcome)`
+    for each, in the order they finish. An input still running after `bound` seconds is a
+    hang: its worker is killed (with the solvers it started) and replaced; a worker that
+    dies (a crash, a signal, the memory limit) is replaced too and its input is reported
+    with exit code None as a traceback."""
+    preload()  # imported once here; forked workers start with it
+    source: Iterator[tuple[int, FuzzInput]] = enumerate(items)
+    pool = [Worker(timeout) for _ in range(max(workers, 1))]
+    busy: dict[int, Worker] = {}
+    exhausted = False
+    try:
+        while True:
+            for slot, worker in enumerate(pool):
+                if slot in busy or exhausted:
+                    continue
+                if stop():
+                    exhausted = True
+                    break
+                try:
+                    index, item = next(source)
+                except StopIteration:
+                    exhausted = True
+                    break
+                worker.give(index, item)
+                busy[slot] = worker
+            if not busy:
+                break
+            now = time.monotonic()
+            soonest = min(w.started + bound for w in busy.values())
+            ready = wait([w.connection for w in busy.values()], max(soonest - now, 0.0))
+            for slot, worker in list(busy.items()):
+                assert worker.item is not None
+                outcome: Outcome | None = None
+                if worker.connection in ready:
+                    try:
+                        code, output, seconds = worker.connection.recv()
+                        outcome = Outcome(code, output, seconds, False)
+                    except (EOFError, OSError):
+                        worker.process.join(5)
+                        died = worker.process.exitcode
+                        seconds = time.monotonic() - worker.started
+                        note = f"[the worker died: exit status {died}]"
+                        outcome = Outcome(None, note, seconds, False)
+                elif time.monotonic() - worker.started > bound:
+                    outcome = Outcome(None, "", time.monotonic() - worker.started, True)
+                if outcome is None:
+                    continue
+                del busy[slot]
+                if outcome.exit_code is None:  # killed or died: a fresh worker
+                    worker.kill()
+                    pool[slot] = Worker(timeout)
+                report(worker.index, worker.item, outcome)
+    finally:
+        for worker in pool:
+            worker.close()

@@ -72,6 +72,10 @@ FOUND = {
     "division by an expression that is zero": "primitive a\nclaim k: 1 / (c(a) - c(a)) > 0\n",
     "power of zero to a negative exponent": "primitive a\nclaim k: c(a) < 0^(-1)\n",
     "big product of numerals": "primitive a\nclaim k: c(a) < " + " * ".join(["9" * 900] * 8) + "\n",
+    "ranges under a non-linear assumption about g": (
+        "primitive a, b\nprogram P {\n  stores a\n  runs b\n}\n"
+        "program Q {\n  stores b\n  runs a\n}\nassume h: g * c(a) * t(b) != 1\nranges P, Q\n"
+    ),
 }
 
 
@@ -137,3 +141,28 @@ def test_report_to_a_bad_path(output: str) -> None:
     outcome = run(FuzzInput("report", "primitive a\nclaim c(a) > 0\n", (output,)), TIMEOUT, BOUND)
     assert not outcome.hang and not outcome.traceback, outcome.output
     assert outcome.exit_code == 2, outcome.output
+
+
+def test_time_limit_never_cuts_a_z3_object_in_half() -> None:
+    """The time limit's signal, taken while a z3 context is being built, would leave one
+    without its `owner` field, whose finalizer then prints a traceback ("Exception ignored
+    in Context.__del__"); the limit waits until the constructor is done."""
+    import gc
+
+    import z3
+
+    from calculus.limits import TimeLimitExceeded, time_limit
+
+    unraisable: list[str] = []
+    saved = sys.unraisablehook
+    sys.unraisablehook = lambda report: unraisable.append(repr(report.exc_value))
+    try:
+        for _ in range(40):
+            with pytest.raises(TimeLimitExceeded), time_limit(0.003):
+                while True:
+                    z3.Context()
+                    sum(range(3000))  # time outside the constructor, where the limit lands
+        gc.collect()
+    finally:
+        sys.unraisablehook = saved
+    assert unraisable == []

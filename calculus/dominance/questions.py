@@ -43,6 +43,8 @@ def _connected(
     """The assumptions linked to the seed atoms through shared atoms, and all their atoms."""
     atoms = set(seeds)
     chosen: list[sympy.Basic] = []
+    # g is the free variable of every question, never one of its quantified atoms
+    free = {s for a in assumptions for s in a.free_symbols if s.name == "g"}
     rest = list(assumptions)
     changed = True
     while changed:
@@ -50,7 +52,7 @@ def _connected(
         for assumption in list(rest):
             if assumption.free_symbols & atoms:
                 chosen.append(assumption)
-                atoms |= assumption.free_symbols
+                atoms |= assumption.free_symbols - free
                 rest.remove(assumption)
                 changed = True
     return chosen, atoms
@@ -82,7 +84,7 @@ def problem(
         goals = _drop_one_signed_atoms(goals, assumptions, bounds)
     seeds = {s for dc, dt in goals for s in (dc.free_symbols | dt.free_symbols)}
     chosen, atoms = _connected(assumptions, seeds)
-    in_assumptions = {s for a in chosen for s in a.free_symbols}
+    in_assumptions = {s for a in chosen for s in a.free_symbols if s.name != "g"}
     coefficient_maps = [e.as_coefficients_dict() for pair in goals for e in pair]
     linear_only = {
         atom
@@ -213,7 +215,9 @@ def satisfiable(
     timeout: float = 60.0,
 ) -> bool:
     """Whether some atoms within their bounds satisfy every assumption."""
-    atoms = sorted({s for a in assumptions for s in a.free_symbols}, key=lambda s: s.name)
+    atoms = sorted(
+        {s for a in assumptions for s in a.free_symbols if s.name != "g"}, key=lambda s: s.name
+    )
     if not atoms:
         return all(bool(a) for a in assumptions)
     admissible = list(assumptions) + [
