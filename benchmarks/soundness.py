@@ -17,6 +17,7 @@ import argparse
 import random
 import sys
 import time
+import traceback
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
@@ -36,13 +37,19 @@ def main() -> int:
     options = parser.parse_args()
     rng = random.Random(options.seed)
     counts = {"claims": 0, "wrong proved": 0, "wrong refuted": 0, "unknown": 0}
+    counts["internal errors"] = 0  # files whose check raised
     verdicts = {"proved": 0, "refuted": 0, "unknown": 0}
     started = time.monotonic()
     next_report = options.progress
     while counts["claims"] < options.claims:
         case = Generate(rng).case(min(options.per_file, options.claims - counts["claims"]))
         text = source(case)
-        result = check_source(text, "<generated>", timeout=options.timeout)
+        try:
+            result = check_source(text, "<generated>", timeout=options.timeout)
+        except Exception:  # noqa: BLE001 - a crash is counted and shown, the run goes on
+            counts["internal errors"] += 1
+            print(f"INTERNAL ERROR\n{traceback.format_exc()}\n{text}", flush=True)
+            continue
         if result.diagnostics:
             print("input error on a generated file (a generator bug):", file=sys.stderr)
             print(text, result.diagnostics[0].message, file=sys.stderr)
@@ -67,13 +74,15 @@ def main() -> int:
     elapsed = time.monotonic() - started
     print(
         f"elapsed {elapsed:.0f} s; verdicts: {verdicts['proved']} proved, "
-        f"{verdicts['refuted']} refuted, {verdicts['unknown']} unknown"
+        f"{verdicts['refuted']} refuted, {verdicts['unknown']} unknown; "
+        f"{counts['internal errors']} files raised"
     )
     print(
         f"{counts['claims']} claims: {counts['wrong proved']} wrong proved, "
         f"{counts['wrong refuted']} wrong refuted, {counts['unknown']} unknown"
     )
-    return 0 if counts["wrong proved"] == counts["wrong refuted"] == 0 else 1
+    wrong = counts["wrong proved"] + counts["wrong refuted"] + counts["internal errors"]
+    return 0 if wrong == 0 else 1
 
 
 if __name__ == "__main__":

@@ -44,9 +44,13 @@ def time_limit(seconds: float) -> Iterator[None]:
         yield  # an enclosing limit ends sooner
         return
 
+    postponed = 0
+
     def expire(signum: int, frame: FrameType | None) -> None:
-        if _in_finalizer(frame):  # an exception there would be printed and lost
-            signal.setitimer(signal.ITIMER_REAL, 0.01)
+        nonlocal postponed
+        if _in_finalizer(frame) or (postponed < _MAX_POSTPONED and _in_z3_call(frame)):
+            postponed += 1  # try again soon; the jitter keeps it off a loop's rhythm
+            signal.setitimer(signal.ITIMER_REAL, 0.001 + 0.001 * (postponed % 13))
             return
         raise TimeLimitExceeded(seconds)
 
@@ -61,17 +65,31 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(remaining - seconds, 0.001))
 
 
+# How many times a time limit waits for a z3 call to finish before raising anyway.
+_MAX_POSTPONED = 100
+
+
 def _in_finalizer(frame: FrameType | None) -> bool:
-    """Whether Python is running a `__del__` (z3 releases its objects there) or building a
-    z3 object: an exception raised inside a finalizer is printed as "Exception ignored" with
-    a traceback, and then lost; one raised inside a z3 constructor leaves an object whose
-    finalizer fails in that way later. Either way the signal is taken again a moment later."""
+    """Whether Python is running a `__del__` (z3 releases its objects there): an exception
+    raised inside one is printed as "Exception ignored" with a traceback, and then lost."""
+    depth = 0
+    while frame is not None and depth < 64:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame, depth = frame.f_back, depth + 1
+    return False
+
+
+def _in_z3_call(frame: FrameType | None) -> bool:
+    """Whether Python is converting an argument of a z3 C call (ctypes turns an exception
+    raised there into an `ArgumentError`) or building a z3 object (one cut short has no
+    `owner`, and its finalizer prints a traceback later)."""
+    if frame is not None and frame.f_code.co_name == "from_param":
+        return True
     depth = 0
     while frame is not None and depth < 64:
         code = frame.f_code
-        if code.co_name == "__del__" or (
-            code.co_name == "__init__" and os.sep + "z3" + os.sep in code.co_filename
-        ):
+        if code.co_name == "__init__" and os.sep + "z3" + os.sep in code.co_filename:
             return True
         frame, depth = frame.f_back, depth + 1
     return False
@@ -82,14 +100,14 @@ def _later(signum: int) -> None:
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:
-    if _in_finalizer(frame):
+    if _in_finalizer(frame) or _in_z3_call(frame):
         _later(signum)
         return
     raise Terminated()
 
 
 def _interrupt(signum: int, frame: FrameType | None) -> None:
-    if _in_finalizer(frame):
+    if _in_finalizer(frame) or _in_z3_call(frame):
         _later(signum)
         return
     raise KeyboardInterrupt

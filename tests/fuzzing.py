@@ -50,36 +50,46 @@ STRINGS = ['"t"', '"a \\"quoted\\" title"', '"\\x"', '"\\u12"', '"\\N{nope}"', '
 
 
 class Generator:
-    """Random `.cost` source text; mostly well-formed, sometimes deliberately not."""
+    """Random `.cost` source text. A quarter of the files are hostile (absurd numerals and
+    exponents, bad escapes, undeclared names, deep nesting, huge bit expressions); the rest
+    are meant to be well-formed, so that most of them reach the deciding stages."""
 
-    def __init__(self, rng: random.Random):
+    def __init__(self, rng: random.Random, hostile: bool | None = None):
         self.rng = rng
+        self.hostile = rng.random() < 0.25 if hostile is None else hostile
+        self.programs = list(PROGRAMS)  # the programs an atom may name
+
+    def rare(self, probability: float) -> bool:
+        """A hostile choice: only in hostile files."""
+        return self.hostile and self.rng.random() < probability
 
     def pick(self, items: list[str]) -> str:
         return self.rng.choice(items)
 
     def number(self) -> str:
-        if self.rng.random() < 0.85:
+        if not self.rare(0.15):
             return self.pick(NUMBERS[:12])
         return self.pick(NUMBERS)
 
     def term(self, depth: int = 0) -> str:
-        head = self.pick(PRIMITIVES + (["zz"] if self.rng.random() < 0.05 else []))
+        head = self.pick(PRIMITIVES + (["zz"] if self.rare(0.05) else []))
         if depth < 2 and self.rng.random() < 0.2:
             return f"{head}({self.term(depth + 1)})"
         return head
 
     def atom(self, family: str) -> str:
+        """`family` "formula": an atom of a program's formula (no g)."""
         roll = self.rng.random()
-        if roll < 0.55:
+        programs = PROGRAMS if self.rare(0.1) else self.programs
+        if roll < 0.55 or (not programs and roll < 0.7):
             return f"{self.pick(['c', 't'])}({self.term()})"
         if roll < 0.7:
-            return f"{self.pick(['c', 't'])}({self.pick(PROGRAMS)})"
-        if roll < 0.85:
+            return f"{self.pick(['c', 't'])}({self.pick(programs)})"
+        if roll < 0.85 or family == "formula":
             return self.number()
         if family == "linear" and self.rng.random() < 0.7:
             return "g"
-        return f"g(c({self.pick(PRIMITIVES + PROGRAMS)}))"
+        return f"g(c({self.pick(PRIMITIVES + programs)}))"
 
     def expr(self, family: str, depth: int = 0) -> str:
         if depth > 3 or self.rng.random() < 0.35:
@@ -95,12 +105,14 @@ class Generator:
         if roll < 0.9:
             return f"{left} / ({right})"
         if roll < 0.95:
-            return f"({left}) ^ {self.pick(['2', '3', '-1', '0', '1/2', '100000', '9999999999'])}"
+            exponents = ["2", "3", "-1", "0", "1/2"] + (["100000", "9999999999"] * self.hostile)
+            return f"({left}) ^ {self.pick(exponents)}"
         return f"-({left})"
 
     def comparison(self, family: str) -> str:
         if self.rng.random() < 0.2:
-            beats = f"{self.pick(PROGRAMS)} beats {self.pick(PROGRAMS)}"
+            programs = PROGRAMS if self.rare(0.1) or not self.programs else self.programs
+            beats = f"{self.pick(programs)} beats {self.pick(programs)}"
             return beats + self.pick(["", "", " on c", " on t"])
         return f"{self.expr(family)} {self.pick(OPS)} {self.expr(family)}"
 
@@ -118,8 +130,9 @@ class Generator:
             head += f" extends {self.pick(earlier)}"
         items = []
         if self.rng.random() < 0.2:
-            items.append(f"c = {self.expr('linear')}".replace("g", "c(a)"))
-            items.append(f"t = {self.expr('linear')}".replace("g", "t(b)"))
+            self.programs = list(earlier)
+            items.append(f"c = {self.expr('formula')}")
+            items.append(f"t = {self.expr('formula')}")
         else:
             stores = ", ".join(self.term() for _ in range(self.rng.randint(1, 3)))
             runs = ", ".join(
@@ -131,7 +144,7 @@ class Generator:
 
     def task_block(self) -> str:
         expr = "q1"
-        for _ in range(self.rng.choice([1, 3, 40, 400])):
+        for _ in range(self.rng.choice([1, 3, 40, 400] if self.hostile else [1, 3])):
             expr = f"({expr} {self.pick(['and', 'or', 'xor'])} {self.pick(['y1', 'q1', 'not q1'])})"
         return (
             "task tk {\n  inputs y1, q1\n  outputs o\n"
@@ -144,7 +157,7 @@ class Generator:
         family = self.pick(FAMILIES[:4]) if rng.random() < 0.5 else "linear"
         lines: list[str] = []
         if rng.random() < 0.3:
-            lines.append(f"model {self.pick(STRINGS)}")
+            lines.append(f"model {self.pick(STRINGS if self.hostile else STRINGS[:2])}")
         flagged = [p + (" (nonneg)" if rng.random() < 0.2 else "") for p in PRIMITIVES[:4]]
         lines.append("primitive " + ", ".join(flagged))
         lines.append("primitive find, env")
@@ -155,8 +168,9 @@ class Generator:
             if rng.random() < 0.85:
                 lines.append(self.program(name, declared, family))
                 declared.append(name)
+        self.programs = list(declared)
         if family != "linear" or rng.random() < 0.3:
-            lines.append(f"exchange {family if rng.random() < 0.97 else 'concave'}")
+            lines.append(f"exchange {family if not self.rare(0.1) else 'concave'}")
         for index in range(rng.randint(0, 3)):
             lines.append(f"assume h{index}: {self.formula(family)}")
         for index in range(rng.randint(1, 4)):
@@ -174,7 +188,7 @@ class Generator:
             lines.append("ranges " + ", ".join(declared or PROGRAMS))
         if rng.random() < 0.05:
             lines.append(self.task_block())
-        if rng.random() < 0.03:
+        if self.rare(0.1):
             depth = rng.choice([50, 500, 5000])
             lines.append("claim deep: " + "(" * depth + "c(a)" + ")" * depth + " > 0")
         return "\n".join(lines) + "\n"
