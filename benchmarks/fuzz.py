@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import signal
 import sys
 import time
 from collections import Counter
@@ -39,6 +40,8 @@ def main() -> int:
         "--seconds", type=float, default=float("inf"), help="stop after this long (wall clock)"
     )
     options = parser.parse_args()
+    # end cleanly (workers included) on SIGTERM as on Ctrl-C
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
     rng = random.Random(options.seed)
     seeds = seed_texts()
     counts: Counter[str] = Counter()

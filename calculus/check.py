@@ -252,14 +252,15 @@ def decide_claim(
     more: tuple[CostModel, ...] = (),
 ) -> ClaimResult:
     """Decide a claim under the family of `costs`, and of each of `more` (exchange lists)."""
-    from calculus.limits import TimeLimitExceeded, time_limit
+    from calculus import limits
+    from calculus.limits import TimeLimitExceeded, memory_limit, time_limit
 
     started = time.perf_counter()
     difference = None
     by_family: tuple[tuple[str, Verdict], ...] = ()
     limit = CLAIM_TIME_FACTOR * timeout * (1 + len(more)) + 1
     try:
-        with time_limit(limit):
+        with time_limit(limit), memory_limit():
             verdict, problem = _decide_under(costs, claim, timeout, extra, decider)
             difference = claim_difference(problem.claim)
             if more:
@@ -271,6 +272,12 @@ def decide_claim(
             "unknown",
             reason=f"gave up after {limit:g} s, the time limit of one claim "
             f"({CLAIM_TIME_FACTOR} × --timeout + 1 s per family)",
+        )
+        by_family = tuple((c.family, verdict) for c in (costs, *more)) if more else ()
+    except MemoryError:
+        verdict = Verdict(
+            "unknown",
+            reason=f"gave up: deciding it needed more than {limits.OBLIGATION_MEMORY_MB} MB of memory",
         )
         by_family = tuple((c.family, verdict) for c in (costs, *more)) if more else ()
     return ClaimResult(
@@ -637,15 +644,16 @@ def _guarded_claim(
 
 
 def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> RangesResult:
-    from calculus.limits import TimeLimitExceeded, time_limit
+    from calculus import limits
+    from calculus.limits import TimeLimitExceeded, memory_limit, time_limit
 
     limit = CLAIM_TIME_FACTOR * timeout + 1
     try:
-        with time_limit(limit):
+        with time_limit(limit), memory_limit():
             return compute_ranges(costs, statement, timeout)
     except (InputError, KeyboardInterrupt):
         raise
-    except TimeLimitExceeded:
+    except (TimeLimitExceeded, MemoryError) as error:
         from calculus.dominance import RangesResult
 
         return RangesResult(
@@ -653,7 +661,9 @@ def _guarded_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Ra
             statement.scenario.text if statement.scenario else None,
             (),
             "unknown",
-            f"gave up after {limit:g} s ({CLAIM_TIME_FACTOR} × --timeout + 1 s)",
+            f"gave up after {limit:g} s ({CLAIM_TIME_FACTOR} × --timeout + 1 s)"
+            if isinstance(error, TimeLimitExceeded)
+            else f"gave up: computing them needed more than {limits.OBLIGATION_MEMORY_MB} MB of memory",
         )
     except Exception as error:  # noqa: BLE001 - reported as the result's reason
         from calculus.dominance import RangesResult
@@ -702,15 +712,15 @@ def _explained(
 ) -> ClaimResult:
     """A refuted claim with the condition under which it holds and its repairs."""
     from calculus.explain import holds_when, repairs
-    from calculus.limits import TimeLimitExceeded, time_limit
+    from calculus.limits import TimeLimitExceeded, memory_limit, time_limit
 
     try:
-        with time_limit(CLAIM_TIME_FACTOR * timeout + 1):
+        with time_limit(CLAIM_TIME_FACTOR * timeout + 1), memory_limit():
             condition = holds_when(costs, claim, timeout, hypotheses(costs))
             fixes = repairs(
                 costs, claim, lambda c: claim_problem(costs, c, timeout), claim_statement
             )
-    except (TimeLimitExceeded, ValueError, TypeError, ZeroDivisionError, LookupError):
+    except (TimeLimitExceeded, MemoryError, ValueError, TypeError, ZeroDivisionError, LookupError):
         return result
     return replace(result, holds_when=condition, repairs=fixes)
 

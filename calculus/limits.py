@@ -1,5 +1,7 @@
 """Bounds on the work one obligation may do: wall-clock time on the Python side (sympy's
-algebra has no timeout of its own), z3's memory, and a clean end on SIGINT/SIGTERM.
+algebra has no timeout of its own), memory (z3's own cap, an address-space cap on the process
+while an obligation runs, and one on each solver subprocess), and a clean end on SIGINT and
+SIGTERM.
 
 The time limit is an interval timer whose signal raises `TimeLimitExceeded` in the main
 thread the next time it runs Python code; a z3 call in progress keeps its own timeout, so an
@@ -13,12 +15,18 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 
-# z3's memory cap, in megabytes, for the whole process (z3 answers `unknown` past it).
-Z3_MEMORY_MB = 4096
+# z3's memory cap, in megabytes, for the whole process (z3 answers `unknown` past it); below
+# the obligation's cap, so that z3 stops itself before an allocation fails under it.
+Z3_MEMORY_MB = 1536
+# What one obligation may add to the process's address space, in megabytes: past it an
+# allocation fails with MemoryError (sympy's algebra), which the caller reports as `unknown`.
+OBLIGATION_MEMORY_MB = 2048
+# The address space of a solver subprocess (QEPCAD B), in megabytes.
+SUBPROCESS_MEMORY_MB = 2048
 
 
 class TimeLimitExceeded(Exception):
@@ -63,6 +71,59 @@ def time_limit(seconds: float) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
         if remaining:  # an enclosing limit: re-arm with what it had left (approximately)
             signal.setitimer(signal.ITIMER_REAL, max(remaining - seconds, 0.001))
+
+
+def _address_space() -> int:
+    """The process's current address space (virtual size) in bytes; 0 where unknown."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as handle:
+            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+@contextmanager
+def memory_limit(megabytes: float | None = None) -> Iterator[None]:
+    """Let the body grow the address space by at most `megabytes`: an allocation past that
+    raises MemoryError. A tighter limit already in force is kept. Where the address space
+    cannot be read or limited (not Linux), nothing is limited."""
+    try:
+        import resource
+    except ImportError:
+        yield
+        return
+    if megabytes is None:
+        megabytes = OBLIGATION_MEMORY_MB
+    current = _address_space()
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = current + int(megabytes * 2**20)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if not current or (soft != resource.RLIM_INFINITY and soft <= cap):
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def subprocess_memory_limit(megabytes: float | None = None) -> Callable[[], None]:
+    """A `preexec_fn` that caps a solver subprocess's address space at `megabytes` (and
+    lifts the obligation's cap it would otherwise inherit)."""
+    size = SUBPROCESS_MEMORY_MB if megabytes is None else megabytes
+
+    def limit() -> None:
+        import resource
+
+        _, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = int(size * 2**20)
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+
+    return limit
 
 
 # How many times a time limit waits for a z3 call to finish before raising anyway.

@@ -92,7 +92,7 @@ class Generator:
         return f"g(c({self.pick(PRIMITIVES + programs)}))"
 
     def expr(self, family: str, depth: int = 0) -> str:
-        if depth > 3 or self.rng.random() < 0.35:
+        if depth > 2 or self.rng.random() < 0.4:
             return self.atom(family)
         roll = self.rng.random()
         left, right = self.expr(family, depth + 1), self.expr(family, depth + 1)
@@ -117,7 +117,7 @@ class Generator:
         return f"{self.expr(family)} {self.pick(OPS)} {self.expr(family)}"
 
     def formula(self, family: str, depth: int = 0) -> str:
-        if depth > 2 or self.rng.random() < 0.5:
+        if depth > 1 or self.rng.random() < 0.6:
             return self.comparison(family)
         if self.rng.random() < 0.15:
             return f"not ({self.formula(family, depth + 1)})"
@@ -171,9 +171,9 @@ class Generator:
         self.programs = list(declared)
         if family != "linear" or rng.random() < 0.3:
             lines.append(f"exchange {family if not self.rare(0.1) else 'concave'}")
-        for index in range(rng.randint(0, 3)):
+        for index in range(rng.randint(0, 2)):
             lines.append(f"assume h{index}: {self.formula(family)}")
-        for index in range(rng.randint(1, 4)):
+        for index in range(rng.randint(1, 2)):
             kind = "claim" if rng.random() < 0.8 else "refute"
             suffix = " for some g" if rng.random() < 0.2 else ""
             lines.append(f"{kind} k{index}: {self.formula(family)}{suffix}")

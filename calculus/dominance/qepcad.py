@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import shutil
+import signal
 import subprocess
 import time
 from collections.abc import Mapping
@@ -20,6 +21,7 @@ from fractions import Fraction
 import sympy
 from sympy.logic import boolalg
 
+from calculus import limits
 from calculus.dominance import axis, questions
 from calculus.dominance.axis import GAtom, GFormula, GPoly, Piece
 from calculus.dominance.questions import Problem
@@ -154,10 +156,17 @@ def solve(text: str, timeout: float = 60.0) -> str:
                 text=True,
                 timeout=timeout + 5,
                 check=False,
+                preexec_fn=limits.subprocess_memory_limit(),
             )
         except subprocess.TimeoutExpired as error:
             raise QepcadError(f"qepcad timed out after {timeout:g} s") from error
         output = done.stdout + done.stderr
+        if "Not enough memory" in output or done.returncode < 0:
+            raise QepcadError(
+                f"qepcad ran out of memory (at most {limits.SUBPROCESS_MEMORY_MB} MB)"
+                if "Not enough memory" in output or done.returncode == -signal.SIGSEGV
+                else f"qepcad was killed by signal {-done.returncode}"
+            )
         if "An equivalent quantifier-free formula:" in output:
             body = output.split("An equivalent quantifier-free formula:", 1)[1]
             return body.split("=====================  The End", 1)[0].strip()
