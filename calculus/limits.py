@@ -130,12 +130,19 @@ def subprocess_memory_limit(megabytes: float | None = None) -> Callable[[], None
 _MAX_POSTPONED = 100
 
 
+# Functions Python calls where an exception cannot propagate, only be printed ("Exception
+# ignored in ...") and lost: finalizers, and the hooks run around a fork (the logging
+# module's, when a solver subprocess is started).
+_UNRAISABLE = frozenset({"__del__", "_acquireLock", "_releaseLock"})
+
+
 def _in_finalizer(frame: FrameType | None) -> bool:
-    """Whether Python is running a `__del__` (z3 releases its objects there): an exception
-    raised inside one is printed as "Exception ignored" with a traceback, and then lost."""
+    """Whether Python is running a `__del__` (z3 releases its objects there) or a fork hook:
+    an exception raised inside one is printed as "Exception ignored" with a traceback, and
+    then lost."""
     depth = 0
     while frame is not None and depth < 64:
-        if frame.f_code.co_name == "__del__":
+        if frame.f_code.co_name in _UNRAISABLE:
             return True
         frame, depth = frame.f_back, depth + 1
     return False

@@ -80,6 +80,16 @@ FOUND = {
 }
 
 
+DEEP_BITS = "q1"
+for _ in range(400):
+    DEEP_BITS = f"({DEEP_BITS} xor y1)"
+FOUND["a bit expression nested 400 deep"] = (
+    f"task tk {{\n  inputs y1, q1\n  outputs o\n  intended o = {DEEP_BITS}\n  train where y1\n}}\n"
+    "tasks ts { tk }\nreduction rd {\n  tasks ts\n  bad tk\n  property deceptive\n}\n"
+)
+FOUND["a tower of exponents"] = "primitive a\nclaim k: c(a) < 10^10^10^10\n"
+
+
 @pytest.mark.parametrize("text", list(FOUND.values()), ids=list(FOUND))
 def test_found_inputs(text: str) -> None:
     _judge(FuzzInput("check", text))
@@ -129,6 +139,56 @@ def test_signals_end_a_check_cleanly(tmp_path: Path, signum: int, code: int) -> 
     except subprocess.TimeoutExpired:
         process.kill()
         pytest.fail("the command did not end after the signal")
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("command", ["check", "report", "repl"])
+@pytest.mark.parametrize("value", ["inf", "nan", "-1", "0"])
+def test_timeout_must_be_a_positive_number(command: str, value: str, tmp_path: Path) -> None:
+    path = tmp_path / "a.cost"
+    path.write_text("primitive a\nclaim c(a) > 0\n")
+    arguments = {"check": [str(path)], "report": [str(path), "-o", str(tmp_path / "o.md")]}
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "calculus",
+            command,
+            *arguments.get(command, []),
+            "--timeout",
+            value,
+        ],
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--timeout" in done.stderr and "positive number of seconds" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signals_end_the_repl_cleanly(signum: int, code: int) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calculus", "repl"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert process.stdin is not None
+    process.stdin.write("primitive a\nclaim c(a) > 0\n")
+    process.stdin.flush()  # the session waits for more input, stdin still open
+    time.sleep(8)  # past start-up on a loaded machine
+    process.send_signal(signum)
+    try:
+        _, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        pytest.fail("the session did not end after the signal")
     assert process.returncode == code, err
     assert "Traceback" not in err
 
@@ -184,3 +244,25 @@ def test_time_limit_never_lands_in_a_z3_argument() -> None:
             while True:
                 z3.Bool("x", context)
                 sum(range(300))
+
+
+def test_time_limit_is_not_lost_in_a_fork_hook() -> None:
+    """The logging module's fork hooks run while a solver subprocess is started; a limit
+    raised inside one would be printed ("Exception ignored in _releaseLock") and lost, so
+    the signal is taken again a moment later: recognised here on the frames of a real fork."""
+    from calculus.limits import _in_finalizer
+
+    seen: dict[str, bool] = {}
+
+    def tracer(frame: Any, event: str, arg: Any) -> None:
+        if event == "call" and frame.f_code.co_name in ("_acquireLock", "_releaseLock"):
+            seen[frame.f_code.co_name] = _in_finalizer(frame)
+
+    sys.setprofile(tracer)
+    try:
+        # with a preexec_fn (QEPCAD's memory cap) the fork runs Python's fork hooks
+        subprocess.run(["true"], check=False, preexec_fn=lambda: None)  # noqa: PLW1509
+    finally:
+        sys.setprofile(None)
+    assert seen == {"_acquireLock": True, "_releaseLock": True}
+    assert not _in_finalizer(sys._getframe())
