@@ -40,8 +40,9 @@ def main() -> int:
         "--seconds", type=float, default=float("inf"), help="stop after this long (wall clock)"
     )
     options = parser.parse_args()
-    # end cleanly (workers included) on SIGTERM as on Ctrl-C
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(143))
+    # SIGTERM: start no new input, finish the ones running, print the counts so far
+    stopping: list[int] = []
+    signal.signal(signal.SIGTERM, lambda signum, frame: stopping.append(signum))
     rng = random.Random(options.seed)
     seeds = seed_texts()
     counts: Counter[str] = Counter()
@@ -85,7 +86,7 @@ def main() -> int:
         workers=options.workers,
         timeout=options.timeout,
         bound=options.bound,
-        stop=lambda: time.monotonic() - started > options.seconds,
+        stop=lambda: bool(stopping) or time.monotonic() - started > options.seconds,
     )
     elapsed = time.monotonic() - started
     done = counts["inputs"]
