@@ -21,7 +21,7 @@ from calculus import nodes as n
 from calculus.check import ClaimResult, FileResult, Pipeline
 from calculus.costs import CostModel
 from calculus.diagnostics import InputError, did_you_mean
-from calculus.logic import POSITIVITY
+from calculus.logic import POSITIVITY, Verdict
 from calculus.model import Model
 from calculus.numbers import readable_text, to_rational
 from calculus.output import claim_lines, ranges_lines, reduction_lines, summary_line
@@ -310,7 +310,7 @@ class Commands:
     def _overview(self) -> list[str]:
         model = self.model
         lines = [f"{self.display_path}" + (f" — {model.title}" if model.title else "")]
-        lines.append(f"  exchange {model.family}")
+        lines.append(f"  exchange {', '.join(model.exchange_families or (model.family,))}")
         groups = [
             ("primitives", list(model.primitives)),
             ("programs", list(model.programs)),
@@ -319,7 +319,7 @@ class Commands:
             (
                 "claims",
                 [
-                    f"{c.name} ({self.results[c.name].verdict.status})"
+                    f"{c.name} ({_statuses(self.results[c.name])})"
                     for c in model.claims
                     if c.name in self.results
                 ],
@@ -424,10 +424,33 @@ class Commands:
 
     def _why_lines(self, result: ClaimResult) -> list[str]:
         verdict = result.verdict
-        lines = [
-            f"{result.name}: {result.statement}",
-            f"  {verdict.status}" + ("" if result.passed else f" (so this {result.kind} fails)"),
-        ]
+        lines = [f"{result.name}: {result.statement}"]
+        if result.by_family:
+            # Under an exchange list: each family's verdict and what backs it, in order.
+            fails = "" if result.passed else f" (so this {result.kind} fails)"
+            lines.append(f"  {_statuses(result)}{fails}")
+            for family, each in result.by_family:
+                lines.append(f"  under {family}: {each.status}")
+                lines += ["  " + line for line in self._verdict_lines(each)]
+                lines += [f"    note: {note}" for note in each.notes]
+            return lines
+        lines.append(
+            f"  {verdict.status}" + ("" if result.passed else f" (so this {result.kind} fails)")
+        )
+        lines += self._verdict_lines(verdict)
+        if verdict.status == "refuted":
+            lines += self._explanation(result)
+        if result.difference is not None:
+            lines.append(f"  right side − left side = {result.difference}")
+            value = _evaluate_at(result.difference, verdict.counterexample)
+            if value is not None:
+                lines.append(f"    = {value} at the counterexample")
+        lines += [f"  note: {note}" for note in verdict.notes]
+        return lines
+
+    def _verdict_lines(self, verdict: Verdict) -> list[str]:
+        """What backs one verdict: the assumptions a proof uses, the counterexample, or why."""
+        lines = []
         if verdict.status == "proved":
             if not verdict.uses:
                 lines.append("  it holds outright: no assumption is needed")
@@ -451,15 +474,8 @@ class Commands:
             )
             width = max((len(atom) for atom, _ in pairs), default=0)
             lines += [f"    {atom:<{width}} = {readable_text(value)}" for atom, value in pairs]
-            lines += self._explanation(result)
         else:
             lines.append(f"  why: {verdict.reason}")
-        if result.difference is not None:
-            lines.append(f"  right side − left side = {result.difference}")
-            value = _evaluate_at(result.difference, verdict.counterexample)
-            if value is not None:
-                lines.append(f"    = {value} at the counterexample")
-        lines += [f"  note: {note}" for note in verdict.notes]
         return lines
 
     def _command_statements(self, text: str) -> tuple[Origin, list[n.Statement]] | Output:
@@ -642,3 +658,10 @@ def _evaluate_at(expr: sympy.Expr, values: tuple[tuple[str, Fraction], ...] | No
         substitution[symbol] = by_name[symbol.name]
     value = sympy.nsimplify(expr.xreplace(substitution))
     return str(value) if value.is_Rational else None
+
+
+def _statuses(result: ClaimResult) -> str:
+    """A claim's verdict, or under an exchange list each family's (`linear proved, ...`)."""
+    if not result.by_family:
+        return result.verdict.status
+    return ", ".join(f"{family} {each.status}" for family, each in result.by_family)

@@ -587,6 +587,17 @@ def test_every_family_of_an_exchange_list_is_decided() -> None:
     assert {c.name: [(f, v.status) for f, v in c.by_family] for c in checked.claims} == {
         name: [(f, v.status) for f, v in r.by_family] for name, r in session.results.items()
     }
+    # `:why` gives each family's verdict and what backs it; `:show` lists the families.
+    why = session.eval(":why split")[0].lines
+    assert why[1] == "  linear proved, subadditive refuted (so this claim fails)"
+    assert why[2:4] == ("  under linear: proved", "    it holds outright: no assumption is needed")
+    assert "  under subadditive: refuted" in why
+    overview = session.eval(":show")[0].lines
+    assert "  exchange linear, subadditive" in overview
+    assert (
+        "  claims: split (linear proved, subadditive refuted), "
+        "joined (linear proved, subadditive proved)"
+    ) in overview
     # A bare formula is decided under every family too.
     formula = session.eval("g(c(a)) + g(c(b)) <= g(c(a) + c(b))")[0]
     assert formula.claim is not None
