@@ -217,24 +217,27 @@ class IncrementalSolver:
 
         solver = self._solver
         context = solver.ctx
-        literals = [
-            z3.Bool(f"k!{abs(a)}", context)
-            if a > 0
-            else z3.Not(z3.Bool(f"k!{abs(a)}", context), context)
-            for a in assumptions
-        ]
-        answer = _wait(
-            lambda: solver.check(*literals), context.interrupt, start, timeout_seconds, tick
-        )
-        seconds = time.perf_counter() - start
-        if answer == z3.sat:
-            # Reading the model's text is several times faster than one wrapper per variable.
-            text = solver.model().sexpr()
-            true_variables = frozenset(map(int, _TRUE_VARIABLE.findall(text)))
-            return SolveOutcome("sat", true_variables, seconds)
-        if answer == z3.unsat:
-            return SolveOutcome("unsat", frozenset(), seconds)
-        return SolveOutcome("unknown", frozenset(), seconds, "time limit reached")
+        # z3's DIMACS variables cannot be named from Python: assumptions are unit clauses
+        # asserted in a scope of their own.
+        if assumptions:
+            solver.push()
+            units = "".join(f"{a} 0\n" for a in assumptions)
+            header = f"p cnf {max(self.builder.variable_count, 1)} {len(assumptions)}\n"
+            solver.from_string(header + units)
+        try:
+            answer = _wait(solver.check, context.interrupt, start, timeout_seconds, tick)
+            seconds = time.perf_counter() - start
+            if answer == z3.sat:
+                # Reading the model's text is several times faster than one wrapper per variable.
+                text = solver.model().sexpr()
+                true_variables = frozenset(map(int, _TRUE_VARIABLE.findall(text)))
+                return SolveOutcome("sat", true_variables, seconds)
+            if answer == z3.unsat:
+                return SolveOutcome("unsat", frozenset(), seconds)
+            return SolveOutcome("unknown", frozenset(), seconds, "time limit reached")
+        finally:
+            if assumptions:
+                solver.pop()
 
 
 def _wait(

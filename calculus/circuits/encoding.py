@@ -8,14 +8,23 @@ Kojevnikov, Kulikov and Yaroslavtsev, SAT 2009; Haaswinkel, MSc thesis 2014).  A
 0 is never simulated: every node of a normal circuit is 0 there.
 
 Symmetry breaks, each keeping at least one circuit of every function that needs exactly
-r gates: non-trivial operators; every gate used; no re-application (a gate does not
-combine a gate with one of that gate's own fanins); co-lexicographic order of consecutive
-gates when the later one does not read the earlier; no two gates computing the same
-function, nor a gate repeating an input; and, for inputs a < b whose exchange (possibly
-with both inverted) leaves the specification unchanged, x_b is not read before x_a is.
-The lexicographically least labelling of a circuit satisfies the ordering breaks together.
-Each gate selects exactly one fanin pair (a sequential-counter at-most-one, Sinz 2005),
-which measurably helps the solver.
+r gates: non-trivial operators; every gate used, so one output reads the last gate; no
+re-application (a gate does not combine a gate with one of that gate's own fanins, nor
+two gates reading the same pair of fanins: either way the gates compute a function of two
+nodes, which one gate does, closer to the inputs -- in B2; in an AIG only the first
+holds, as XOR takes three AND gates); co-lexicographic order of
+consecutive gates when the later one does not read the earlier; and, for inputs a < b
+whose exchange (possibly with both inverted) leaves the specification unchanged, x_b is
+not read before x_a is.  Of the minimum circuits, one with the least total gate depth has
+no re-application, and its lexicographically least labelling satisfies the ordering
+breaks together.  Each gate selects exactly one fanin pair (a sequential-counter
+at-most-one, Sinz 2005), which measurably helps the solver.  "No two gates compute the
+same function" (true of minimum circuits, one difference variable per row and gate pair)
+is available as ``distinct_functions`` but off: over the 4-input NPN classes it made the
+search about 15 % slower (``benchmarks/bench_synthesis.py``).
+
+``GrowingEncoding`` is the same problem for one-output tables, grown a gate at a time in
+one solver for the upward search over sizes.
 """
 
 from __future__ import annotations
@@ -44,7 +53,7 @@ class CircuitEncoding:
         basis: Basis = "b2",
         depth_bound: int | None = None,
         symmetric: tuple[tuple[int, int], ...] = (),
-        distinct_functions: bool = True,
+        distinct_functions: bool = False,
         at_most_one: bool = True,
     ) -> None:
         self.spec = spec
@@ -85,10 +94,14 @@ class CircuitEncoding:
 
         # Outputs: which node (None = constant 0) and whether inverted.
         self.output_nodes: list[int | None] = [None, *range(self.n + gates)]
-        self.output_select: list[dict[int | None, int]] = []
+        self.output_select: list[dict[int | None, Lit]] = []
         self.polarity: list[Lit] = []
         for _h in range(self.m):
-            choice = {node: new() for node in self.output_nodes}
+            if self.m == 1 and gates >= 1:
+                # Every gate is used, so the one output reads the last gate.
+                choice: dict[int | None, Lit] = {self.n + gates - 1: True}
+            else:
+                choice = {node: new() for node in self.output_nodes}
             self.output_select.append(choice)
             add(*choice.values())
         self._output_values: dict[tuple[int, int], Lit] = {}
@@ -132,7 +145,7 @@ class CircuitEncoding:
             raise SpecificationError("output values on don't-care rows are not encoded")
         selected = self.builder.new_variable()
         for node, chosen in self.output_select[h].items():
-            self.builder.add_equal(selected, self.node_value(node, row), -chosen)
+            self.builder.add_equal(selected, self.node_value(node, row), negate(chosen))
         value = self.builder.new_variable()
         # value == selected XOR polarity
         polarity = self.polarity[h]
@@ -217,7 +230,7 @@ class CircuitEncoding:
                 continue
             target = xor_constant(self.polarity[h], (table >> t) & 1)
             for source, chosen in self.output_select[h].items():
-                self.builder.add_equal(self.node_value(source, t), target, -chosen)
+                self.builder.add_equal(self.node_value(source, t), target, negate(chosen))
 
     def _symmetry_breaks(self, symmetric: tuple[tuple[int, int], ...]) -> None:
         add = self.builder.add
@@ -225,7 +238,7 @@ class CircuitEncoding:
         # Every gate is read by a later gate or an output.
         for i in range(r):
             node = n + i
-            readers = [choice[node] for choice in self.output_select]
+            readers: list[Lit] = [c[node] for c in self.output_select if node in c]
             for later in range(i + 1, r):
                 readers.extend(s for (j, k), s in self.select[later].items() if node in (j, k))
             add(*readers)
@@ -237,6 +250,10 @@ class CircuitEncoding:
                     choice = self.select[later]
                     add(-s, -choice[(j, node)])
                     add(-s, -choice[(k, node)])
+        for i in range(r if self.basis == "b2" else 0):
+            for second in range(i):
+                for first in range(second):
+                    self._same_pair_clauses(first, second, i)
         # Co-lexicographic order of consecutive gates that are independent.
         for i in range(r - 1):
             node = n + i
@@ -272,6 +289,15 @@ class CircuitEncoding:
                     readers_of_a = [s for (j, k), s in self.select[i].items() if a in (j, k)]
                     add(-used, used_before, *readers_of_a)
                     used_before = used
+
+    def _same_pair_clauses(self, first: int, second: int, reader: int) -> None:
+        """Gate ``reader`` does not combine gates ``first`` and ``second`` when both read the
+        same two fanins (the three gates compute a function of those two: one gate does)."""
+        add, n = self.builder.add, self.n
+        reads_both = self.select[reader][(n + first, n + second)]
+        later_pairs = self.select[second]
+        for pair, s in self.select[first].items():
+            add(-s, -later_pairs[pair], -reads_both)
 
     def _at_most_one(self, literals: list[int]) -> None:
         """Sequential-counter encoding of at most one true literal (Sinz 2005)."""
@@ -372,6 +398,118 @@ class CircuitEncoding:
             node = next(v for v, s in self.output_select[h].items() if outcome.value(s))
             outputs.append(Output(node, outcome.value(self.polarity[h])))
         return Circuit(self.n, tuple(gates), tuple(outputs))
+
+
+class GrowingEncoding(CircuitEncoding):
+    """One-output tables: the clauses for 1, 2, 3, ... gates, grown in one problem.
+
+    A gate's clauses (fanin selection, operator, simulation, re-application, order and
+    input-symmetry breaks) do not depend on how many gates follow it, so each gate is
+    added once and kept.  The clauses that do — the output reads the last gate, every
+    earlier gate is read — are guarded by an activation literal per size, assumed when
+    that size is asked; so one solver answers every size and keeps what it learnt.
+    """
+
+    def __init__(
+        self,
+        spec: Specification,
+        basis: Basis = "b2",
+        symmetric: tuple[tuple[int, int], ...] = (),
+    ) -> None:
+        if isinstance(spec, RewardSpecification) or spec.outputs != 1:
+            raise SpecificationError("a growing encoding needs a one-output truth table")
+        self.spec = spec
+        self.n = spec.inputs
+        self.r = 0
+        self.m = 1
+        self.basis = basis
+        self.builder = ClauseBuilder()
+        care, table = spec.care[0], spec.tables[0]
+        self.rows = [t for t in range(1, 1 << self.n) if (care >> t) & 1]
+        self.distinct_functions = False
+        self.pairs = []
+        self.select = []
+        self.operator = []
+        self.values = []
+        self.polarity = [bool(table & 1) if care & 1 else self.builder.new_variable()]
+        self.output_nodes = []
+        self.output_select = []
+        self._output_values = {}
+        self.symmetric = symmetric
+        #: Per symmetric pair (a, b): "some gate so far reads x_a".
+        self._used: list[Lit] = [False] * len(symmetric)
+        #: The activation literal of the current size (None before the first gate).
+        self.active: int | None = None
+
+    def grow(self) -> int:
+        """Add one gate; return the literal to assume when asking for this many gates."""
+        builder = self.builder
+        add, new = builder.add, builder.new_variable
+        n, i = self.n, self.r
+        node = n + i
+        pairs = [(j, k) for k in range(node) for j in range(k)]
+        self.pairs.append(pairs)
+        self.select.append({pair: new() for pair in pairs})
+        self.operator.append((new(), new(), new()))
+        self.values.append({t: new() for t in self.rows})
+        self.r = i + 1
+        self._operator_clauses(i)
+        for t in self.rows:
+            self._gate_row_clauses(i, t)
+        self._at_most_one(list(self.select[i].values()))
+        select = self.select[i]
+        # No re-application: this gate does not read an earlier gate with one of its fanins.
+        for earlier in range(i):
+            gate = n + earlier
+            for (j, k), s in self.select[earlier].items():
+                add(-s, -select[(j, gate)])
+                add(-s, -select[(k, gate)])
+        # Nor two earlier gates that read the same pair of fanins (B2 only: one AND
+        # gate cannot always replace them, XOR from three AND gates reads so).
+        for second in range(i if self.basis == "b2" else 0):
+            for first in range(second):
+                self._same_pair_clauses(first, second, i)
+        # Co-lexicographic order after the previous gate, unless this gate reads it.
+        if i > 0:
+            previous = node - 1
+            mine = [(pair, s) for pair, s in select.items() if pair[1] != previous]
+            for (j, k), s in self.select[i - 1].items():
+                for (j2, k2), s2 in mine:
+                    if (k2, j2) < (k, j):
+                        add(-s, -s2)
+        # Symmetric inputs a < b: x_b is not read before x_a has been read.
+        for index, (a, b) in enumerate(self.symmetric):
+            used_before = self._used[index]
+            for (j, k), s in select.items():
+                if b in (j, k) and a not in (j, k):
+                    add(-s, used_before)
+            used = new()
+            add(-used, used_before, *(s for (j, k), s in select.items() if a in (j, k)))
+            self._used[index] = used
+        # This size: the output is the last gate, and every earlier gate is read.
+        active = new()
+        if self.active is not None:
+            add(-self.active)  # smaller sizes are settled
+        self.active = active
+        self.output_select = [{node: active}]
+        self._output_values = {}
+        target = self.polarity[0]
+        care, table = self.spec.care[0], self.spec.tables[0]  # type: ignore[union-attr]
+        for t in self.rows:
+            if (care >> t) & 1:
+                self.builder.add_equal(
+                    self.values[i][t], xor_constant(target, (table >> t) & 1), -active
+                )
+        for earlier in range(i):
+            gate = n + earlier
+            readers = [
+                s
+                for later in range(earlier + 1, i + 1)
+                for (j, k), s in self.select[later].items()
+                if gate in (j, k)
+            ]
+            add(-active, *readers)
+        return active
 
 
 ExtraConstraint = Callable[[CircuitEncoding], None]

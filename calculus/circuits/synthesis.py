@@ -22,7 +22,7 @@ from calculus.syntax import BASES, MEASURES, Measure
 
 from .circuit import Circuit
 from .cnf import IncrementalSolver
-from .encoding import Basis, CircuitEncoding, ExtraConstraint
+from .encoding import Basis, CircuitEncoding, ExtraConstraint, GrowingEncoding
 from .heuristic import shannon_circuit
 from .specification import (
     RewardSpecification,
@@ -192,6 +192,27 @@ class _Query:
     encoding: CircuitEncoding
     solver: IncrementalSolver
     seconds: float = 0.0
+    assumptions: tuple[int, ...] = ()
+
+
+class _Growing:
+    """The sizes 1, 2, 3, ... asked of one solver, the problem grown a gate at a time."""
+
+    def __init__(self, encoding: GrowingEncoding) -> None:
+        self.encoding = encoding
+        self.solver = IncrementalSolver(encoding.builder)
+
+    def query(self, gates: int) -> _Query:
+        start = time.perf_counter()
+        encoding = self.encoding
+        active = encoding.active
+        while encoding.r < gates:
+            active = encoding.grow()
+        assert encoding.r == gates and active is not None
+        return _Query(gates, None, encoding, self.solver, time.perf_counter() - start, (active,))
+
+    def close(self) -> None:
+        self.solver.close()
 
 
 class _Search:
@@ -275,7 +296,7 @@ class _Search:
             limit if remaining is None else (remaining if limit is None else min(limit, remaining))
         )
         tick = self.report if self.progress is not None else None
-        outcome = query.solver.check(budget, tick)
+        outcome = query.solver.check(budget, tick, query.assumptions)
         query.seconds += outcome.seconds
         gates, depth_bound = query.gates, query.depth_bound
         if outcome.status == "unknown":
@@ -287,6 +308,18 @@ class _Search:
         circuit = query.encoding.decode(outcome)
         self.verify(circuit, gates, depth_bound)
         return ProofStep(gates, depth_bound, "sat", query.seconds), circuit
+
+    def growing(self) -> _Growing | None:
+        """One problem grown gate by gate for the upward size search, when it applies."""
+        spec = self.spec
+        if (
+            not isinstance(spec, TableSpecification)
+            or spec.outputs != 1
+            or self.extra is not None
+            or self.extra_check is not None
+        ):
+            return None
+        return _Growing(GrowingEncoding(spec, self.basis, self.symmetric))
 
     def ask(self, gates: int, depth_bound: int | None) -> tuple[ProofStep, Circuit | None]:
         """Is there a circuit of exactly ``gates`` gates (depth <= ``depth_bound``)?"""
@@ -529,33 +562,42 @@ def _search_minimum(search: _Search, tighten: bool) -> SynthesisResult:
                 f"{size_lower} gates",
             )
         )
-    for gates in range(size_lower, MAX_GATES + 1):
-        if measure == "size":
-            search.lower = gates
-        if quick is not None and quick.size == gates:
-            # A circuit of this size is at hand and every smaller size is refuted.
-            steps.append(ProofStep(gates, None, "sat", 0.0, "found by Shannon decomposition"))
-            best = quick
-            break
-        query = search.open(gates, None)
-        try:
-            step, circuit = search.run(query, TIGHTEN_AFTER if tighten else None)
-            if step is None:  # a long question: look for cheaper circuits, then resume
-                search.tighten()  # only sizes above this one: it stays the next question
-                step, circuit = search.run(query)
-        finally:
-            query.solver.close()
-        assert step is not None
-        steps.append(step)
-        if step.outcome == "unknown":
-            return _unknown(
-                search,
-                (f"no circuit with fewer than {gates} gates; " if gates else "")
-                + f"no answer for {gates} gates ({step.note or 'time limit'})",
+    growing = search.growing()
+    try:
+        for gates in range(size_lower, MAX_GATES + 1):
+            if measure == "size":
+                search.lower = gates
+            if quick is not None and quick.size == gates:
+                # A circuit of this size is at hand and every smaller size is refuted.
+                steps.append(ProofStep(gates, None, "sat", 0.0, "found by Shannon decomposition"))
+                best = quick
+                break
+            grown = growing is not None and gates > 0
+            query = (
+                growing.query(gates) if growing is not None and grown else search.open(gates, None)
             )
-        if circuit is not None:
-            best = circuit
-            break
+            try:
+                step, circuit = search.run(query, TIGHTEN_AFTER if tighten else None)
+                if step is None:  # a long question: look for cheaper circuits, then resume
+                    search.tighten()  # only sizes above this one: it stays the next question
+                    step, circuit = search.run(query)
+            finally:
+                if not grown:
+                    query.solver.close()
+            assert step is not None
+            steps.append(step)
+            if step.outcome == "unknown":
+                return _unknown(
+                    search,
+                    (f"no circuit with fewer than {gates} gates; " if gates else "")
+                    + f"no answer for {gates} gates ({step.note or 'time limit'})",
+                )
+            if circuit is not None:
+                best = circuit
+                break
+    finally:
+        if growing is not None:
+            growing.close()
     if best is None:
         return _unknown(search, f"no circuit with at most {MAX_GATES} gates")
     search.offer(best)
