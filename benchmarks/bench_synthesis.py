@@ -14,10 +14,12 @@ Sections:
   every 4-input class of size >= 1) against ABC's ``exact -C 0`` (Soeken's SAT-based exact
   synthesis, no conflict limit); ABC's networks are read back as BLIF and only its 2-input
   nodes counted (an output inverter is free in the size convention);
-* ``--five``: 5-input functions (parity, conjunction, threshold functions, and functions
-  of random 4-7 gate circuits) against ABC's ``twoexact -g`` (Knuth's encoding with
-  counterexample-guided minterms, Glucose), asked for N = the counting bound, N + 1, ...
-  until it finds a circuit, as a user finding the minimum must; sizes must agree;
+* ``--five``: 5-input functions of 4 to 8 gates (parity, conjunction, threshold
+  functions, functions of random circuits, and 8-gate ones built from a 7-gate 4-input
+  class) against ABC's ``twoexact -g`` (Knuth's encoding with counterexample-guided
+  minterms, Glucose), asked for N = the counting bound, N + 1, ... until it finds a
+  circuit, as a user finding the minimum must; sizes must agree.  A question past
+  ``--twoexact-limit`` seconds makes the row a lower bound on ABC's time;
 * ``--backends``: the SAT back-ends (MiniSat, Glucose, CaDiCaL through python-sat, and z3)
   on the same CNF: the two hardest questions (minimum - 1 gates, unsat; minimum, sat) of
   the hardest 4-input classes.
