@@ -62,6 +62,7 @@ def test_subadditivity_axiom_is_used() -> None:
     assert solve(smtlib(Problem(claim, [BOUNDS], family="monotone")), 5)[0] != "unsat"
 
 
+@pytest.mark.slow  # cvc5 re-decides every proved claim of proofs/
 def test_the_essays_proved_claims_are_certified() -> None:
     result = certify_file(check_source(ESSAY.read_text(), str(ESSAY)), 10, True, None)
     plain = {c.name: c for c in result.claims if not c.for_some_g}

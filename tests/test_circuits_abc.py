@@ -19,7 +19,8 @@ from calculus.circuits.npn import npn_representatives
 from calculus.circuits.synthesis import synthesize
 
 ABC, WHY = find_peer("berkeley-abc", "berkeley-abc", "abc")
-pytestmark = pytest.mark.skipif(ABC is None, reason=WHY)
+# A peer cross-check: slow, run by CI with the other slow tests.
+pytestmark = [pytest.mark.skipif(ABC is None, reason=WHY), pytest.mark.slow]
 
 
 def abc_exact_size(inputs: int, table: int, workdir: Path) -> int:

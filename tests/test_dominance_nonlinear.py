@@ -97,6 +97,7 @@ def test_projection_agrees_with_qepcad(title, costs, assumptions, bounds, expect
         assert (mine.robust, mine.possible) == (theirs.robust, theirs.possible)
 
 
+@pytest.mark.slow  # a peer cross-check; most of its time is the peers' 5 s limits
 @pytest.mark.parametrize("backend", ["z3", "cvc5"])
 @pytest.mark.parametrize(("title", "costs", "assumptions", "bounds", "expected"), CASES, ids=IDS)
 def test_quantifier_elimination_peers_agree_where_they_answer(
