@@ -98,6 +98,7 @@ def test_nonlinear_assumption_falls_back_to_qepcad():
     check_with_oracle(costs, assumptions, {x: "positive", y: "positive"})
 
 
+@pytest.mark.slow  # a peer cross-check: one random model can keep QEPCAD busy for a minute
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_models())
 def test_tiny_models_agree(model):

@@ -29,13 +29,13 @@ claim p_wins: P beats Q
 claim wrong: Q beats P on c
 """
 
-# Opens the file, waits (bounded) for the claims to be decided, then asks for a hover over
+# Opens the file, waits (bounded) for a diagnostic naming COST_WAIT_FOR, then asks for a hover over
 # `P` on line 2 and writes everything as JSON for the test to read.
 PROBE = """\
 vim.cmd("edit " .. vim.env.COST_FILE)
 local decided = vim.wait(60000, function()
   for _, d in ipairs(vim.diagnostic.get(0)) do
-    if d.message:find("wrong") then return true end
+    if d.message:find(vim.env.COST_WAIT_FOR, 1, true) then return true end
   end
   return false
 end, 100)
@@ -68,7 +68,7 @@ def readme_snippet() -> str:
     return found.group(1)
 
 
-def run_neovim(tmp_path: Path, source: str) -> dict[str, object]:
+def run_neovim(tmp_path: Path, source: str, wait_for: str) -> dict[str, object]:
     assert NVIM is not None
     (tmp_path / "init.lua").write_text(readme_snippet(), encoding="utf-8")
     (tmp_path / "probe.lua").write_text(PROBE, encoding="utf-8")
@@ -81,6 +81,7 @@ def run_neovim(tmp_path: Path, source: str) -> dict[str, object]:
         "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
         "COST_FILE": str(cost_file),
         "COST_OUT": str(out),
+        "COST_WAIT_FOR": wait_for,
         "XDG_STATE_HOME": str(tmp_path / "state"),
         "XDG_CACHE_HOME": str(tmp_path / "cache"),
         "XDG_DATA_HOME": str(tmp_path / "data"),
@@ -93,7 +94,7 @@ def run_neovim(tmp_path: Path, source: str) -> dict[str, object]:
 
 
 def test_readme_neovim_snippet_shows_diagnostics_and_hovers(tmp_path: Path) -> None:
-    shown = run_neovim(tmp_path, SOURCE)
+    shown = run_neovim(tmp_path, SOURCE, wait_for="wrong")
     assert shown["filetype"] == "cost"
     assert shown["decided"] is True, shown
     diagnostics = shown["diagnostics"]
@@ -108,7 +109,7 @@ def test_readme_neovim_snippet_shows_diagnostics_and_hovers(tmp_path: Path) -> N
 
 
 def test_readme_neovim_snippet_reports_errors_where_cost_check_does(tmp_path: Path) -> None:
-    shown = run_neovim(tmp_path, "primitive a\nclaim x: c(zz) > 0\n")
+    shown = run_neovim(tmp_path, "primitive a\nclaim x: c(zz) > 0\n", wait_for="'zz'")
     diagnostics = shown["diagnostics"]
     assert isinstance(diagnostics, list)
     assert [(d["line"], d["col"]) for d in diagnostics] == [(2, 12)], diagnostics
