@@ -9,8 +9,12 @@ Prints each figure next to a baseline measured in the same run, as a ratio:
   (parse, derive, envelope) and the envelope alone, with the growth factor per 10x;
 * `cost check` of 100, 1,000 and 5,000 distinct linear claims over the essay's programs
   (`--claims`): peak RSS, CPU time, CPU per claim beyond start-up, claims per second and the
-  growth exponent of CPU and RSS in the number of claims. `--baseline DIR` runs the same
-  files with another checkout's `calculus` (for before/after figures) in the same run.
+  growth exponent of CPU and RSS in the number of claims.
+
+`--baseline DIR` runs the same commands with another checkout's `calculus` (for before/after
+figures) in the same run: the cold check interleaved with ours, and the `--claims` files.
+Every timed command must exit as expected (0, or 1 for a file with false claims) without a
+traceback; otherwise the benchmark stops with the command's error instead of a figure.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import itertools
 import os
 import random
 import runpy
+import shlex
 import statistics
 import subprocess
 import sys
@@ -29,13 +34,53 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ESSAY = ROOT / "proofs" / "speed_prior.cost"
+EXIT_OK, EXIT_FAILED = 0, 1
 
 
-def timed(command: list[str]) -> float:
-    """CPU seconds (user + system) of one child process running `command`."""
+class BenchmarkFailed(SystemExit):
+    """A timed command did not finish as expected: its time would measure a failure."""
+
+
+def checkout_environment(checkout: Path | None) -> dict[str, str] | None:
+    """The environment that makes `python -m calculus` import `checkout`'s package."""
+    if checkout is None:
+        return None
+    return {**os.environ, "PYTHONPATH": str(checkout)}
+
+
+def finished_as_expected(
+    command: list[str],
+    returncode: int,
+    stderr: str,
+    expected: int = EXIT_OK,
+    checkout: Path | None = None,
+) -> None:
+    """Abort the benchmark unless the child exited with `expected` and printed no traceback
+    or internal error: a command that dies at once would otherwise look fast."""
+    broken = "Traceback (most recent call last)" in stderr or "internal error" in stderr
+    if returncode != expected or broken:
+        raise BenchmarkFailed(
+            f"benchmark aborted: `{shlex.join(command)}` exited {returncode} "
+            f"(expected {expected})"
+            + (f" with PYTHONPATH={checkout}" if checkout else "")
+            + (":\n" + stderr[-3000:] if stderr else "")
+        )
+
+
+def timed(command: list[str], expected: int = EXIT_OK, checkout: Path | None = None) -> float:
+    """CPU seconds (user + system) of one child process running `command`, which must exit
+    with `expected` (0, or 1 for a file with failing claims)."""
     before = os.times()
-    subprocess.run(command, check=False, capture_output=True)
+    done = subprocess.run(
+        command,
+        check=False,
+        capture_output=True,
+        text=True,
+        env=checkout_environment(checkout),
+        cwd=checkout or ROOT,
+    )
     after = os.times()
+    finished_as_expected(command, done.returncode, done.stderr, expected, checkout)
     return (after.children_user - before.children_user) + (
         after.children_system - before.children_system
     )
@@ -127,26 +172,28 @@ def claims_file(claims: int, seed: int = 1) -> str:
     return "\n".join(lines) + "\n"
 
 
-def measured(python: str, arguments: list[str], checkout: Path | None = None) -> tuple[float, int]:
-    """CPU seconds (user + system) and peak RSS in kB of one child process."""
+def measured(
+    python: str, arguments: list[str], checkout: Path | None = None, expected: int = EXIT_OK
+) -> tuple[float, int]:
+    """CPU seconds (user + system) and peak RSS in kB of one child process, which must exit
+    with `expected`."""
     probe = (
         "import resource, subprocess, sys\n"
-        "subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "sys.stderr.write(done.stderr)\n"
         "r = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
-        "print(r.ru_utime + r.ru_stime, r.ru_maxrss)\n"
+        "print(r.ru_utime + r.ru_stime, r.ru_maxrss, done.returncode)\n"
     )
-    environment = None
-    if checkout is not None:
-        environment = {**os.environ, "PYTHONPATH": str(checkout)}
     done = subprocess.run(
         [python, "-c", probe, python, *arguments],
         capture_output=True,
         text=True,
         check=True,
-        env=environment,
+        env=checkout_environment(checkout),
         cwd=checkout or ROOT,
     )
-    cpu, rss = done.stdout.split()
+    cpu, rss, returncode = done.stdout.split()
+    finished_as_expected([python, *arguments], int(returncode), done.stderr, expected, checkout)
     return float(cpu), int(rss)
 
 
@@ -178,7 +225,12 @@ def bench_claims(sizes: list[int], repeat: int, baseline: Path | None, baseline_
                     print(f"  {size:>5,} claims: not run (baseline limited to {baseline_limit:,})")
                     continue
                 runs = [
-                    measured(python, ["-m", "calculus", "check", str(paths[size])], tree)
+                    measured(
+                        python,
+                        ["-m", "calculus", "check", str(paths[size])],
+                        tree,
+                        expected=EXIT_FAILED,  # about half the claims are false
+                    )
                     for _ in range(repeat if size <= 1_000 else 1)
                 ]
                 cpus = [cpu for cpu, _ in runs]
@@ -222,19 +274,37 @@ def main() -> None:
         return
 
     print(f"# CPU seconds (user + system of each child), {options.repeat} runs; {load_average()}")
-    floors, checks = interleaved(
-        [python, "-c", "import sympy, z3, lark"],
-        [python, "-m", "calculus", "check", str(ESSAY)],
-        options.repeat,
-    )
-    floor, check = statistics.median(floors), statistics.median(checks)
-    ratios = sorted(c / f for c, f in zip(checks, floors, strict=True))
-    print(
-        f"cold check of {ESSAY.name}: CPU min {min(checks):.3f} s, median {check:.3f} s; "
-        f"import floor (sympy, z3, lark): min {min(floors):.3f} s, median {floor:.3f} s; "
-        f"ratio of medians {check / floor:.2f}x, of mins {min(checks) / min(floors):.2f}x, "
-        f"per run {ratios[0]:.2f}-{ratios[-1]:.2f}x (target <= 1.3x)"
-    )
+    floor_command = [python, "-c", "import sympy, z3, lark"]
+    check_command = [python, "-m", "calculus", "check", str(ESSAY)]
+    trees: list[tuple[str, Path | None]] = [("cold check", None)]
+    if options.baseline is not None:
+        trees.append((f"cold check, baseline {options.baseline}", options.baseline))
+    for _, tree in trees:  # writes the bytecode caches, and fails early if the command does
+        timed(check_command, checkout=tree)
+    floors: list[float] = []
+    checks: dict[str, list[float]] = {label: [] for label, _ in trees}
+    for _ in range(options.repeat):  # interleaved, so that machine noise hits all alike
+        floors.append(timed(floor_command))
+        for label, tree in trees:
+            checks[label].append(timed(check_command, checkout=tree))
+    floor = statistics.median(floors)
+    print(f"import floor (sympy, z3, lark): CPU min {min(floors):.3f} s, median {floor:.3f} s")
+    for label, found in checks.items():
+        check = statistics.median(found)
+        ratios = sorted(c / f for c, f in zip(found, floors, strict=True))
+        print(
+            f"{label} of {ESSAY.name}: CPU min {min(found):.3f} s, median {check:.3f} s; "
+            f"to the floor: ratio of medians {check / floor:.2f}x, "
+            f"of mins {min(found) / min(floors):.2f}x, "
+            f"per run {ratios[0]:.2f}-{ratios[-1]:.2f}x (target <= 1.3x)"
+        )
+    if options.baseline is not None:
+        ours, before = (checks[label] for label, _ in trees)
+        print(
+            f"ours / baseline: ratio of medians "
+            f"{statistics.median(ours) / statistics.median(before):.2f}x, "
+            f"of mins {min(ours) / min(before):.2f}x"
+        )
     if options.startup_only:
         return
 
