@@ -41,11 +41,14 @@ class BenchmarkFailed(SystemExit):
     """A timed command did not finish as expected: its time would measure a failure."""
 
 
-def checkout_environment(checkout: Path | None) -> dict[str, str] | None:
-    """The environment that makes `python -m calculus` import `checkout`'s package."""
-    if checkout is None:
-        return None
-    return {**os.environ, "PYTHONPATH": str(checkout)}
+def checkout_environment(checkout: Path | None = None) -> dict[str, str]:
+    """The environment of a timed child: `python -m calculus` imports `checkout`'s package
+    (ours by default), and bytecode caches are written on the first run, as for an installed
+    tool; with PYTHONDONTWRITEBYTECODE set every start would recompile the package."""
+    environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    if checkout is not None:
+        environment["PYTHONPATH"] = str(checkout)
+    return environment
 
 
 def finished_as_expected(

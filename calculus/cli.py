@@ -7,7 +7,6 @@ unknown, 2 on an input error. Python tracebacks never reach the user.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 
@@ -173,6 +172,8 @@ def check_command(
             if lines:
                 print_lines(without_repeats(lines))
     if output_format == "json":
+        import json
+
         documents = [file_json(r) for r in results]
         payload = documents[0] if len(documents) == 1 else documents
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

@@ -7,7 +7,6 @@ caret. Every code is registered in `CODES` with what it means.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -119,6 +118,8 @@ def at(
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     """A hint naming the closest declared name, if any is close."""
+    import difflib  # only when a name is misspelt
+
     close = difflib.get_close_matches(word, sorted(set(candidates)), n=1, cutoff=0.6)
     return f"did you mean '{close[0]}'?" if close else None
 

@@ -1,0 +1,109 @@
+"""What a `cost check` process loads: start-up time is measured in benchmarks/bench_check.py;
+here only which modules are present, read from the real process (`-X importtime` lists every
+module it imports, also those imported inside functions while checking)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parent.parent
+ESSAY = ROOT / "proofs" / "speed_prior.cost"
+
+# Never on a check: plotting, templates, the REPL and the language server, notebooks, the
+# cluster, the certifying solver and the SAT back-end of synthesis (the essay has no
+# reduction), and network or packaging helpers something might pull in.
+NEVER = (
+    "matplotlib",
+    "numpy",
+    "PIL",
+    "jinja2",
+    "markupsafe",
+    "prompt_toolkit",
+    "pygments",
+    "pygls",
+    "lsprotocol",
+    "IPython",
+    "ipykernel",
+    "nbformat",
+    "nbclient",
+    "dask",
+    "distributed",
+    "cvc5",
+    "pysat",
+    "certifi",
+    "requests",
+    "urllib3",
+    "ssl",
+    "asyncio",
+    "importlib_metadata",
+    "markdown_it",
+)
+# Only on a colour terminal: the plain text is the output, rich restyles it.
+NOT_WHEN_PIPED = ("rich",)
+
+
+def imported_modules(*arguments: str, environment: dict[str, str] | None = None) -> set[str]:
+    """Every module the `cost` process imports, top-level package names included."""
+    cost = shutil.which("cost")
+    command = [cost] if cost else [sys.executable, "-m", "calculus"]
+    done = subprocess.run(
+        [*command, *arguments],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1", **(environment or {})},
+        cwd=ROOT,
+    )
+    assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
+    assert done.returncode in (0, 1), done.stderr
+    names: set[str] = set()
+    for line in done.stderr.splitlines():
+        if line.startswith("import time:") and "|" in line:
+            names.add(line.rsplit("|", 1)[1].strip())
+    assert "calculus.check" in names, "the import listing was not read"
+    return names
+
+
+def loaded(names: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(name for name in names if name.split(".")[0] in packages)
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("check", str(ESSAY)),
+        ("check", "--format", "json", str(ESSAY)),
+        ("check", "-q", str(ESSAY)),
+    ],
+    ids=["text", "json", "quiet"],
+)
+def test_a_check_imports_nothing_heavy(arguments: tuple[str, ...]) -> None:
+    names = imported_modules(*arguments, environment={"FORCE_COLOR": "", "NO_COLOR": ""})
+    assert loaded(names, NEVER) == []
+    assert loaded(names, NOT_WHEN_PIPED) == [], "rich loaded for output that is not a terminal"
+
+
+def test_a_failing_check_imports_nothing_heavy(tmp_path: Path) -> None:
+    # A refuted claim takes the explanation path (why it fails, how to fix it).
+    path = tmp_path / "wrong.cost"
+    path.write_text(
+        "primitive a, b\nprogram P { stores a }\nprogram Q { stores a, b }\n"
+        "claim wrong: Q beats P on c\n"
+    )
+    names = imported_modules("check", str(path))
+    assert "calculus.explain" in names
+    assert loaded(names, NEVER + NOT_WHEN_PIPED) == []
+
+
+def test_colour_loads_rich_only_when_asked() -> None:
+    # The listing is a real one: forcing colour does load rich, so its absence above means
+    # something.
+    names = imported_modules("check", str(ESSAY), environment={"FORCE_COLOR": "1"})
+    assert "rich.console" in names
+    assert loaded(names, NEVER) == []
