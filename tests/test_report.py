@@ -44,6 +44,7 @@ VERSIONS = (
     ("z3", "X"),
     ("lark", "X"),
     ("jinja2", "X"),
+    ("Pillow", "X"),
     ("matplotlib", "X"),
 )
 
@@ -201,7 +202,7 @@ _PNG_DATA = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 
 def test_golden_markdown(speed_prior_rendered: dict[str, str]) -> None:
-    # The plots' pixels depend on the installed fonts and matplotlib; the text does not.
+    # The plots' pixels depend on the installed fonts and Pillow; the text does not.
     markdown = _PNG_DATA.sub("data:image/png;base64,…", speed_prior_rendered["markdown"])
     check_golden("speed_prior.md", markdown)
 
@@ -604,8 +605,9 @@ def test_runs_in_fresh_processes_are_byte_identical(tmp_path: Path) -> None:
     _same_files(tmp_path / "first", tmp_path / "second")
 
 
-def test_matplotlib_is_imported_only_to_draw_a_plot() -> None:
-    """A report of a file without ranges, and a report not yet rendered, draw nothing."""
+def test_a_report_draws_its_plots_without_matplotlib() -> None:
+    """The plots are drawn from the exact breakpoints: matplotlib is never imported for a
+    report of ranges, and Pillow only to paint the Markdown's PNGs."""
     probe = """
 import sys
 from calculus.check import check_source
@@ -613,12 +615,14 @@ from calculus.report import build_report, render_html, render_markdown
 plain = check_source("primitive a, b\\nprogram P { stores a }\\nprogram Q { stores a, b }\\n"
                      "claim c1: P beats Q on c\\n", "plain.cost")
 render_markdown(build_report(plain)); render_html(build_report(plain))
-assert "matplotlib" not in sys.modules, "imported for a report without plots"
+assert "PIL" not in sys.modules, "imported for a report without plots"
 ranged = check_source(sys.argv[1], "small.cost")
 report = build_report(ranged)
-assert "matplotlib" not in sys.modules, "imported before a plot was drawn"
-render_markdown(report)
-assert "matplotlib" in sys.modules
+assert "<svg" in render_html(report)
+assert "PIL" not in sys.modules, "imported for the HTML report, whose plots are SVG"
+assert "data:image/png;base64," in render_markdown(report)
+assert "PIL" in sys.modules
+assert not [m for m in sys.modules if m.split(".")[0] in ("matplotlib", "numpy")]
 """
     completed = subprocess.run(
         [sys.executable, "-c", probe, SMALL], capture_output=True, text=True, timeout=300
@@ -636,7 +640,7 @@ def test_breakpoint_label_stays_inside_the_plot() -> None:
     rows = scenario_ranges(lines, "s").rows
     svg = svg_text(score_plot(lines, rows, "s"))
     width = float(re.search(r'<svg[^>]*viewBox="0 0 ([\d.]+) ', svg).group(1))  # type: ignore[union-attr]
-    label = re.search(r'<text style="([^"]*)" x="([\d.]+)"[^>]*>g ≈ 9\.26e\+25</text>', svg)
+    label = re.search(r'<text class="label" x="([\d.]+)"[^>]*>g ≈ 9\.26e\+25</text>', svg)
     assert label is not None, "the breakpoint is labelled by its approximation"
-    assert "text-anchor: end" in label.group(1)  # it ends at its line, left of it
-    assert 0 < float(label.group(2)) < width
+    assert 'text-anchor="end"' in label.group(0)  # it ends at its line, left of it
+    assert 0 < float(label.group(1)) < width

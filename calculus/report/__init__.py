@@ -96,7 +96,9 @@ def tool_versions() -> tuple[tuple[str, str], ...]:
         ("z3", z3.get_version_string()),
         ("lark", lark.__version__),
         ("jinja2", metadata.version("jinja2")),
-        # Read from the installation: importing matplotlib costs more than a check.
+        # Pillow paints the Markdown's plots; matplotlib draws only a sweep's. Read from the
+        # installation: importing matplotlib costs more than a check.
+        ("Pillow", metadata.version("Pillow")),
         ("matplotlib", metadata.version("matplotlib")),
     )
 

@@ -1,8 +1,8 @@
 """Plots for the proof report: score lines of a scenario and interval charts of symbolic ranges.
 
-Each plot is a matplotlib Figure, saved as SVG text or PNG bytes that are the same on every
-run (fixed hash salt, no date or software stamp, SVG text kept as text); no pyplot, so no
-global figure state is touched. matplotlib is imported when the first figure is drawn.
+Both are drawn from the exact breakpoints as `chart.Chart` records (SVG for HTML, PNG for
+Markdown), the same bytes on every run. `svg_text` and `png_bytes` also save a matplotlib
+Figure (a sweep's plot), importing matplotlib only then.
 """
 
 from __future__ import annotations
@@ -11,14 +11,22 @@ import io
 import re
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from calculus.dominance import Interval, RangeRow
+from calculus.dominance import Interval, RangeRow, format_intervals
 from calculus.numbers import approximation, fraction_text
-
-if TYPE_CHECKING:
-    from matplotlib.axes import Axes
-    from matplotlib.figure import Figure
+from calculus.report import chart
+from calculus.report.chart import (
+    Arrow,
+    Axis,
+    Band,
+    Chart,
+    Dot,
+    Label,
+    LegendEntry,
+    Polyline,
+    labelled_ticks,
+)
 
 __all__ = [
     "PALETTE",
@@ -34,7 +42,8 @@ __all__ = [
 # Colour-blind-friendly (Okabe–Ito), in the order programs are listed.
 PALETTE = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#F0E442", "#000000")
 
-# Typed loosely: matplotlib's stubs want literal keys.
+# How a matplotlib figure (a sweep's) is saved; typed loosely: matplotlib's stubs want
+# literal keys.
 _STYLE: Any = {
     "svg.hashsalt": "cost-report",
     "svg.fonttype": "none",
@@ -65,7 +74,10 @@ def _label(value: Fraction) -> str:
     return exact if approximate == exact else f"{exact} ≈ {approximate}"
 
 
-def svg_text(figure: Figure) -> str:
+def svg_text(figure: Any) -> str:
+    """A chart, or a matplotlib Figure, as one inline <svg> element."""
+    if isinstance(figure, Chart):
+        return chart.svg(figure)
     import matplotlib
 
     buffer = io.StringIO()
@@ -76,19 +88,16 @@ def svg_text(figure: Figure) -> str:
     return text[text.index("<svg") :].strip() + "\n"
 
 
-def png_bytes(figure: Figure, dpi: int = 110) -> bytes:
+def png_bytes(figure: Any, dpi: int = 110) -> bytes:
+    """A chart, or a matplotlib Figure, as PNG bytes."""
+    if isinstance(figure, Chart):
+        return chart.png(figure)
     import matplotlib
 
     buffer = io.BytesIO()
     with matplotlib.rc_context(_STYLE):
         figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None})
     return buffer.getvalue()
-
-
-def _new_figure(width: float, height: float) -> Figure:
-    from matplotlib.figure import Figure
-
-    return Figure(figsize=(width, height))
 
 
 def prefix_ids(svg: str, prefix: str) -> str:
@@ -127,153 +136,183 @@ def _extent(points: Sequence[Fraction]) -> float:
     return float(max(points)) * 1.5 if points else 1.0
 
 
+def _where_each_wins(rows: Sequence[RangeRow]) -> str:
+    parts = [f"{row.program} wins for g in {format_intervals(row.robust)}" for row in rows]
+    return "; ".join(parts)
+
+
 def score_plot(
     lines: Mapping[str, tuple[Fraction, Fraction]],
     rows: Sequence[RangeRow],
     scenario: str | None = None,
-) -> Figure:
+) -> Chart:
     """score_g(P) = g·c(P) + t(P) for each program against g, each program's winning
-    region shaded in its colour and the breakpoints between regions marked."""
+    region shaded in its colour and the breakpoints between regions marked. Each line
+    passes through its exact value at every breakpoint."""
     points = breakpoints(rows)
     right = _extent(points or _crossings(lines))
-    import matplotlib
+    names = list(lines)
+    inside = [float(p) for p in points if float(p) < right]
 
-    figure = _new_figure(7.2, 4.2)
-    with matplotlib.rc_context(_STYLE):
-        axes = figure.add_subplot()
-        names = list(lines)
-        for index, name in enumerate(names):
-            c, t = lines[name]
-            axes.plot(
-                [0.0, right],
-                [float(t), float(t) + float(c) * right],
-                color=colour(index),
-                linewidth=1.2,
-                label=f"{name}: {fraction_text(c)}·g + {fraction_text(t)}",
+    def score(name: str, g: float) -> float:
+        c, t = lines[name]
+        return float(t) + float(c) * g
+
+    top = max((score(name, g) for name in names for g in (0.0, right)), default=1.0) or 1.0
+    y_ticks = labelled_ticks(0.0, top)
+    high = max(top * 1.12, y_ticks[-1][0])
+    series = tuple(
+        Polyline(
+            tuple((g, score(name, g)) for g in (0.0, *inside, right)),
+            colour(index),
+            1.2,
+            series=name,
+        )
+        for index, name in enumerate(names)
+    )
+    bands, envelope, labels = [], [], []
+    row_of = {row.program: row for row in rows}
+    for index, name in enumerate(names):
+        row = row_of.get(name)
+        for interval in row.robust if row else ():
+            lo = float(interval.lo)
+            hi = right if interval.hi is None else min(float(interval.hi), right)
+            bands.append(Band(lo, hi, colour(index), 0.12))
+            # The lower envelope: the program's own line where it wins, drawn bold.
+            envelope.append(
+                Polyline(((lo, score(name, lo)), (hi, score(name, hi))), colour(index), 3.2)
             )
-        row_of = {row.program: row for row in rows}
-        for index, name in enumerate(names):
-            row = row_of.get(name)
-            c, t = lines[name]
-            for interval in row.robust if row else ():
-                lo = float(interval.lo)
-                hi = right if interval.hi is None else min(float(interval.hi), right)
-                axes.axvspan(lo, hi, color=colour(index), alpha=0.12, linewidth=0)
-                # The lower envelope: the program's own line where it wins, drawn bold.
-                axes.plot(
-                    [lo, hi],
-                    [float(t) + float(c) * lo, float(t) + float(c) * hi],
-                    color=colour(index),
-                    linewidth=3.2,
-                    solid_capstyle="butt",
-                )
-                axes.text(
-                    (lo + hi) / 2,
-                    0.97,
-                    f"{name} wins",
-                    transform=axes.get_xaxis_transform(),
-                    ha="center",
-                    va="top",
-                    color=colour(index),
-                    fontweight="bold",
-                )
-        for point in points:
-            x = float(point)
-            axes.axvline(x, color="#555555", linestyle="--", linewidth=0.8)
-            lowest = min(float(t) + float(c) * x for c, t in lines.values())
-            axes.plot([x], [lowest], marker="o", color="#222222", markersize=4)
-            # Inside the axes whatever the number's length: left of the line when the
-            # breakpoint sits in the right half of the plot.
-            right_half = x > right / 2
-            axes.annotate(
-                f"g {label}" if (label := _label(point)).startswith("≈") else f"g = {label}",
-                (x, 0.02),
-                xycoords=axes.get_xaxis_transform(),
-                xytext=(-5 if right_half else 5, 0),
-                textcoords="offset points",
-                ha="right" if right_half else "left",
-                va="bottom",
-                fontsize=8,
-                color="#222222",
-                annotation_clip=False,
+            labels.append(Label((lo + hi) / 2, None, f"{name} wins", colour(index), bold=True))
+    marks, dots = [], []
+    for point in points:
+        x = float(point)
+        marks.append(Polyline(((x, 0.0), (x, high)), "#555555", 0.8, dashed=True))
+        dots.append(Dot(x, min(score(name, x) for name in names), "#222222", 2.5))
+        # Inside the plot whatever the number's length: left of the line when the
+        # breakpoint sits in the right half of the plot.
+        right_half = x > right / 2
+        text = _label(point)
+        labels.append(
+            Label(
+                x,
+                None,
+                f"g {text}" if text.startswith("≈") else f"g = {text}",
+                "#222222",
+                anchor="end" if right_half else "start",
+                size=10.0,
+                edge="bottom",
+                dx=-5 if right_half else 5,
             )
-        axes.set_xlim(0.0, right)
-        axes.set_ylim(bottom=0.0)
-        axes.set_xlabel("exchange rate g")
-        axes.set_ylabel("score_g(P) = g·c(P) + t(P)   (lower wins)")
-        if scenario:
-            axes.set_title(f"scenario {scenario}", loc="left")
-        axes.legend(loc="upper left", bbox_to_anchor=(0.0, 0.9), frameon=False)
-        figure.tight_layout()
-    return figure
+        )
+    title = f"scenario {scenario}" if scenario else ""
+    return Chart(
+        title=title or "score against the exchange rate g",
+        description=(
+            f"Lines of score_g(P) = g·c(P) + t(P) against g from 0 to {_approximate_float(right)}"
+            f" for {', '.join(names)}"
+            + (f" in scenario {scenario}" if scenario else "")
+            + f"; lower wins. {_where_each_wins(rows)}."
+        ),
+        x=Axis(0.0, right, "exchange rate g", labelled_ticks(0.0, right)),
+        y=Axis(0.0, high, "score_g(P) = g·c(P) + t(P)   (lower wins)", y_ticks),
+        bands=tuple(bands),
+        lines=(*marks, *series, *envelope),
+        dots=tuple(dots),
+        labels=tuple(labels),
+        legend=tuple(
+            LegendEntry(
+                colour(index),
+                f"{name}: {fraction_text(lines[name][0])}·g + {fraction_text(lines[name][1])}",
+            )
+            for index, name in enumerate(names)
+        ),
+    )
 
 
-def intervals_chart(rows: Sequence[RangeRow]) -> Figure:
+def _approximate_float(value: float) -> str:
+    return f"{value:.4g}"
+
+
+def intervals_chart(rows: Sequence[RangeRow]) -> Chart:
     """One bar per program over the g-axis: robust ranges solid, possible ranges light;
     filled dots are closed ends, hollow dots open ones, an arrow runs on to infinity."""
     points = breakpoints(rows)
     right = _extent(points)
-    import matplotlib
-
-    figure = _new_figure(7.2, 0.9 + 0.55 * len(rows))
-    with matplotlib.rc_context(_STYLE):
-        axes = figure.add_subplot()
-        for position, row in enumerate(rows):
-            y = len(rows) - 1 - position
-            tint = colour(position)
-            if not row.possible and not row.robust:
-                axes.text(right * 0.01, y, "∅  wins for no g", va="center", color="#59636e")
-            for intervals, height, alpha in ((row.possible, 0.62, 0.25), (row.robust, 0.3, 0.9)):
-                for interval in intervals:
-                    _interval_bar(axes, interval, y, height, alpha, tint, right)
-        for point in points:
-            axes.axvline(float(point), color="#777777", linestyle=":", linewidth=0.8)
-        axes.set_yticks(range(len(rows)), [row.program for row in reversed(rows)])
-        axes.set_ylim(-0.6, len(rows) - 0.4)
-        axes.set_xlim(0.0, right)
+    count = len(rows)
+    bands: list[Band] = []
+    dots: list[Dot] = []
+    arrows: list[Arrow] = []
+    labels: list[Label] = []
+    for position, row in enumerate(rows):
+        y = count - 1 - position
+        tint = colour(position)
+        if not row.possible and not row.robust:
+            labels.append(
+                Label(right * 0.01, y, "∅  wins for no g", "#59636e", anchor="start", dy=4)
+            )
+        for intervals, height, alpha in ((row.possible, 0.62, 0.25), (row.robust, 0.3, 0.9)):
+            for interval in intervals:
+                _interval_bar(interval, y, height, alpha, tint, right, bands, dots, arrows)
+    marks = tuple(
+        Polyline(((float(p), -0.6), (float(p), count - 0.4)), "#777777", 0.8, dashed=True)
+        for p in points
+    )
+    note = "" if points else "; no finite ends"
+    return Chart(
+        title="",
+        description=(
+            "Dominance ranges of the exchange rate g: robust ranges solid, possible ranges "
+            f"light. {'; '.join(_row_text(row) for row in rows)}."
+        ),
         # The ends are exact numbers, so the ticks are exactly the ends; with none, the
         # g-axis has no scale to show.
-        axes.set_xticks(
-            [0.0, *(float(p) for p in points)], ["0", *(fraction_text(p) for p in points)]
-        )
-        note = "" if points else "; no finite ends"
-        axes.set_xlabel(f"exchange rate g   (solid: robust, light: possible, ▸: on to ∞{note})")
-        figure.tight_layout()
-    return figure
+        x=Axis(
+            0.0,
+            right,
+            f"exchange rate g   (solid: robust, light: possible, ▸: on to ∞{note})",
+            ((0.0, "0"), *((float(p), fraction_text(p)) for p in points)),
+        ),
+        y=Axis(
+            -0.6,
+            count - 0.4,
+            "",
+            tuple((float(count - 1 - i), row.program) for i, row in enumerate(rows)),
+        ),
+        height=96.0 + 52.0 * count,
+        bands=tuple(bands),
+        lines=marks,
+        dots=tuple(dots),
+        arrows=tuple(arrows),
+        labels=tuple(labels),
+        y_grid=False,
+    )
+
+
+def _row_text(row: RangeRow) -> str:
+    return (
+        f"{row.program}: robust {format_intervals(row.robust)}, "
+        f"possible {format_intervals(row.possible)}"
+    )
 
 
 def _interval_bar(
-    axes: Axes, interval: Interval, y: float, height: float, alpha: float, tint: str, right: float
+    interval: Interval,
+    y: float,
+    height: float,
+    alpha: float,
+    tint: str,
+    right: float,
+    bands: list[Band],
+    dots: list[Dot],
+    arrows: list[Arrow],
 ) -> None:
     lo = float(interval.lo)
     hi = right if interval.hi is None else float(interval.hi)
-    axes.broken_barh(
-        [(lo, max(hi - lo, right * 0.004))],
-        (y - height / 2, height),
-        facecolors=tint,
-        alpha=alpha,
-        linewidth=0,
-    )
+    bands.append(Band(lo, max(hi, lo + right * 0.004), tint, alpha, y - height / 2, y + height / 2))
     for end, closed in ((interval.lo, interval.lo_closed), (interval.hi, interval.hi_closed)):
         if end is None:
-            axes.plot(
-                [right],
-                [y],
-                marker=">",
-                markersize=7,
-                color=tint,
-                alpha=max(alpha, 0.5),
-                clip_on=False,
-            )
+            arrows.append(Arrow(right, y, tint, max(alpha, 0.5)))
             continue
         if alpha < 0.5:
             continue  # the ends of a possible range are drawn by its robust part, if any
-        axes.plot(
-            [float(end)],
-            [y],
-            marker="o",
-            markersize=5,
-            color=tint,
-            markerfacecolor=tint if closed else "white",
-            clip_on=False,
-        )
+        dots.append(Dot(float(end), y, tint, 3.5, hollow=not closed))

@@ -17,7 +17,7 @@ class Plot:
     Markdown (one file that can be pasted whole; sanitizers let PNG data through, not SVG)."""
 
     caption: str
-    draw: Callable[[], Any]  # -> matplotlib Figure
+    draw: Callable[[], Any]  # -> a chart.Chart, or a matplotlib Figure (a sweep's plot)
 
     @cached_property
     def figure(self) -> Any:
