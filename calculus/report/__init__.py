@@ -285,9 +285,10 @@ def _comparisons(
         values = {name: to_rational(v) for name, v in counterexample}
     found = []
     for comparison in atomics(formula):
-        gap = simplified(comparison.rhs - comparison.lhs)
         if difference is not None and isinstance(formula, Atomic):
-            gap = simplified(difference)
+            gap = simplified(difference)  # as the check found it
+        else:
+            gap = simplified(comparison.rhs - comparison.lhs)
         evaluated: tuple[Evaluation, ...] = ()
         holds_there = None
         if values is not None:
@@ -521,6 +522,8 @@ def _without_listings(value: Any, found: list[tuple[str, str]], where: str) -> A
 
 def _sweep_views(result: FileResult) -> tuple[ReductionView, ...]:
     """Each sweep: its table of rows and the plot of the three sizes against k."""
+    if not result.sweeps:
+        return ()  # and the circuits package is not imported
     from calculus.circuits.sweep import sweep_figure
 
     views = []

@@ -6,6 +6,7 @@ typewriter letters, never with its underscores read as subscripts.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from functools import cached_property
@@ -117,6 +118,9 @@ class Math:
 _WRAP_AT = 60  # characters of plain text beyond which a sum may wrap between its terms
 
 
+# A formula recurs in a report (a program's cost in its row, its claims and their steps):
+# each distinct one is printed once per process.
+@functools.lru_cache(maxsize=4096)
 def _mathml(expression: Any) -> str:
     text = str(_MathMLPrinter({"mul_symbol": "dot"}).doprint(expression))
     return text.replace("<mo>-</mo>", "<mo>&#8722;</mo>")  # a minus sign, not a hyphen
@@ -170,6 +174,7 @@ def _opened(term: sympy.Expr) -> tuple[tuple[str, str], list[tuple[str, str]]] |
     return head, inner
 
 
+@functools.lru_cache(maxsize=4096)
 def _latex(expression: Any) -> str:
     symbols = sorted(expression.free_symbols, key=lambda s: s.name)
     return str(

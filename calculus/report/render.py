@@ -8,6 +8,7 @@ blocks on their own.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -66,9 +67,22 @@ def _code_block(text: str) -> Markup:
     return Markup(f"{fence}\n{text}\n{fence}")
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs (keyed by each template's source checksum), in
+    jinja2's per-user temporary directory: compiling them costs a report more than drawing
+    its plots. None when that directory cannot be made."""
+    try:
+        return jinja2.FileSystemBytecodeCache()
+    except (OSError, RuntimeError):
+        return None
+
+
+@functools.cache
 def _environment(kind: str) -> jinja2.Environment:
+    """The environment for `kind`, made once per process (it holds the compiled templates)."""
     common: dict[str, Any] = {
         "loader": jinja2.PackageLoader("calculus", "templates"),
+        "bytecode_cache": _bytecode_cache(),
         "undefined": jinja2.StrictUndefined,
         "trim_blocks": True,
         "lstrip_blocks": True,
