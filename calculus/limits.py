@@ -164,7 +164,12 @@ def _in_z3_call(frame: FrameType | None) -> bool:
 
 
 def _later(signum: int) -> None:
-    threading.Timer(0.01, os.kill, (os.getpid(), signum)).start()
+    # A daemon: should the command end first, the process exits without waiting for the
+    # timer, and the signal is not raised again while the interpreter shuts down (where it
+    # would escape every handler and kill the process after its last line was printed).
+    timer = threading.Timer(0.01, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
 
 
 def _terminate(signum: int, frame: FrameType | None) -> None:

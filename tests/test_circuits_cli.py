@@ -116,7 +116,8 @@ def test_ctrl_c_prints_the_bounds_without_a_traceback() -> None:
     child.expect(r"minimum between \d+ and \d+ gates")
     child.expect(pexpect.EOF)
     child.wait()  # reap it: close() could hang it up before it has exited
-    assert child.exitstatus == 1
+    ending = (child.exitstatus, child.signalstatus, child.before[-2000:])
+    assert child.exitstatus == 1, ending
     assert "Traceback" not in child.before and "KeyboardInterrupt" not in child.before
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import signal
 import threading
 import time
 from collections.abc import Callable
@@ -240,6 +241,10 @@ class IncrementalSolver:
                 solver.pop()
 
 
+# The signals that raise in Python and would end a wait on the solver (see `_wait`).
+_HELD_BACK = frozenset({signal.SIGINT, signal.SIGTERM, signal.SIGALRM})
+
+
 def _wait(
     call: Callable[[], Any],
     interrupt: Callable[[], None],
@@ -254,8 +259,17 @@ def _wait(
     result: list[Any] = []
     failure: list[BaseException] = []
     done = threading.Event()
+    # Whether the worker may still call the solver: the waiting thread cancels it if it is
+    # interrupted before the worker has begun, and otherwise stops the solver and waits.
+    guard = threading.Lock()
+    state = {"cancelled": False, "begun": False}
 
     def work() -> None:
+        with guard:
+            if state["cancelled"]:
+                done.set()
+                return
+            state["begun"] = True
         try:
             result.append(call())
         except BaseException as error:  # handed to the waiting thread
@@ -263,10 +277,33 @@ def _wait(
         finally:
             done.set()
 
+    def stop() -> None:
+        """Leave nothing running: cancel the worker, or interrupt the solver until it ends
+        (an interrupt sent before the solver started may not stick, so repeat it)."""
+        with guard:
+            state["cancelled"] = True
+            begun = state["begun"]
+        if begun:
+            interrupt()
+            while not done.wait(TICK_SECONDS):
+                interrupt()
+
     deadline = None if timeout_seconds is None else start + timeout_seconds
     worker = threading.Thread(target=work, name="sat-solver", daemon=True)
-    worker.start()
+    # Ctrl-C, SIGTERM and the time limit are held back while the worker starts, and the worker
+    # keeps them blocked (it inherits the mask), so they always reach the waiting thread. One
+    # that had already arrived may still be raised inside `start()`: then the worker is
+    # stopped before the exception goes on; a solver left running unwatched would crash the
+    # process when it exits under it.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, _HELD_BACK)
     try:
+        worker.start()
+    except BaseException:
+        stop()
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        raise
+    try:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
         while True:
             wait = TICK_SECONDS
             if deadline is not None:
@@ -274,16 +311,14 @@ def _wait(
             if done.wait(wait):
                 break
             if deadline is not None and time.perf_counter() >= deadline:
-                interrupt()
-                done.wait()
+                stop()
                 if result and result[0] is not None and not _is_unknown(result[0]):
                     break
                 return None
             if tick is not None:
                 tick()
-    except KeyboardInterrupt:
-        interrupt()
-        done.wait()
+    except BaseException:  # Ctrl-C, SIGTERM, the time limit: stop the solver before going on
+        stop()
         raise
     if failure:
         raise failure[0]
