@@ -62,6 +62,7 @@ def imported_modules(*arguments: str, environment: dict[str, str] | None = None)
     )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     assert done.returncode in (0, 1), done.stderr
+    assert "cost: error" not in done.stderr, done.stderr
     names: set[str] = set()
     for line in done.stderr.splitlines():
         if line.startswith("import time:") and "|" in line:
@@ -107,3 +108,19 @@ def test_colour_loads_rich_only_when_asked() -> None:
     names = imported_modules("check", str(ESSAY), environment={"FORCE_COLOR": "1"})
     assert "rich.console" in names
     assert loaded(names, NEVER) == []
+
+
+@pytest.mark.parametrize("suffix", [".html", ".md"])
+def test_a_report_draws_its_plots_without_matplotlib(tmp_path: Path, suffix: str) -> None:
+    # The essay's report has two plots; they are drawn from the exact breakpoints. Pillow
+    # paints the Markdown's PNGs; the HTML's plots are SVG text.
+    output = tmp_path / f"report{suffix}"
+    names = imported_modules("report", str(ESSAY), "-o", str(output))
+    assert output.stat().st_size > 0
+    assert "jinja2" in names and "calculus.report.chart" in names
+    assert loaded(names, ("matplotlib", "numpy")) == []
+    assert not [name for name in names if name.startswith("calculus.circuits")]
+    if suffix == ".md":
+        assert "PIL.Image" in names
+    else:
+        assert loaded(names, ("PIL",)) == []
