@@ -11,6 +11,7 @@ import itertools
 import math
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 import sympy
 
@@ -359,6 +360,145 @@ def fails_at(
     try:
         return not _fast_truth(f, values)
     except (_Outside, KeyError):
+        return False
+
+
+# ---- compiled formulas: each comparison's side difference as one polynomial --------------
+#
+# A polynomial formula is compiled once (per comparison, cached) into a tree whose leaves are
+# `lhs - rhs` as (monomial, coefficient) pairs, exact and in floating point; evaluating it at
+# many points (the known points of `LinearSolver.proves`, the trial points of `Pinner.pin`)
+# then walks no sympy tree.
+
+Difference = tuple[tuple[tuple[Monomial, Fraction], ...], tuple[tuple[Monomial, float], ...]]
+# ("<", difference) for a comparison, ("not", operand), or (connective, left, right).
+Compiled = tuple[Any, ...]
+
+_DIFFERENCES: dict[Atomic, Difference | None] = {}
+
+
+def difference_of(a: Atomic) -> Difference | None:
+    """lhs − rhs of a comparison as a polynomial (exact and in floats, zeros dropped), or
+    None when a side is not a polynomial with rational coefficients."""
+    found = _DIFFERENCES.get(a, False)
+    if found is False:
+        if len(_DIFFERENCES) >= _POLYNOMIALS_KEPT:
+            _DIFFERENCES.clear()
+        left, right = _polynomial_of(a.lhs), _polynomial_of(a.rhs)
+        if left is None or right is None:
+            found = None
+        else:
+            total: dict[Monomial, Fraction] = dict(left)
+            for monomial, coefficient in right:
+                total[monomial] = total.get(monomial, Fraction(0)) - coefficient
+            exact = tuple((m, c) for m, c in total.items() if c != 0)
+            try:
+                rough = tuple((m, float(c)) for m, c in exact)
+            except OverflowError:
+                rough = ()
+                exact = ()
+                found = None
+            else:
+                found = (exact, rough)
+        _DIFFERENCES[a] = found
+    return found  # type: ignore[return-value]
+
+
+def compiled(f: LogicFormula) -> Compiled | None:
+    """`f` compiled for `truth_of` and `rough_truth_of`; None when it is not polynomial."""
+    if isinstance(f, Atomic):
+        found = difference_of(f)
+        return None if found is None else (f.op, found)
+    if isinstance(f, Negation):
+        operand = compiled(f.operand)
+        return None if operand is None else ("not", operand)
+    left, right = compiled(f.left), compiled(f.right)
+    if left is None or right is None:
+        return None
+    return (f.op, left, right)
+
+
+def _exact_sum(polynomial: tuple[tuple[Monomial, Fraction], ...], values: Any) -> Fraction:
+    total = Fraction(0)
+    for monomial, coefficient in polynomial:
+        term = coefficient
+        for symbol in monomial:
+            term *= values[symbol]
+        total += term
+    return total
+
+
+def truth_of(f: Compiled, values: Any) -> bool:
+    """The exact truth of a compiled formula at `values` (Fractions; KeyError for a symbol
+    they do not give)."""
+    op = f[0]
+    if len(f) == 2:
+        if op == "not":
+            return not truth_of(f[1], values)
+        return _compare(op, _exact_sum(f[1][0], values))
+    left = truth_of(f[1], values)
+    if op == "and":
+        return left and truth_of(f[2], values)
+    if op == "or":
+        return left or truth_of(f[2], values)
+    if op == "->":
+        return (not left) or truth_of(f[2], values)
+    return left == truth_of(f[2], values)
+
+
+_SIGN_TRUTH = {
+    "<": (True, False, None),
+    "<=": (True, False, None),
+    ">": (False, True, None),
+    ">=": (False, True, None),
+    "=": (False, False, None),
+    "!=": (True, True, None),
+}
+
+
+def rough_truth_of(f: Compiled, values: Any) -> bool | None:
+    """The truth of a compiled formula at float `values`; None where in doubt."""
+    op = f[0]
+    if len(f) == 2:
+        if op == "not":
+            operand = rough_truth_of(f[1], values)
+            return None if operand is None else not operand
+        total = size = 0.0
+        for monomial, coefficient in f[1][1]:
+            term = coefficient
+            for symbol in monomial:
+                term *= values[symbol]
+            total += term
+            size += abs(term)
+        if not math.isfinite(size) or abs(total) <= 1e-9 * (1.0 + size):
+            return None
+        return _SIGN_TRUTH[op][total > 0]
+    left_holds, right_holds = rough_truth_of(f[1], values), rough_truth_of(f[2], values)
+    if op == "->":
+        left_holds = None if left_holds is None else not left_holds
+    if op in ("or", "->"):
+        if left_holds or right_holds:
+            return True
+        return None if left_holds is None or right_holds is None else False
+    if left_holds is None or right_holds is None:
+        return None
+    if op == "and":
+        return left_holds and right_holds
+    return left_holds == right_holds
+
+
+def fails_at_compiled(
+    f: Compiled, values: dict[sympy.Basic, Fraction], rough: dict[sympy.Basic, float] | None
+) -> bool:
+    """`fails_at` of a compiled formula."""
+    try:
+        if rough is not None and rough_truth_of(f, rough) is True:
+            return False
+    except (OverflowError, KeyError):
+        pass
+    try:
+        return not truth_of(f, values)
+    except KeyError:
         return False
 
 

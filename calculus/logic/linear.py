@@ -26,7 +26,15 @@ import sympy
 import z3
 
 from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
-from calculus.logic.exact import confirm_fractions, fails_at, holds_at, relevant_atoms
+from calculus.logic.exact import (
+    Compiled,
+    compiled,
+    confirm_fractions,
+    fails_at_compiled,
+    holds_at,
+    relevant_atoms,
+    truth_of,
+)
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
@@ -164,17 +172,58 @@ class LinearSolver:
         # Exact points, each giving every base variable a value, at which every hypothesis
         # was re-checked to hold (most recently useful first).
         self.points: list[tuple[dict[sympy.Basic, Fraction], dict[sympy.Basic, float] | None]] = []
+        # The hypotheses compiled for exact evaluation (`exact.compiled`), None when one
+        # is outside polynomials or divides: then points are checked by `holds_at`, and
+        # counterexamples are pinned by the solver alone.
+        self.compiled: list[tuple[tuple[tuple[sympy.Symbol, str], ...], Compiled | None]] | None
+        self.compiled = []
+        for hypothesis in self.hypotheses:
+            formula = None
+            if hypothesis.formula is not None:
+                formula = compiled(hypothesis.formula)
+                if formula is None:
+                    self.compiled = None
+                    break
+            self.compiled.append((hypothesis.bounds, formula))
+        if self.base_denominators or self.encoder.applications:
+            self.compiled = None
+
+    def admissible(self, point: dict[sympy.Basic, Fraction]) -> bool:
+        """Exactly: g > 0 and every hypothesis holds at `point`, which gives every symbol
+        the hypotheses mention (`exact.holds_at`, by way of the compiled hypotheses)."""
+        if self.compiled is None:
+            return holds_at(self.hypotheses, point)
+        try:
+            if point.get(G, Fraction(1)) <= 0:
+                return False
+            for bounds, formula in self.compiled:
+                for symbol, kind in bounds:
+                    value = point[symbol]
+                    if value < 0 or (kind == "positive" and value == 0):
+                        return False
+                if formula is not None and not truth_of(formula, point):
+                    return False
+            return True
+        except KeyError:
+            return False
+
+    def _known_failure(self, claim: Compiled) -> dict[sympy.Basic, Fraction] | None:
+        """A known point (where the hypotheses hold exactly) at which `claim` is false."""
+        for index, (point, rough) in enumerate(self.points):
+            if fails_at_compiled(claim, point, rough):
+                self.points.insert(0, self.points.pop(index))
+                return point
+        return None
 
     def proves(self, problem: Problem) -> bool:
         """Whether `problem` (whose hypotheses are this solver's) is proved: the status
         `decide` gives, without the work a verdict needs beyond it (no core shrinking, no
         counterexample). A claim false at a point where the hypotheses were re-checked
         exactly to hold is not proved, and no solver is asked."""
-        if not problem.for_some_g:
-            for index, (point, rough) in enumerate(self.points):
-                if fails_at(problem.claim, point, rough):
-                    self.points.insert(0, self.points.pop(index))
-                    return False
+        if not problem.for_some_g and self.points:
+            claim = compiled(problem.claim)
+            if claim is not None and self._known_failure(claim) is not None:
+                return False
         self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
         self.encoder.variables = dict(self.base_variables)
         self.encoder.denominators = list(self.base_denominators)
@@ -206,7 +255,7 @@ class LinearSolver:
     def _keep(self, point: dict[sympy.Basic, Fraction]) -> None:
         if any(symbol not in point for symbol in self.base_variables):
             return
-        if holds_at(self.hypotheses, point):
+        if self.admissible(point):
             try:
                 rough = {s: float(v) for s, v in point.items()}
             except OverflowError:
@@ -229,6 +278,21 @@ class LinearSolver:
             else:
                 negated = z3.Not(self.encoder.formula(problem.claim))
             self.solver.add(negated)
+            # The problem evaluated exactly, where it is polynomial and has no division: a
+            # known point where the hypotheses hold and the claim fails shows it refuted
+            # without a check, and counterexamples are pinned mostly by evaluation.
+            claim = None
+            if (
+                self.compiled is not None
+                and not problem.for_some_g
+                and not self.encoder.denominators
+                and not self.encoder.applications
+            ):
+                claim = compiled(problem.claim)
+            if canonical and claim is not None and self.points:
+                known = self._known_failure(claim)
+                if known is not None and all(s in known for s in self.encoder.variables):
+                    return self._counterexample(problem, canonical, claim, known)
             # No `denominator != 0` here: a division under a guard (`x != y -> 1/(x - y) >
             # 0`) may be zero where it is not evaluated, and ruling such points out would
             # make false claims provable. Claims reach this point only once their divisions
@@ -249,19 +313,49 @@ class LinearSolver:
                     self.solver.pop()
                     if not check(self.solver, indicators).sat:
                         return Verdict("unknown", reason="the solver's answer changed")
-            return self._counterexample(problem, canonical)
+            return self._counterexample(problem, canonical, claim)
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
 
-    def _counterexample(self, problem: Problem, canonical: bool) -> Verdict | None:
+    def _counterexample(
+        self,
+        problem: Problem,
+        canonical: bool,
+        claim: Compiled | None = None,
+        known: dict[sympy.Basic, Fraction] | None = None,
+    ) -> Verdict | None:
+        """The counterexample of a satisfiable problem: from the solver's last model, or
+        from `known`, a point where the problem holds. `claim`: the claim compiled when the
+        problem can be evaluated exactly (see `decide`)."""
         shown = relevant_atoms(problem.claim, include_g=not problem.for_some_g)
         # Pinned in this order: g, the atoms shown, then the others by name.
         order = sorted((s for s in shown if s in self.encoder.variables), key=lambda s: s != G)
         order += sorted((s for s in self.encoder.variables if s not in shown), key=str)
         variables = [self.encoder.variables[s] for s in order]
         indicators = list(self.indicators.values())
-        model = self.solver.model()
-        numbers = self.pinner.pin(variables, indicators, model)
+        holds = None
+        if claim is not None:
+            compiled_claim = claim
+
+            def holds(values: Sequence[Fraction | None]) -> bool:
+                point: dict[sympy.Basic, Fraction] = {}
+                for symbol, value in zip(order, values, strict=True):
+                    if value is None:
+                        return False
+                    point[symbol] = value
+                try:
+                    return self.admissible(point) and not truth_of(compiled_claim, point)
+                except KeyError:
+                    return False
+
+        if known is not None:
+            model = None
+            numbers = self.pinner.pin(
+                variables, indicators, holds=holds, start=[known[s] for s in order]
+            )
+        else:
+            model = self.solver.model()
+            numbers = self.pinner.pin(variables, indicators, model, holds=holds)
         if numbers is None:
             if canonical:
                 return None

@@ -10,7 +10,7 @@ in it, so one decision's context goes when the decision returns.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Literal
@@ -385,6 +385,9 @@ CANDIDATES: tuple[Fraction, ...] = tuple(
 )
 
 
+CANDIDATE_INDEX: dict[Fraction, int] = {c: i for i, c in enumerate(CANDIDATES)}
+
+
 class Pinner:
     """Chooses the values of a satisfiable problem's variables by the problem's meaning
     alone (`pin`), for one solver; it keeps the numerals and the pin literals it makes.
@@ -402,6 +405,9 @@ class Pinner:
         self.index = {numeral.get_id(): i for i, numeral in enumerate(self.numerals)}
         self.literals: dict[int, z3.BoolRef] = {}
         self.choices: dict[tuple[int, int, int], z3.BoolRef] = {}
+        # The variables of the current `pin`, and the last point `_fits` found.
+        self._variables: Sequence[z3.ArithRef] = ()
+        self._found: list[Fraction | None] = []
         for variable in variables:
             self.literal(variable)
 
@@ -422,21 +428,45 @@ class Pinner:
         variables: Sequence[z3.ArithRef],
         assumptions: Sequence[z3.BoolRef] = (),
         model: z3.ModelRef | None = None,
+        holds: Callable[[Sequence[Fraction | None]], bool] | None = None,
+        start: Sequence[Fraction | None] | None = None,
     ) -> list[Fraction] | None:
         """Values for `variables` satisfying the problem (its last check, under
         `assumptions`, was sat, and `model` is the solver's model then): each in
         turn pinned to 1 where the problem stays satisfiable with the pins before it; those
         that cannot be 1 then, in turn, to the first of `CANDIDATES` that fits. None when
-        some variable fits no candidate (or the solver gave up)."""
+        some variable fits no candidate (or the solver gave up).
+
+        `holds`, when given, is the problem's exact truth at a point giving every one of
+        `variables` a value (every variable the problem has): a point where it holds shows
+        a set of pins satisfiable without asking the solver, and once every other variable
+        is pinned a candidate's fit is decided by it alone. `start` (values of `variables`
+        at a point where the problem holds) then stands in for `model`. The answers are
+        the same either way; only the number of solver checks differs."""
         solver = self.solver
-        if model is None:
-            model = solver.model()
+        self._variables = variables
+        if start is not None:
+            point: list[Fraction | None] = list(start)
+        else:
+            point = self._point(model if model is not None else solver.model(), variables)
+        if holds is not None and any(value is None for value in point):
+            holds = None
         scopes = solver.num_scopes()
         pins: dict[int, Fraction] = {}
+        one = Fraction(1)
+
+        def holds_with(changes: dict[int, Fraction]) -> list[Fraction | None] | None:
+            """The current point with `changes`, when the problem holds there."""
+            if holds is None:
+                return None
+            trial = list(point)
+            for i, value in changes.items():
+                trial[i] = value
+            return trial if holds(trial) else None
+
         try:
             solver.push()
             literals = [self.literal(v) for v in variables]
-            one = self.one.get_id()
 
             # 1. Greedily to 1, in order. A satisfiable block is accepted whole; an
             # unsatisfiable one's core, all of it at or before its last member m, shows that
@@ -445,19 +475,27 @@ class Pinner:
             accepted: list[z3.BoolRef] = []  # the pins to 1 so far, assumed in every check
             pending = list(range(len(variables)))
             while pending:
-                if model.eval(variables[pending[0]], True).get_id() == one:
+                if point[pending[0]] == one:
                     i = pending.pop(0)
-                    pins[i] = Fraction(1)
+                    pins[i] = one
                     accepted.append(literals[i])
                     continue
                 block, last = pending, None
                 while True:
-                    trial = [*assumptions, *accepted, *(literals[i] for i in block)]
-                    result = check_sat(solver, trial)
+                    shown = holds_with(dict.fromkeys(block, one))
+                    if shown is not None:
+                        point = shown
+                        result = z3.sat
+                    else:
+                        trial = [*assumptions, *accepted, *(literals[i] for i in block)]
+                        result = check_sat(solver, trial)
+                        if result == z3.sat:
+                            point = self._point(solver.model(), variables)
+                            if holds is not None and any(value is None for value in point):
+                                holds = None
                     if result == z3.sat:
-                        model = solver.model()
                         for i in block:
-                            pins[i] = Fraction(1)
+                            pins[i] = one
                             accepted.append(literals[i])
                         if last is None:
                             pending = pending[len(block) :]
@@ -477,41 +515,78 @@ class Pinner:
                     block = block[: block.index(last)]
 
             # 2. The rest, in order, to the first candidate that fits: a binary search over
-            # prefixes of the candidates, each model found narrowing it down.
+            # prefixes of the candidates, each point found narrowing it down. The last of
+            # them, every other variable pinned, is decided by `holds` alone when given.
             assumptions = [*assumptions, *accepted]
-            for i in rejected:
+            for position, i in enumerate(rejected):
                 variable = variables[i]
-                high = self.index.get(model.eval(variable, True).get_id())
-                if high is None:
-                    found = self._fits(variable, 0, len(CANDIDATES), assumptions)
-                    if found is None:
+                if holds is not None and position == len(rejected) - 1:
+                    for candidate in CANDIDATES:
+                        shown = holds_with({i: candidate})
+                        if shown is not None:
+                            point = shown
+                            pins[i] = candidate
+                            break
+                    else:
                         return None
-                    model = found
-                    high = self.index[model.eval(variable, True).get_id()]
+                    continue
+                high = self._candidate(point[i])
+                if high is None:
+                    if not self._fits(variable, i, 0, len(CANDIDATES), assumptions, point, holds):
+                        return None
+                    point = self._found
+                    high = self._candidate(point[i])
+                    assert high is not None
                 low = 0
                 while low < high:
                     middle = (low + high) // 2
-                    found = self._fits(variable, low, middle + 1, assumptions)
-                    if found is not None:
-                        model = found
-                        high = self.index[model.eval(variable, True).get_id()]
+                    if self._fits(variable, i, low, middle + 1, assumptions, point, holds):
+                        point = self._found
+                        high = self._candidate(point[i])
+                        assert high is not None
                     else:
                         low = middle + 1
-                if self.index.get(model.eval(variable, True).get_id()) != high:
-                    found = self._fits(variable, high, high + 1, assumptions)
-                    if found is None:
+                if self._candidate(point[i]) != high:
+                    if not self._fits(variable, i, high, high + 1, assumptions, point, holds):
                         return None
-                    model = found
+                    point = self._found
                 pins[i] = CANDIDATES[high]
                 solver.add(variable == self.numerals[high])
+                if holds is not None and any(value is None for value in point):
+                    holds = None
             return [pins[i] for i in range(len(variables))]
         finally:
             solver.pop(solver.num_scopes() - scopes)
 
+    @staticmethod
+    def _point(model: z3.ModelRef, variables: Sequence[z3.ArithRef]) -> list[Fraction | None]:
+        """The values of `variables` in `model` (None where one is not rational)."""
+        return [rational(model.eval(v, model_completion=True)) for v in variables]
+
+    def _candidate(self, value: Fraction | None) -> int | None:
+        """The position of `value` among `CANDIDATES`, if it is one."""
+        return CANDIDATE_INDEX.get(value) if value is not None else None
+
     def _fits(
-        self, variable: z3.ArithRef, start: int, stop: int, assumptions: Sequence[z3.BoolRef]
-    ) -> z3.ModelRef | None:
-        """A model with `variable` at one of CANDIDATES[start:stop], or None."""
+        self,
+        variable: z3.ArithRef,
+        position: int,
+        start: int,
+        stop: int,
+        assumptions: Sequence[z3.BoolRef],
+        point: Sequence[Fraction | None],
+        holds: Callable[[Sequence[Fraction | None]], bool] | None = None,
+    ) -> bool:
+        """Whether the problem has a point with `variable` (at `position`) at one of
+        CANDIDATES[start:stop]; that point is left in `self._found`. `holds` (see `pin`)
+        tries the current `point` with each candidate first."""
+        if holds is not None:
+            for candidate in CANDIDATES[start:stop]:
+                trial = list(point)
+                trial[position] = candidate
+                if holds(trial):
+                    self._found = trial
+                    return True
         # Terms outlive push/pop (only assertions are scoped), so they are made once.
         key = (variable.get_id(), start, stop)
         choice = self.choices.get(key)
@@ -522,6 +597,9 @@ class Pinner:
         solver.push()
         try:
             solver.add(choice)
-            return solver.model() if check_sat(solver, assumptions) == z3.sat else None
+            if check_sat(solver, assumptions) != z3.sat:
+                return False
+            self._found = self._point(solver.model(), self._variables)
+            return True
         finally:
             solver.pop()
