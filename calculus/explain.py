@@ -30,7 +30,7 @@ admissible assignment (no `for some`, no `eventually`): see `explainable`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
@@ -49,6 +49,7 @@ from calculus.costs import (
     log2,
 )
 from calculus.logic import Decider, Hypothesis, Problem, Verdict, shared_decider
+from calculus.logic.exact import compiled, difference_of
 
 MAX_REPAIRS = 3
 
@@ -208,17 +209,40 @@ Bool = bool | Atomic | _And | _Or
 def _literal(op: str, poly: sympy.Expr, signs: dict[sympy.Expr, int]) -> Bool:
     """`poly op 0`, folded to a constant when the sign of poly is known; otherwise in a
     canonical form (leading coefficient positive) so equal conditions compare equal."""
-    poly = sympy.expand(poly)
-    if poly.is_number:
-        value = sympy.sign(poly)
-        if value.is_Integer:
-            return _TRUTH[op](int(value))
+    poly, sign, negative = _canonical(poly)
+    if sign is not None:
+        return _TRUTH[op](sign)
     if poly in signs:
         return _TRUTH[op](signs[poly])
-    leading = poly.as_ordered_terms()[0].as_coeff_Mul()[0]
-    if leading.is_Rational and leading < 0:
+    if negative:
         poly, op = -poly, _FLIPPED[op]
     return Atomic(op, poly, sympy.Integer(0))
+
+
+# Polynomials met by `_literal`: expanded, with their sign when they are numbers and whether
+# their leading coefficient is negative (claims of one file share their programs' costs, so
+# the same slopes and offsets come back claim after claim).
+_CANONICAL: dict[sympy.Expr, tuple[sympy.Expr, int | None, bool]] = {}
+
+
+def _canonical(poly: sympy.Expr) -> tuple[sympy.Expr, int | None, bool]:
+    found = _CANONICAL.get(poly)
+    if found is None:
+        expanded = sympy.expand(poly)
+        sign: int | None = None
+        negative = False
+        if expanded.is_number:
+            value = sympy.sign(expanded)
+            if value.is_Integer:
+                sign = int(value)
+        if sign is None:
+            leading = expanded.as_ordered_terms()[0].as_coeff_Mul()[0]
+            negative = bool(leading.is_Rational and leading < 0)
+        found = (expanded, sign, negative)
+        if len(_CANONICAL) >= 20_000:
+            _CANONICAL.clear()
+        _CANONICAL[poly] = found
+    return found
 
 
 def _not(b: Bool) -> Bool:
@@ -328,6 +352,22 @@ def _disjunction(parts: Sequence[LogicFormula]) -> LogicFormula | None:
 
 def _affine(a: Atomic) -> tuple[sympy.Expr, sympy.Expr] | None:
     """(slope, offset) with lhs − rhs = slope·g + offset, or None when not affine in g."""
+    polynomial = difference_of(a)
+    if polynomial is not None:
+        # The sides' difference as a polynomial already: g's coefficient and the rest, as
+        # sympy builds them (the same expressions expanding lhs − rhs gives).
+        slope_terms: list[sympy.Expr] = []
+        offset_terms: list[sympy.Expr] = []
+        for monomial, coefficient in polynomial[0]:
+            degree = monomial.count(G)
+            if degree > 1:
+                return None
+            term = sympy.Mul(
+                sympy.Rational(coefficient.numerator, coefficient.denominator),
+                *(s for s in monomial if s != G),
+            )
+            (slope_terms if degree else offset_terms).append(term)
+        return sympy.Add(*slope_terms), sympy.Add(*offset_terms)
     difference = sympy.expand(a.lhs - a.rhs)
     slope, offset = difference.coeff(G, 1), difference.coeff(G, 0)
     if G in slope.free_symbols or G in offset.free_symbols:
@@ -545,8 +585,33 @@ def holds_when(
     if not explainable(costs, claim):
         return None
     formula = costs.formula(claim.formula)
+    parameters = tuple(costs.parameter_symbols)
+    # Claims equal after normalisation (the same differences of sides: `exact.compiled`)
+    # have the same condition; it is worked out once.
+    meaning = compiled(formula)
+    key = None if meaning is None else (meaning, tuple(found), parameters, timeout)
+    if key is not None and key in _CONDITIONS:
+        return _CONDITIONS[key]
+    condition = _holds_when(formula, timeout, found, parameters)
+    if key is not None:
+        if len(_CONDITIONS) >= _CONDITIONS_KEPT:
+            _CONDITIONS.clear()
+        _CONDITIONS[key] = condition
+    return condition
+
+
+_CONDITIONS: dict[Hashable, str | None] = {}
+_CONDITIONS_KEPT = 4096
+
+
+def _holds_when(
+    formula: LogicFormula,
+    timeout: float,
+    found: Sequence[Hypothesis],
+    parameters: tuple[sympy.Symbol, ...],
+) -> str | None:
     with shared_decider() as decider:
-        prover = _Prover(found, timeout, tuple(costs.parameter_symbols), decider)
+        prover = _Prover(found, timeout, parameters, decider)
         clauses = _every_g(formula, prover)
         if clauses is None:
             return None
@@ -562,9 +627,10 @@ def holds_when(
         assert condition is not None
         # H → claim, proved for every g by the solver itself; and claim → H through the
         # clauses: every g > 0 satisfying the claim makes the clauses true, and they imply H.
-        if not prover.proved(Junction("->", condition, formula)):
-            return None
-        if not prover.proved(Junction("->", exact, condition)):
+        # Both at once: a conjunction holds for every admissible point exactly when each
+        # conjunct does.
+        both = Junction("and", Junction("->", condition, formula), Junction("->", exact, condition))
+        if not prover.proved(both):
             return None
     try:
         return formula_text(condition)

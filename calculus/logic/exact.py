@@ -428,31 +428,43 @@ def _exact_sum(polynomial: tuple[tuple[Monomial, Fraction], ...], values: Any) -
     return total
 
 
-def truth_of(f: Compiled, values: Any) -> bool:
+def truth_of(f: Compiled, values: Any, rough: Any = None) -> bool:
     """The exact truth of a compiled formula at `values` (Fractions; KeyError for a symbol
-    they do not give)."""
+    they do not give). `rough`, the same values as floats, settles each comparison whose
+    sign is clear in floating point (see `rough_truth_of`) without Fraction arithmetic."""
     op = f[0]
     if len(f) == 2:
         if op == "not":
-            return not truth_of(f[1], values)
+            return not truth_of(f[1], values, rough)
+        if rough is not None:
+            total = size = 0.0
+            for monomial, coefficient in f[1][1]:
+                term = coefficient
+                for symbol in monomial:
+                    term *= rough[symbol]
+                total += term
+                size += abs(term)
+            if math.isfinite(size) and abs(total) > 1e-9 * (1.0 + size):
+                return _SIGN_TRUTH[op][total > 0]  # type: ignore[return-value]
         return _compare(op, _exact_sum(f[1][0], values))
-    left = truth_of(f[1], values)
+    left = truth_of(f[1], values, rough)
     if op == "and":
-        return left and truth_of(f[2], values)
+        return left and truth_of(f[2], values, rough)
     if op == "or":
-        return left or truth_of(f[2], values)
+        return left or truth_of(f[2], values, rough)
     if op == "->":
-        return (not left) or truth_of(f[2], values)
-    return left == truth_of(f[2], values)
+        return (not left) or truth_of(f[2], values, rough)
+    return left == truth_of(f[2], values, rough)
 
 
-_SIGN_TRUTH = {
-    "<": (True, False, None),
-    "<=": (True, False, None),
-    ">": (False, True, None),
-    ">=": (False, True, None),
-    "=": (False, False, None),
-    "!=": (True, True, None),
+# The truth of `difference op 0` for a difference clearly negative ([0]) or positive ([1]).
+_SIGN_TRUTH: dict[str, tuple[bool, bool]] = {
+    "<": (True, False),
+    "<=": (True, False),
+    ">": (False, True),
+    ">=": (False, True),
+    "=": (False, False),
+    "!=": (True, True),
 }
 
 

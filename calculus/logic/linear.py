@@ -19,7 +19,7 @@ it is non-empty iff the formula holds at some root or just right of 0 or of some
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from fractions import Fraction
 
 import sympy
@@ -52,6 +52,8 @@ from calculus.logic.solver import (
 
 # Points known to satisfy a solver's hypotheses, kept to answer `proves` without z3.
 KEPT_POINTS = 16
+# Answers (of `proves`) and verdicts (of `decide`) kept per solver, by the claim's meaning.
+KEPT_ANSWERS = 20_000
 
 # ---- virtual substitution for `for some g` ------------------------------------------------
 
@@ -172,6 +174,10 @@ class LinearSolver:
         # Exact points, each giving every base variable a value, at which every hypothesis
         # was re-checked to hold (most recently useful first).
         self.points: list[tuple[dict[sympy.Basic, Fraction], dict[sympy.Basic, float] | None]] = []
+        # What `proves` and `decide` answered, by the claim compiled (its comparisons'
+        # differences: claims equal after normalisation share them) and `for some g`.
+        self.answers: dict[Hashable, bool] = {}
+        self.verdicts: dict[Hashable, Verdict] = {}
         # The hypotheses compiled for exact evaluation (`exact.compiled`), None when one
         # is outside polynomials or divides: then points are checked by `holds_at`, and
         # counterexamples are pinned by the solver alone.
@@ -188,9 +194,13 @@ class LinearSolver:
         if self.base_denominators or self.encoder.applications:
             self.compiled = None
 
-    def admissible(self, point: dict[sympy.Basic, Fraction]) -> bool:
+    def admissible(
+        self, point: dict[sympy.Basic, Fraction], rough: dict[sympy.Basic, float] | None = None
+    ) -> bool:
         """Exactly: g > 0 and every hypothesis holds at `point`, which gives every symbol
-        the hypotheses mention (`exact.holds_at`, by way of the compiled hypotheses)."""
+        the hypotheses mention (`exact.holds_at`, by way of the compiled hypotheses);
+        `rough`, the same point in floats, spares the Fraction arithmetic where the sign
+        of a comparison is clear in floating point."""
         if self.compiled is None:
             return holds_at(self.hypotheses, point)
         try:
@@ -201,7 +211,7 @@ class LinearSolver:
                     value = point[symbol]
                     if value < 0 or (kind == "positive" and value == 0):
                         return False
-                if formula is not None and not truth_of(formula, point):
+                if formula is not None and not truth_of(formula, point, rough):
                     return False
             return True
         except KeyError:
@@ -219,10 +229,18 @@ class LinearSolver:
         """Whether `problem` (whose hypotheses are this solver's) is proved: the status
         `decide` gives, without the work a verdict needs beyond it (no core shrinking, no
         counterexample). A claim false at a point where the hypotheses were re-checked
-        exactly to hold is not proved, and no solver is asked."""
+        exactly to hold is not proved, and no solver is asked. A claim whose comparisons have
+        the same differences as one answered before (`exact.compiled`: the same meaning)
+        gets the same answer."""
+        claim = compiled(problem.claim)
+        key = None if claim is None else (claim, problem.for_some_g)
+        if key is not None:
+            known = self.answers.get(key)
+            if known is not None:
+                return known
         if not problem.for_some_g and self.points:
-            claim = compiled(problem.claim)
             if claim is not None and self._known_failure(claim) is not None:
+                self._answer(key, False)
                 return False
         self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
         self.encoder.variables = dict(self.base_variables)
@@ -238,9 +256,17 @@ class LinearSolver:
             outcome = check(self.solver, list(self.indicators.values()))
             if outcome.sat:
                 self._remember(self.solver.model())
+            if outcome.sat or outcome.unsat:
+                self._answer(key, outcome.unsat)
             return outcome.unsat
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
+
+    def _answer(self, key: Hashable | None, proved: bool) -> None:
+        if key is not None:
+            if len(self.answers) >= KEPT_ANSWERS:
+                self.answers.clear()
+            self.answers[key] = proved
 
     def _remember(self, model: z3.ModelRef) -> None:
         """Keep the model's point when it is rational and the hypotheses hold there exactly."""
@@ -265,7 +291,25 @@ class LinearSolver:
 
     def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:
         """Decide `problem` (whose hypotheses are this solver's). None when `canonical` and
-        its counterexample has a coordinate that none of the preferred values fits."""
+        its counterexample has a coordinate that none of the preferred values fits.
+
+        A verdict depends only on the problem's meaning (see the class), so a claim whose
+        comparisons have the same differences as one decided before gets its verdict."""
+        key: Hashable | None = None
+        meaning = compiled(problem.claim)
+        if meaning is not None:
+            key = (meaning, problem.for_some_g)
+            known = self.verdicts.get(key)
+            if known is not None:
+                return known
+        verdict = self._decide(problem, canonical)
+        if key is not None and verdict is not None and verdict.status != "unknown":
+            if len(self.verdicts) >= KEPT_ANSWERS:
+                self.verdicts.clear()
+            self.verdicts[key] = verdict
+        return verdict
+
+    def _decide(self, problem: Problem, canonical: bool) -> Verdict | None:
         self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
         self.encoder.variables = dict(self.base_variables)
         self.encoder.denominators = list(self.base_denominators)
@@ -344,8 +388,14 @@ class LinearSolver:
                         return False
                     point[symbol] = value
                 try:
-                    return self.admissible(point) and not truth_of(compiled_claim, point)
-                except KeyError:
+                    rough = {symbol: float(value) for symbol, value in point.items()}
+                except OverflowError:
+                    rough = None
+                try:
+                    return self.admissible(point, rough) and not truth_of(
+                        compiled_claim, point, rough
+                    )
+                except (KeyError, OverflowError):
                     return False
 
         if known is not None:
