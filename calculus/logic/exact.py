@@ -514,6 +514,133 @@ def fails_at_compiled(
         return False
 
 
+# ---- the same, on lists: symbols at fixed positions ---------------------------------------
+#
+# Looking a sympy symbol up in a dict calls its Python-level `__hash__`; a solver evaluating
+# thousands of points keeps its symbols at fixed positions (a `Frame`) and its formulas
+# compiled against them, so a point is a list and a monomial a tuple of positions.
+
+_COMPARISONS = frozenset({"<", "<=", ">", ">=", "=", "!="})
+# (op, exact terms, float terms) for a comparison, ("not", operand), (connective, left, right);
+# a term is (positions, coefficient).
+Indexed = tuple[Any, ...]
+
+
+class Frame:
+    """Symbols at fixed positions, and formulas compiled (`exact.compiled`) against them."""
+
+    def __init__(self, symbols: Sequence[sympy.Basic]) -> None:
+        self.symbols = tuple(symbols)
+        self.position = {s: i for i, s in enumerate(self.symbols)}
+        # Each difference met, by identity (the tuple is kept alive with it).
+        self._leaves: dict[int, tuple[Difference, Indexed | None]] = {}
+
+    def indexed(self, f: Compiled) -> Indexed | None:
+        """`f` against this frame; None when it mentions a symbol outside it."""
+        op = f[0]
+        if op in _COMPARISONS:
+            difference = f[1]
+            found = self._leaves.get(id(difference))
+            if found is None or found[0] is not difference:
+                leaf: Indexed | None
+                try:
+                    leaf = (
+                        op,
+                        tuple((tuple(self.position[s] for s in m), c) for m, c in difference[0]),
+                        tuple((tuple(self.position[s] for s in m), c) for m, c in difference[1]),
+                    )
+                except KeyError:
+                    leaf = None
+                if len(self._leaves) >= _POLYNOMIALS_KEPT:
+                    self._leaves.clear()
+                found = (difference, leaf)
+                self._leaves[id(difference)] = found
+            leaf = found[1]
+            if leaf is None or leaf[0] == op:
+                return leaf
+            return (op, leaf[1], leaf[2])
+        if op == "not":
+            operand = self.indexed(f[1])
+            return None if operand is None else ("not", operand)
+        left, right = self.indexed(f[1]), self.indexed(f[2])
+        if left is None or right is None:
+            return None
+        return (op, left, right)
+
+
+def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
+    """The truth of an indexed formula at a float point; None where in doubt."""
+    op = f[0]
+    if op in _COMPARISONS:
+        total = size = 0.0
+        for positions, coefficient in f[2]:
+            term = coefficient
+            for i in positions:
+                term *= rough[i]
+            total += term
+            size += abs(term)
+        if not math.isfinite(size) or abs(total) <= 1e-9 * (1.0 + size):
+            return None
+        return _SIGN_TRUTH[op][total > 0]
+    if op == "not":
+        operand = rough_at(f[1], rough)
+        return None if operand is None else not operand
+    left_holds, right_holds = rough_at(f[1], rough), rough_at(f[2], rough)
+    if op == "->":
+        left_holds = None if left_holds is None else not left_holds
+    if op in ("or", "->"):
+        if left_holds or right_holds:
+            return True
+        return None if left_holds is None or right_holds is None else False
+    if left_holds is None or right_holds is None:
+        return None
+    if op == "and":
+        return left_holds and right_holds
+    return left_holds == right_holds
+
+
+def truth_at(f: Indexed, values: Sequence[Fraction], rough: Sequence[float] | None) -> bool:
+    """The exact truth of an indexed formula at `values`; `rough`, the same point in floats,
+    settles each comparison whose sign is clear in floating point."""
+    op = f[0]
+    if op in _COMPARISONS:
+        if rough is not None:
+            total = size = 0.0
+            for positions, coefficient in f[2]:
+                term = coefficient
+                for i in positions:
+                    term *= rough[i]
+                total += term
+                size += abs(term)
+            if math.isfinite(size) and abs(total) > 1e-9 * (1.0 + size):
+                return _SIGN_TRUTH[op][total > 0]
+        exact = Fraction(0)
+        for positions, fraction in f[1]:
+            value = fraction
+            for i in positions:
+                value *= values[i]
+            exact += value
+        return _compare(op, exact)
+    if op == "not":
+        return not truth_at(f[1], values, rough)
+    left = truth_at(f[1], values, rough)
+    if op == "and":
+        return left and truth_at(f[2], values, rough)
+    if op == "or":
+        return left or truth_at(f[2], values, rough)
+    if op == "->":
+        return (not left) or truth_at(f[2], values, rough)
+    return left == truth_at(f[2], values, rough)
+
+
+def floats(values: Sequence[Fraction]) -> list[float] | None:
+    """The point in floating point (None when a value overflows)."""
+    try:
+        return [float(v) for v in values]
+    except OverflowError:
+        return None
+
+
 def confirm_fractions(problem: Problem, values: dict[sympy.Symbol, Fraction]) -> bool:
     """`confirm` for values that are Fractions; the same answer, mostly without sympy."""
     known: dict[sympy.Basic, Fraction] = dict(values)

@@ -27,13 +27,15 @@ import z3
 
 from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
 from calculus.logic.exact import (
-    Compiled,
+    Frame,
+    Indexed,
     compiled,
     confirm_fractions,
-    fails_at_compiled,
+    floats,
     holds_at,
     relevant_atoms,
-    truth_of,
+    rough_at,
+    truth_at,
 )
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
@@ -45,8 +47,8 @@ from calculus.logic.solver import (
     junction,
     minimal_core,
     new_solver,
-    rational,
     rational_model,
+    rational_values,
     real,
 )
 
@@ -171,58 +173,63 @@ class LinearSolver:
         self.base_denominators = list(self.encoder.denominators)
         self.base_variables = dict(self.encoder.variables)
         self.pinner = Pinner(self.solver, list(self.base_variables.values()))
-        # Exact points, each giving every base variable a value, at which every hypothesis
-        # was re-checked to hold (most recently useful first).
-        self.points: list[tuple[dict[sympy.Basic, Fraction], dict[sympy.Basic, float] | None]] = []
+        # The base variables at fixed positions: points are lists in this order.
+        self.frame = Frame(list(self.base_variables))
+        self._base_terms = list(self.base_variables.values())
+        # Exact points, each giving every base variable a value (with the same in floats),
+        # at which every hypothesis was re-checked to hold (most recently useful first).
+        self.points: list[tuple[list[Fraction], list[float] | None]] = []
         # What `proves` and `decide` answered, by the claim compiled (its comparisons'
         # differences: claims equal after normalisation share them) and `for some g`.
         self.answers: dict[Hashable, bool] = {}
         self.verdicts: dict[Hashable, Verdict] = {}
-        # The hypotheses compiled for exact evaluation (`exact.compiled`), None when one
-        # is outside polynomials or divides: then points are checked by `holds_at`, and
-        # counterexamples are pinned by the solver alone.
-        self.compiled: list[tuple[tuple[tuple[sympy.Symbol, str], ...], Compiled | None]] | None
-        self.compiled = []
+        # The hypotheses compiled for exact evaluation on the frame: each one's bounds as
+        # (position, strict) and its formula. None when one is outside polynomials or
+        # divides: then points are checked by `holds_at`, and counterexamples are pinned
+        # by the solver alone.
+        self.compiled: list[tuple[tuple[tuple[int, bool], ...], Indexed | None]] | None = []
         for hypothesis in self.hypotheses:
             formula = None
             if hypothesis.formula is not None:
-                formula = compiled(hypothesis.formula)
+                meaning = compiled(hypothesis.formula)
+                formula = None if meaning is None else self.frame.indexed(meaning)
                 if formula is None:
                     self.compiled = None
                     break
-            self.compiled.append((hypothesis.bounds, formula))
+            bounds = tuple(
+                (self.frame.position[symbol], kind == "positive")
+                for symbol, kind in hypothesis.bounds
+            )
+            self.compiled.append((bounds, formula))
         if self.base_denominators or self.encoder.applications:
             self.compiled = None
+        self._g = self.frame.position[G]
 
-    def admissible(
-        self, point: dict[sympy.Basic, Fraction], rough: dict[sympy.Basic, float] | None = None
-    ) -> bool:
-        """Exactly: g > 0 and every hypothesis holds at `point`, which gives every symbol
-        the hypotheses mention (`exact.holds_at`, by way of the compiled hypotheses);
-        `rough`, the same point in floats, spares the Fraction arithmetic where the sign
-        of a comparison is clear in floating point."""
+    def admissible_at(self, values: Sequence[Fraction], rough: Sequence[float] | None) -> bool:
+        """Exactly: g > 0 and every hypothesis holds at the point `values` of the frame
+        (`exact.holds_at`); `rough`, the same point in floats, spares the Fraction
+        arithmetic where the sign of a comparison is clear in floating point."""
         if self.compiled is None:
-            return holds_at(self.hypotheses, point)
-        try:
-            if point.get(G, Fraction(1)) <= 0:
-                return False
-            for bounds, formula in self.compiled:
-                for symbol, kind in bounds:
-                    value = point[symbol]
-                    if value < 0 or (kind == "positive" and value == 0):
-                        return False
-                if formula is not None and not truth_of(formula, point, rough):
-                    return False
-            return True
-        except KeyError:
+            return holds_at(self.hypotheses, dict(zip(self.frame.symbols, values, strict=True)))
+        if values[self._g] <= 0:
             return False
+        for bounds, formula in self.compiled:
+            for position, strict in bounds:
+                value = values[position]
+                if value < 0 or (strict and value == 0):
+                    return False
+            if formula is not None and not truth_at(formula, values, rough):
+                return False
+        return True
 
-    def _known_failure(self, claim: Compiled) -> dict[sympy.Basic, Fraction] | None:
+    def _known_failure(self, claim: Indexed) -> list[Fraction] | None:
         """A known point (where the hypotheses hold exactly) at which `claim` is false."""
-        for index, (point, rough) in enumerate(self.points):
-            if fails_at_compiled(claim, point, rough):
+        for index, (values, rough) in enumerate(self.points):
+            if rough is not None and rough_at(claim, rough) is True:
+                continue
+            if not truth_at(claim, values, None):
                 self.points.insert(0, self.points.pop(index))
-                return point
+                return values
         return None
 
     def proves(self, problem: Problem) -> bool:
@@ -238,8 +245,9 @@ class LinearSolver:
             known = self.answers.get(key)
             if known is not None:
                 return known
-        if not problem.for_some_g and self.points:
-            if claim is not None and self._known_failure(claim) is not None:
+        if not problem.for_some_g and self.points and claim is not None:
+            indexed = self.frame.indexed(claim)
+            if indexed is not None and self._known_failure(indexed) is not None:
                 self._answer(key, False)
                 return False
         self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
@@ -270,23 +278,15 @@ class LinearSolver:
 
     def _remember(self, model: z3.ModelRef) -> None:
         """Keep the model's point when it is rational and the hypotheses hold there exactly."""
-        point: dict[sympy.Basic, Fraction] = {}
-        for symbol, variable in self.base_variables.items():
-            value = rational(model.eval(variable, model_completion=True))
-            if value is None:
-                return
-            point[symbol] = value
-        self._keep(point)
+        values = rational_values(model, self._base_terms)
+        if all(value is not None for value in values):
+            self._keep(values)  # type: ignore[arg-type]
 
-    def _keep(self, point: dict[sympy.Basic, Fraction]) -> None:
-        if any(symbol not in point for symbol in self.base_variables):
-            return
-        if self.admissible(point):
-            try:
-                rough = {s: float(v) for s, v in point.items()}
-            except OverflowError:
-                rough = None
-            self.points.insert(0, (point, rough))
+    def _keep(self, values: list[Fraction]) -> None:
+        """Keep a point of the frame when the hypotheses hold there exactly."""
+        rough = floats(values)
+        if self.admissible_at(values, rough):
+            self.points.insert(0, (values, rough))
             del self.points[KEPT_POINTS:]
 
     def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:
@@ -331,11 +331,13 @@ class LinearSolver:
                 and not problem.for_some_g
                 and not self.encoder.denominators
                 and not self.encoder.applications
+                and len(self.encoder.variables) == len(self.base_variables)
             ):
-                claim = compiled(problem.claim)
+                meaning = compiled(problem.claim)
+                claim = None if meaning is None else self.frame.indexed(meaning)
             if canonical and claim is not None and self.points:
                 known = self._known_failure(claim)
-                if known is not None and all(s in known for s in self.encoder.variables):
+                if known is not None:
                     return self._counterexample(problem, canonical, claim, known)
             # No `denominator != 0` here: a division under a guard (`x != y -> 1/(x - y) >
             # 0`) may be zero where it is not evaluated, and ruling such points out would
@@ -365,12 +367,13 @@ class LinearSolver:
         self,
         problem: Problem,
         canonical: bool,
-        claim: Compiled | None = None,
-        known: dict[sympy.Basic, Fraction] | None = None,
+        claim: Indexed | None = None,
+        known: list[Fraction] | None = None,
     ) -> Verdict | None:
         """The counterexample of a satisfiable problem: from the solver's last model, or
-        from `known`, a point where the problem holds. `claim`: the claim compiled when the
-        problem can be evaluated exactly (see `decide`)."""
+        from `known`, a point of the frame where the problem holds. `claim`: the claim on
+        the frame when the problem can be evaluated exactly (see `decide`); the problem's
+        variables are then the frame's."""
         shown = relevant_atoms(problem.claim, include_g=not problem.for_some_g)
         # Pinned in this order: g, the atoms shown, then the others by name.
         order = sorted((s for s in shown if s in self.encoder.variables), key=lambda s: s != G)
@@ -378,31 +381,27 @@ class LinearSolver:
         variables = [self.encoder.variables[s] for s in order]
         indicators = list(self.indicators.values())
         holds = None
+        start = None
         if claim is not None:
-            compiled_claim = claim
+            on_frame = claim
+            # The frame's position of each variable, in `order`.
+            where = [self.frame.position[s] for s in order]
+            size = len(where)
 
             def holds(values: Sequence[Fraction | None]) -> bool:
-                point: dict[sympy.Basic, Fraction] = {}
-                for symbol, value in zip(order, values, strict=True):
+                point: list[Fraction] = [Fraction(0)] * size
+                for position, value in zip(where, values, strict=True):
                     if value is None:
                         return False
-                    point[symbol] = value
-                try:
-                    rough = {symbol: float(value) for symbol, value in point.items()}
-                except OverflowError:
-                    rough = None
-                try:
-                    return self.admissible(point, rough) and not truth_of(
-                        compiled_claim, point, rough
-                    )
-                except (KeyError, OverflowError):
-                    return False
+                    point[position] = value
+                rough = floats(point)
+                return self.admissible_at(point, rough) and not truth_at(on_frame, point, rough)
 
-        if known is not None:
+            if known is not None:
+                start = [known[p] for p in where]
+        if start is not None:
             model = None
-            numbers = self.pinner.pin(
-                variables, indicators, holds=holds, start=[known[s] for s in order]
-            )
+            numbers = self.pinner.pin(variables, indicators, holds=holds, start=start)
         else:
             model = self.solver.model()
             numbers = self.pinner.pin(variables, indicators, model, holds=holds)
@@ -421,7 +420,8 @@ class LinearSolver:
             return Verdict(
                 "unknown", reason="z3's counterexample did not survive exact re-evaluation"
             )
-        self._keep(dict(exact))
+        if all(symbol in exact for symbol in self.frame.symbols):
+            self._keep([exact[symbol] for symbol in self.frame.symbols])
         counterexample = tuple((symbol.name, exact[symbol]) for symbol in shown if symbol in exact)
         assignment = tuple(
             (symbol.name, value)

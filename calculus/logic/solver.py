@@ -320,6 +320,31 @@ def rational(value: z3.ExprRef) -> Fraction | None:
     return None
 
 
+def rational_values(model: z3.ModelRef, variables: Sequence[z3.ArithRef]) -> list[Fraction | None]:
+    """`rational(model.eval(v, model_completion=True))` of each of `variables`, through
+    z3's C interface: the Python wrappers cost far more than the evaluation."""
+    context = model.ctx.ref()
+    handle = model.model  # type: ignore[attr-defined]
+    found: list[Fraction | None] = []
+    result = (z3.Ast * 1)()
+    for variable in variables:
+        if not z3.Z3_model_eval(context, handle, variable.as_ast(), True, result):
+            found.append(None)
+            continue
+        value = result[0]
+        z3.Z3_inc_ref(context, value)
+        try:
+            if z3.Z3_is_numeral_ast(context, value) and not z3.Z3_is_algebraic_number(
+                context, value
+            ):
+                found.append(Fraction(z3.Z3_get_numeral_string(context, value)))
+            else:
+                found.append(None)
+        finally:
+            z3.Z3_dec_ref(context, value)
+    return found
+
+
 def rational_model(
     solver: z3.Solver,
     variables: Sequence[z3.ArithRef],
@@ -561,7 +586,7 @@ class Pinner:
     @staticmethod
     def _point(model: z3.ModelRef, variables: Sequence[z3.ArithRef]) -> list[Fraction | None]:
         """The values of `variables` in `model` (None where one is not rational)."""
-        return [rational(model.eval(v, model_completion=True)) for v in variables]
+        return rational_values(model, variables)
 
     def _candidate(self, value: Fraction | None) -> int | None:
         """The position of `value` among `CANDIDATES`, if it is one."""
