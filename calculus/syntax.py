@@ -2,16 +2,19 @@
 
 `parse(text, path)` returns a `SourceFile` or raises `InputError` with diagnostics that
 point at the offending token; `calculus.printer` writes a tree back as `.cost` text.
+Well-formed text takes the direct path (lark's LALR tables, no parse tree); anything else is
+parsed again by lark with positions and a transformer, whose diagnostics are the reference.
 """
 
 from __future__ import annotations
 
 import importlib.resources
+import inspect
 import re
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
-from functools import cache, lru_cache
+from functools import cache, lru_cache, partial
 from typing import Any, Literal, get_args
 
 from lark import Lark, Token, Transformer, v_args
@@ -161,6 +164,10 @@ def lark_parser() -> Lark:
 
 
 def _span(meta: Any) -> n.Span:
+    # `meta` is lark's (the tree path) or a (line, column, end line, end column) tuple (the
+    # direct path, where an empty match is all zeros).
+    if meta.__class__ is tuple:
+        return n.Span(*meta)
     if getattr(meta, "empty", False):
         return n.NOWHERE
     return n.Span(meta.line, meta.column, meta.end_line, meta.end_column)
@@ -1235,8 +1242,26 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
     """Parse `.cost` source; raises `InputError` with a positioned diagnostic."""
     _check_line_lengths(text, path)
     try:
+        built = _parse_direct(text)
+    except Exception:
+        # Whatever the direct path does not accept (a syntax error, a malformed statement,
+        # deep nesting) is parsed again by lark's own parser, whose diagnostics are the
+        # reference.
+        built = _parse_tree(text, path)
+    statements: list[n.Statement] = []
+    for item in built:
+        if isinstance(item, tuple):
+            statements.extend(item)
+        else:
+            statements.append(item)
+    return n.SourceFile(tuple(statements), path, text)
+
+
+def _parse_tree(text: str, path: str) -> tuple[Any, ...]:
+    """The statements by lark's parse tree and `_Build`, or `InputError`."""
+    try:
         tree = lark_parser().parse(text)
-        built = _Build().transform(tree)
+        return _Build().transform(tree)  # type: ignore[no-any-return]
     except UnexpectedInput as error:
         raise InputError([_syntax_error(error, path, text)]) from None
     except _TooDeep as error:
@@ -1266,10 +1291,238 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
         raise InputError(
             [Diagnostic(path, 1, 1, codes.TOO_DEEP, "the input is nested too deeply")]
         ) from None
-    statements: list[n.Statement] = []
-    for item in built:
-        if isinstance(item, tuple):
-            statements.extend(item)
+
+
+# ---- the direct path --------------------------------------------------------------------
+# Well-formed input is parsed without a parse tree: lark's LALR tables, driven here, call the
+# `_Build` methods as each rule is reduced, with the span of the rule's first to last token
+# (what `propagate_positions` computes). Tokens come from one regular expression of all the
+# terminals (lark's own, in lark's order); where lark's contextual lexer reads a keyword as a
+# name, so does this. Anything else (a syntax error, a malformed statement, brackets nested
+# past MAX_NESTING, a tree deeper than MAX_DIRECT_HEIGHT) goes to `_parse_tree`, unchanged.
+
+
+class _Fallback(Exception):
+    """The direct path leaves this input to lark's parser."""
+
+
+# Deeper trees are left to `_parse_tree`, whose transformer recurses (two frames a level) and
+# reports a tree too deep for the interpreter's stack as nested too deeply.
+MAX_DIRECT_HEIGHT = 200
+
+_SPLICE, _INLINE, _CALL = 0, 1, 2
+_TABLES_FORMAT = 1
+
+# Tables: (pattern, keywords, newline types, ignore types, kept token types, actions,
+#          start state, end state, rules); see `_make_tables`.
+_Tables = tuple[Any, ...]
+
+
+def _make_tables() -> _Tables:
+    """The direct path's tables, read from lark's analysed grammar (plain data, cacheable)."""
+    from lark.parsers.lalr_analysis import Shift
+
+    parser = lark_parser()
+    frontend = parser.parser
+    root = frontend.lexer.lexer.root_lexer
+    scanner = root.scanner
+    if len(scanner._mres) != 1:  # pragma: no cover - lark splits only past 100 terminals
+        raise _Fallback("too many terminals for one expression")
+    pattern = scanner._mres[0].pattern
+    unless = root.callback.get("NAME")
+    keywords = {t.pattern.value: t.name for t in unless.scanner.terminals} if unless else {}
+    table = frontend.parser.parser.parse_table
+    rules: list[Any] = []
+    rule_index: dict[Any, int] = {}
+    actions: list[dict[str, int]] = [{} for _ in range(len(table.states))]
+    for state, row in table.states.items():
+        for symbol, (action, argument) in row.items():
+            if action is Shift:
+                actions[state][symbol] = argument
+                continue
+            if argument not in rule_index:
+                rule_index[argument] = len(rules)
+                rules.append(argument)
+            actions[state][symbol] = ~rule_index[argument]
+    specs = []
+    kept_types: set[str] = set()
+    for rule in rules:
+        keep = []
+        for index, symbol in enumerate(rule.expansion):
+            if symbol.is_term and symbol.filter_out:
+                continue
+            if symbol.is_term:
+                kept_types.add(symbol.name)
+            keep.append((index, not symbol.is_term and symbol.name.startswith("_")))
+        name = rule.alias or rule.options.template_source or rule.origin.name
+        if rule.origin.name.startswith("_"):
+            kind = _SPLICE
+        elif rule.options.expand1 and not rule.alias:
+            kind = _INLINE
         else:
-            statements.append(item)
-    return n.SourceFile(tuple(statements), path, text)
+            kind = _CALL
+        specs.append((len(rule.expansion), rule.origin.name, kind, tuple(keep), name))
+    return (
+        pattern,
+        keywords,
+        tuple(sorted(root.newline_types)),
+        tuple(sorted(root.ignore_types)),
+        tuple(sorted(kept_types)),
+        actions,
+        table.start_states["start"],
+        table.end_states["start"],
+        tuple(specs),
+    )
+
+
+class _Direct:
+    """The compiled tables and the `_Build` method of each rule."""
+
+    def __init__(self, tables: _Tables):
+        (pattern, keywords, newline, ignore, kept, actions, start, end, specs) = tables
+        self.pattern = re.compile(pattern)
+        self.keywords: dict[str, str] = keywords
+        self.keyword_types = frozenset(keywords.values())
+        self.newline_types = frozenset(newline)
+        self.ignore_types = frozenset(ignore)
+        self.kept_types = frozenset(kept)
+        self.actions: list[dict[str, int]] = actions
+        self.start: int = start
+        self.end: int = end
+        builder = _Build()
+        rules = []
+        for size, origin, kind, keep, name in specs:
+            method = None
+            if kind != _SPLICE:
+                found = inspect.getattr_static(_Build, name, None)
+                if found is None:
+                    if kind == _CALL:  # pragma: no cover - every rule has a method
+                        raise _Fallback(f"no method for rule {name}")
+                else:
+                    method = partial(getattr(found, "base_func", found), builder)
+            rules.append((size, origin, kind, keep, method))
+        self.rules: list[tuple[int, str, int, tuple[tuple[int, bool], ...], Any]] = rules
+
+
+@lru_cache(maxsize=1)
+def _direct() -> _Direct:
+    return _Direct(_make_tables())
+
+
+def _parse_direct(text: str) -> tuple[Any, ...]:
+    """The statements of well-formed `text`; `_Fallback` (or any error) otherwise."""
+    direct = _direct()
+    actions = direct.actions
+    rules = direct.rules
+    keywords = direct.keywords
+    keyword_types = direct.keyword_types
+    newline_types = direct.newline_types
+    ignore_types = direct.ignore_types
+    kept_types = direct.kept_types
+    continues = _CONTINUES
+    states = [direct.start]
+    # Each entry: (value, line, column, end line, end column, height); line 0 when empty.
+    values: list[tuple[Any, int, int, int, int, int]] = []
+    opened: list[str] = []
+    previous: str | None = None
+    line, line_start, position = 1, 0, 0
+
+    def reduce(rule: tuple[int, str, int, tuple[tuple[int, bool], ...], Any]) -> None:
+        size, origin, kind, keep, method = rule
+        if size:
+            children = values[-size:]
+            del values[-size:]
+            del states[-size:]
+            first = last = None
+            height = 0
+            for child in children:
+                if child[1]:
+                    if first is None:
+                        first = child
+                    last = child
+                if child[5] > height:
+                    height = child[5]
+            items: list[Any] = []
+            for index, splice in keep:
+                if splice:
+                    items.extend(children[index][0])
+                else:
+                    items.append(children[index][0])
+        else:
+            first = last = None
+            height = 0
+            items = []
+        if first is not None and last is not None:
+            extent = (first[1], first[2], last[3], last[4])
+        else:
+            extent = (0, 0, 0, 0)
+        if kind == _SPLICE:
+            value: Any = items
+        elif kind == _INLINE and len(items) == 1:
+            value = items[0]
+        else:
+            height += 1
+            if height > MAX_DIRECT_HEIGHT:
+                raise _Fallback("deep")
+            value = method(extent, *items)
+        states.append(actions[states[-1]][origin])
+        values.append((value, *extent, height))
+
+    for match in direct.pattern.finditer(text):
+        start = match.start()
+        if start != position:
+            raise _Fallback("unexpected character")
+        kind = match.lastgroup or ""
+        value = match.group()
+        position = match.end()
+        token_line, column = line, start - line_start + 1
+        if kind in newline_types:
+            count = value.count("\n")
+            if count:
+                line += count
+                line_start = start + value.rindex("\n") + 1
+        if kind in ignore_types:
+            continue
+        # The continuation rule of `ContinuationPostLex`.
+        if kind == "_NL":
+            if (opened and opened[-1] == "(") or previous in continues:
+                continue
+            previous = "\n"
+        else:
+            if value in _OPENERS:
+                opened.append(value)
+                if len(opened) > MAX_NESTING:
+                    raise _Fallback("nested too deeply")
+            elif value in (")", "}") and opened and _OPENERS[opened[-1]] == value:
+                opened.pop()
+            previous = value if kind != "STRING" else "\0string"
+            if kind == "NAME":
+                kind = keywords.get(value, kind)
+        end_column = position - line_start + 1
+        while True:
+            row = actions[states[-1]]
+            action = row.get(kind)
+            if action is None:
+                if kind in keyword_types and "NAME" in row:
+                    kind = "NAME"  # lark's contextual lexer reads the word as a name here
+                    continue
+                raise _Fallback("unexpected token")
+            if action >= 0:
+                states.append(action)
+                token: Any = value
+                if kind in kept_types:
+                    token = Token(
+                        kind, value, start, token_line, column, line, end_column, position
+                    )
+                values.append((token, token_line, column, line, end_column, 0))
+                break
+            reduce(rules[~action])
+    if position != len(text):
+        raise _Fallback("unexpected character")
+    while True:
+        action = actions[states[-1]].get("$END")
+        if action is None or action >= 0:
+            raise _Fallback("unexpected end")
+        reduce(rules[~action])
+        if states[-1] == direct.end:
+            return values[-1][0]  # type: ignore[no-any-return]
