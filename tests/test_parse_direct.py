@@ -23,8 +23,7 @@ def spanned(value: Any) -> Any:
     """A node as nested tuples with every field, spans included (equality ignores spans)."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__name__,) + tuple(
-            (field.name, spanned(getattr(value, field.name)))
-            for field in dataclasses.fields(value)
+            (field.name, spanned(getattr(value, field.name))) for field in dataclasses.fields(value)
         )
     if isinstance(value, (tuple, list)):
         return tuple(spanned(item) for item in value)
@@ -79,14 +78,16 @@ def test_block_words_are_names_outside_their_blocks(word: str) -> None:
     assert spanned(direct) == spanned(tree_statements(text))
     primitive = syntax.parse(text).statements[0]
     assert isinstance(primitive, n.Primitive)
-    assert primitive.name == n.Name(word) and primitive.name.span == n.Span(1, 11, 1, 11 + len(word))
+    assert primitive.name == n.Name(word) and primitive.name.span == n.Span(
+        1, 11, 1, 11 + len(word)
+    )
 
 
 LAYOUTS = [
     "",
     "\n\n# only a comment\n",
     "primitive a\r\nprogram P { stores a }\r\nclaim c(P) > 0\r\n",
-    "primitive a\nclaim k:\n  c(a) +\n  1 > (\n    2\n  )\n  quote \"said\"\n",
+    'primitive a\nclaim k:\n  c(a) +\n  1 > (\n    2\n  )\n  quote "said"\n',
     'model "x \\" y"; primitive a, b (nonneg) { c = 1; t = 2 };\tclaim c(a) < c(b)',
     "primitive a\nclaim -(-c(a)) ^ 2 >= 1/2 * 2^c(a) - max(c(a), 1e3, .5)",
 ]
