@@ -8,16 +8,26 @@ parsed again by lark with positions and a transformer, whose diagnostics are the
 
 from __future__ import annotations
 
+import gc
+import getpass
+import hashlib
 import importlib.resources
 import inspect
+import marshal
+import os
 import re
+import sys
+import tempfile
 from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache, lru_cache, partial
+from itertools import chain
+from pathlib import Path
 from typing import Any, Literal, get_args
 
 from lark import Lark, Token, Transformer, v_args
+from lark import __version__ as lark_version
 from lark.exceptions import (
     UnexpectedCharacters,
     UnexpectedEOF,
@@ -36,6 +46,7 @@ MAX_NESTING = 100
 # A newline right after one of these does not end the statement (DESIGN §4).
 _CONTINUES = frozenset("+ - * / ^ , = < <= > >= != -> <-> : and or not beats extends in on".split())
 _OPENERS = {"(": ")", "{": "}"}
+_CLOSERS = (")", "}")
 
 # ---- the vocabulary -------------------------------------------------------------------------
 # The language's words are read from the grammar once, here; the lexer, the REPL, the session
@@ -1241,8 +1252,16 @@ def _check_line_lengths(text: str, path: str) -> None:
 def parse(text: str, path: str = "<input>") -> n.SourceFile:
     """Parse `.cost` source; raises `InputError` with a positioned diagnostic."""
     _check_line_lengths(text, path)
+    # The nodes hold no cycles: the collector, which would otherwise walk the growing tree
+    # over and over, waits until the parse is done.
+    collecting = gc.isenabled()
     try:
-        built = _parse_direct(text)
+        gc.disable()
+        try:
+            built = _parse_direct(text)
+        finally:
+            if collecting:
+                gc.enable()
     except Exception:
         # Whatever the direct path does not accept (a syntax error, a malformed statement,
         # deep nesting) is parsed again by lark's own parser, whose diagnostics are the
@@ -1310,8 +1329,11 @@ class _Fallback(Exception):
 # reports a tree too deep for the interpreter's stack as nested too deeply.
 MAX_DIRECT_HEIGHT = 200
 
-_SPLICE, _INLINE, _CALL = 0, 1, 2
-_TABLES_FORMAT = 1
+# How a rule's reduction builds its value: spliced into the parent (`_rule`), passed through
+# when it has one child (`?rule`), by its `_Build` method; a one-child `?rule` is a plain
+# change of state, and `name: NAME` is built here (a reserved word goes to the tree parse).
+_SPLICE, _INLINE, _CALL, _UNIT, _NAME = 0, 1, 2, 3, 4
+_TABLES_FORMAT = 2
 
 # Tables: (pattern, keywords, newline types, ignore types, kept token types, actions,
 #          start state, end state, rules); see `_make_tables`.
@@ -1351,17 +1373,21 @@ def _make_tables() -> _Tables:
         for index, symbol in enumerate(rule.expansion):
             if symbol.is_term and symbol.filter_out:
                 continue
-            if symbol.is_term:
-                kept_types.add(symbol.name)
             keep.append((index, not symbol.is_term and symbol.name.startswith("_")))
         name = rule.alias or rule.options.template_source or rule.origin.name
         if rule.origin.name.startswith("_"):
             kind = _SPLICE
         elif rule.options.expand1 and not rule.alias:
-            kind = _INLINE
+            kind = _UNIT if len(rule.expansion) == 1 and keep == [(0, False)] else _INLINE
+        elif name == "name" and [s.name for s in rule.expansion] == ["NAME"]:
+            kind = _NAME
         else:
             kind = _CALL
+        if kind != _NAME:
+            kept_types.update(rule.expansion[i].name for i, _ in keep if rule.expansion[i].is_term)
         specs.append((len(rule.expansion), rule.origin.name, kind, tuple(keep), name))
+    if "NAME" in kept_types:  # pragma: no cover - names are read by `name` alone
+        specs = [spec if spec[2] != _NAME else (*spec[:2], _CALL, *spec[3:]) for spec in specs]
     return (
         pattern,
         keywords,
@@ -1373,6 +1399,36 @@ def _make_tables() -> _Tables:
         table.end_states["start"],
         tuple(specs),
     )
+
+
+def _tables_path() -> Path:
+    try:
+        user = getpass.getuser()
+    except Exception:  # pragma: no cover - no user name in this environment
+        user = "user"
+    key = hashlib.sha256(
+        f"{_TABLES_FORMAT} {lark_version} {sys.version_info[:3]}\n{grammar_text()}".encode()
+    ).hexdigest()[:32]
+    return Path(tempfile.gettempdir()) / f".cost_parse_{user}_{key}.marshal"
+
+
+def _tables() -> _Tables:
+    """The tables, from a cache file beside lark's own (made from lark's grammar if absent)."""
+    path = _tables_path()
+    try:
+        tables = marshal.loads(path.read_bytes())
+        if isinstance(tables, tuple) and len(tables) == 9:
+            return tables
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    tables = _make_tables()
+    try:
+        partial_path = path.with_suffix(f".{os.getpid()}.tmp")
+        partial_path.write_bytes(marshal.dumps(tables))
+        os.replace(partial_path, path)
+    except OSError:  # pragma: no cover - a read-only temporary directory
+        pass
+    return tables
 
 
 class _Direct:
@@ -1390,23 +1446,25 @@ class _Direct:
         self.start: int = start
         self.end: int = end
         builder = _Build()
+        methods: dict[str, Any] = {}
         rules = []
         for size, origin, kind, keep, name in specs:
             method = None
-            if kind != _SPLICE:
-                found = inspect.getattr_static(_Build, name, None)
-                if found is None:
-                    if kind == _CALL:  # pragma: no cover - every rule has a method
-                        raise _Fallback(f"no method for rule {name}")
-                else:
-                    method = partial(getattr(found, "base_func", found), builder)
+            if kind in (_INLINE, _CALL):
+                if name not in methods:
+                    found = inspect.getattr_static(_Build, name, None)
+                    if found is not None:
+                        methods[name] = partial(getattr(found, "base_func", found), builder)
+                method = methods.get(name)
+                if method is None and kind == _CALL:  # pragma: no cover - every rule has one
+                    raise _Fallback(f"no method for rule {name}")
             rules.append((size, origin, kind, keep, method))
         self.rules: list[tuple[int, str, int, tuple[tuple[int, bool], ...], Any]] = rules
 
 
 @lru_cache(maxsize=1)
 def _direct() -> _Direct:
-    return _Direct(_make_tables())
+    return _Direct(_tables())
 
 
 def _parse_direct(text: str) -> tuple[Any, ...]:
@@ -1419,88 +1477,55 @@ def _parse_direct(text: str) -> tuple[Any, ...]:
     newline_types = direct.newline_types
     ignore_types = direct.ignore_types
     kept_types = direct.kept_types
+    end_state = direct.end
     continues = _CONTINUES
+    reserved = RESERVED
+    make_name, make_span = n.Name, n.Span
     states = [direct.start]
     # Each entry: (value, line, column, end line, end column, height); line 0 when empty.
     values: list[tuple[Any, int, int, int, int, int]] = []
     opened: list[str] = []
     previous: str | None = None
     line, line_start, position = 1, 0, 0
-
-    def reduce(rule: tuple[int, str, int, tuple[tuple[int, bool], ...], Any]) -> None:
-        size, origin, kind, keep, method = rule
-        if size:
-            children = values[-size:]
-            del values[-size:]
-            del states[-size:]
-            first = last = None
-            height = 0
-            for child in children:
-                if child[1]:
-                    if first is None:
-                        first = child
-                    last = child
-                if child[5] > height:
-                    height = child[5]
-            items: list[Any] = []
-            for index, splice in keep:
-                if splice:
-                    items.extend(children[index][0])
-                else:
-                    items.append(children[index][0])
+    for match in chain(direct.pattern.finditer(text), (None,)):
+        if match is None:
+            if position != len(text):
+                raise _Fallback("unexpected character")
+            kind = "$END"
+            entry = None
         else:
-            first = last = None
-            height = 0
-            items = []
-        if first is not None and last is not None:
-            extent = (first[1], first[2], last[3], last[4])
-        else:
-            extent = (0, 0, 0, 0)
-        if kind == _SPLICE:
-            value: Any = items
-        elif kind == _INLINE and len(items) == 1:
-            value = items[0]
-        else:
-            height += 1
-            if height > MAX_DIRECT_HEIGHT:
-                raise _Fallback("deep")
-            value = method(extent, *items)
-        states.append(actions[states[-1]][origin])
-        values.append((value, *extent, height))
-
-    for match in direct.pattern.finditer(text):
-        start = match.start()
-        if start != position:
-            raise _Fallback("unexpected character")
-        kind = match.lastgroup or ""
-        value = match.group()
-        position = match.end()
-        token_line, column = line, start - line_start + 1
-        if kind in newline_types:
-            count = value.count("\n")
-            if count:
-                line += count
-                line_start = start + value.rindex("\n") + 1
-        if kind in ignore_types:
-            continue
-        # The continuation rule of `ContinuationPostLex`.
-        if kind == "_NL":
-            if (opened and opened[-1] == "(") or previous in continues:
+            start, end = match.span()
+            if start != position:
+                raise _Fallback("unexpected character")
+            kind = match.lastgroup or ""
+            value = match.group()
+            position = end
+            token_line, column = line, start - line_start + 1
+            if kind in newline_types:
+                count = value.count("\n")
+                if count:
+                    line += count
+                    line_start = start + value.rindex("\n") + 1
+            if kind in ignore_types:
                 continue
-            previous = "\n"
-        else:
-            if value in _OPENERS:
-                opened.append(value)
-                if len(opened) > MAX_NESTING:
-                    raise _Fallback("nested too deeply")
-            elif value in (")", "}") and opened and _OPENERS[opened[-1]] == value:
-                opened.pop()
-            previous = value if kind != "STRING" else "\0string"
-            if kind == "NAME":
-                kind = keywords.get(value, kind)
-        end_column = position - line_start + 1
+            # The continuation rule of `ContinuationPostLex`.
+            if kind == "_NL":
+                if (opened and opened[-1] == "(") or previous in continues:
+                    continue
+                previous = "\n"
+            else:
+                if value in _OPENERS:
+                    opened.append(value)
+                    if len(opened) > MAX_NESTING:
+                        raise _Fallback("nested too deeply")
+                elif value in _CLOSERS and opened and _OPENERS[opened[-1]] == value:
+                    opened.pop()
+                previous = value if kind != "STRING" else "\0string"
+                if kind == "NAME":
+                    kind = keywords.get(value, kind)
+            entry = (value, token_line, column, line, position - line_start + 1, 0)
+        row = actions[states[-1]]
         while True:
-            row = actions[states[-1]]
             action = row.get(kind)
             if action is None:
                 if kind in keyword_types and "NAME" in row:
@@ -1508,21 +1533,68 @@ def _parse_direct(text: str) -> tuple[Any, ...]:
                     continue
                 raise _Fallback("unexpected token")
             if action >= 0:
+                if entry is None:
+                    raise _Fallback("unexpected end")
                 states.append(action)
-                token: Any = value
                 if kind in kept_types:
-                    token = Token(
-                        kind, value, start, token_line, column, line, end_column, position
-                    )
-                values.append((token, token_line, column, line, end_column, 0))
+                    _, token_line, column, end_line, end_column, _ = entry
+                    token = Token(kind, value, start, token_line, column, end_line, end_column, end)
+                    entry = (token, token_line, column, end_line, end_column, 0)
+                values.append(entry)
                 break
-            reduce(rules[~action])
-    if position != len(text):
-        raise _Fallback("unexpected character")
-    while True:
-        action = actions[states[-1]].get("$END")
-        if action is None or action >= 0:
-            raise _Fallback("unexpected end")
-        reduce(rules[~action])
-        if states[-1] == direct.end:
-            return values[-1][0]  # type: ignore[no-any-return]
+            size, origin, mode, keep, method = rules[~action]
+            if mode == _UNIT:
+                states[-1] = actions[states[-2]][origin]
+            elif mode == _NAME:
+                word, first_line, first_column, end_line, end_column, _ = values[-1]
+                if word in reserved:
+                    raise _Fallback("a keyword as a name")
+                span = make_span(first_line, first_column, end_line, end_column)
+                values[-1] = (
+                    make_name(word, span),
+                    first_line,
+                    first_column,
+                    end_line,
+                    end_column,
+                    1,
+                )
+                states[-1] = actions[states[-2]][origin]
+            else:
+                first = last = None
+                height = 0
+                items: list[Any] = []
+                if size:
+                    children = values[-size:]
+                    del values[-size:]
+                    del states[-size:]
+                    for child in children:
+                        if child[1]:
+                            if first is None:
+                                first = child
+                            last = child
+                        if child[5] > height:
+                            height = child[5]
+                    for index, splice in keep:
+                        if splice:
+                            items.extend(children[index][0])
+                        else:
+                            items.append(children[index][0])
+                if first is not None and last is not None:
+                    extent = (first[1], first[2], last[3], last[4])
+                else:
+                    extent = (0, 0, 0, 0)
+                if mode == _SPLICE:
+                    result: Any = items
+                elif mode == _INLINE and len(items) == 1:
+                    result = items[0]
+                else:
+                    height += 1
+                    if height > MAX_DIRECT_HEIGHT:
+                        raise _Fallback("deep")
+                    result = method(extent, *items)
+                states.append(actions[states[-1]][origin])
+                values.append((result, *extent, height))
+                if kind == "$END" and states[-1] == end_state:
+                    return values[-1][0]  # type: ignore[no-any-return]
+            row = actions[states[-1]]
+    raise _Fallback("unexpected end")  # pragma: no cover - `$END` returns or declines

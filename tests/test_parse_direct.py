@@ -4,6 +4,7 @@ lark's own parse tree and transformer, and spans that point at the text they cam
 from __future__ import annotations
 
 import dataclasses
+import marshal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -187,3 +188,14 @@ def test_every_span_holds_its_node(path: Path) -> None:
             continue
         checked += 1
     assert checked >= 20
+
+
+def test_the_cached_tables_are_lark_s(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made = syntax._make_tables()
+    assert syntax._tables() == made
+    cache = tmp_path / "tables.marshal"
+    monkeypatch.setattr(syntax, "_tables_path", lambda: cache)
+    cache.write_bytes(b"not marshal data")
+    assert syntax._tables() == made  # a damaged cache file is made again
+    assert marshal.loads(cache.read_bytes()) == made
+    assert syntax._tables() == made
