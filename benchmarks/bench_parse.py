@@ -9,24 +9,39 @@ baseline / ours:
 * warm: `parse` of the essay (proofs/speed_prior.cost) and of generated files of 500 and
   5,000 programs (`bench_check.scenario_file`), in one long-lived process per side;
 * cold: a fresh `python -c 'from calculus.syntax import parse; parse(essay)'` per run.
+
+`--differential N` instead compares the two parsers input by input: this checkout's `parse`
+against DIR's `calculus/syntax.py` (loaded beside it, sharing `calculus.nodes`), on every
+.cost file under proofs/ and tests/, edge cases (line endings, blanks, every grammar word in
+every position, nesting around the bounds) and N inputs of `tests/fuzzing.py` (`make_input`:
+generated and mutated files, broken ones included). Nodes must be equal with their spans,
+diagnostics equal in code, message, position and hint.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import importlib.util
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 ESSAY = ROOT / "proofs" / "speed_prior.cost"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_check import load_average, scenario_file, timed  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
 # A worker parses the file it is sent and answers with the CPU seconds the parse took.
 WORKER = """
@@ -76,12 +91,114 @@ def summary(ours: list[float], baseline: list[float]) -> str:
     )
 
 
+def spanned(value: Any) -> Any:
+    """A node as nested tuples with every field, spans included (equality ignores spans)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return (type(value).__name__,) + tuple(
+            (field.name, spanned(getattr(value, field.name))) for field in dataclasses.fields(value)
+        )
+    if isinstance(value, (tuple, list)):
+        return (type(value).__name__, *(spanned(item) for item in value))
+    return (type(value).__name__, value)
+
+
+def outcome(parse: Callable[[str, str], Any], text: str) -> tuple[Any, ...]:
+    from calculus.diagnostics import InputError
+
+    try:
+        return ("nodes", spanned(parse(text, "input.cost")))
+    except InputError as error:
+        return ("diagnostics", repr(error.diagnostics))
+
+
+def edge_cases(seeds: list[str], keywords: tuple[str, ...]) -> list[str]:
+    texts = []
+    base = "primitive a, b\nprogram P { stores a; runs 2 * b }\n"
+    for k in (5, 60, 98, 99, 100, 101, 150, 190, 199, 200, 201, 210, 400, 600):
+        texts.append(base + "claim " + " + ".join(["c(a)"] * k) + " > 0\n")
+        texts.append(base + "claim " + "not " * k + "c(a) > 0\n")
+        texts.append(base + "claim " + "- " * k + "c(a) > 0\n")
+        texts.append(base + "claim " + "(" * k + "c(a)" + ")" * k + " > 0\n")
+        texts.append(base + "claim c(a) > 2" + "^2" * k + "\n")
+        texts.append("task t {\n inputs x, y\n outputs o\n intended o = " + "not " * k + "x\n}\n")
+    for text in seeds:
+        texts.append(text.replace("\n", "\r\n"))
+        texts.append(text.replace("\n", "\r"))
+        texts.append(text.replace(" ", "\t"))
+        texts.append(text.replace(" ", " \f"))
+        texts.append(text.rstrip("\n") + "   ")
+        texts.append(text + "# a comment at the end")
+        texts.append(text.replace("(", "( ").replace(")", " )"))
+        texts.append(text.replace(" ", ""))
+        texts.append(text.replace("\n", " \n"))
+        texts.append(text.replace("1", "\u0661"))
+    for word in keywords:
+        texts.append(
+            f"primitive {word}\nprogram {word} {{ stores {word} }}\n"
+            f"claim {word}: c({word}) > {word}\n"
+        )
+        texts.append(f"primitive a\nclaim c(a) > 0 for some {word}\nparameter {word}\n")
+        texts.append(f"{word} {word}\n")
+    return texts
+
+
+def differential(baseline_root: Path, count: int, seed: int) -> int:
+    import fuzzing
+
+    from calculus import syntax
+
+    spec = importlib.util.spec_from_file_location(
+        "baseline_syntax", baseline_root / "calculus" / "syntax.py"
+    )
+    assert spec is not None and spec.loader is not None
+    baseline = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(baseline)
+    files = sorted((ROOT / "proofs").rglob("*.cost")) + sorted((ROOT / "tests").rglob("*.cost"))
+    seeds = fuzzing.seed_texts()
+    rng = random.Random(seed)
+    generated: list[str] = []
+    while len(generated) < count:
+        item = fuzzing.make_input(rng, seeds)
+        if item.text:
+            generated.append(item.text)
+    groups = {
+        f"{len(files)} .cost files under proofs/ and tests/": [
+            path.read_text(encoding="utf-8", errors="surrogateescape") for path in files
+        ],
+        "edge cases": edge_cases(seeds, syntax.KEYWORDS),
+        f"tests/fuzzing.py make_input, seed {seed}": generated,
+    }
+    total = differences = 0
+    for label, texts in groups.items():
+        found = parsed = 0
+        for text in texts:
+            ours, theirs = outcome(syntax.parse, text), outcome(baseline.parse, text)
+            parsed += theirs[0] == "nodes"
+            if ours != theirs:
+                found += 1
+                if found <= 3:
+                    print(f"DIFFERENCE ({label}): {text[:200]!r}\n  ours {str(ours)[:400]}")
+                    print(f"  baseline {str(theirs)[:400]}")
+        print(
+            f"{label}: {len(texts)} inputs ({parsed} parse, {len(texts) - parsed} diagnostics): "
+            f"{found} differences"
+        )
+        total += len(texts)
+        differences += found
+    print(f"{total} inputs: {differences} differences")
+    return differences
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", type=Path, required=True, help="another checkout")
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--differential", type=int, metavar="N", help="compare outputs instead")
+    parser.add_argument("--seed", type=int, default=2026)
     options = parser.parse_args()
     baseline_root = options.baseline.resolve()
+    if options.differential is not None:
+        sys.exit(1 if differential(baseline_root, options.differential, options.seed) else 0)
     print(load_average())
     with tempfile.TemporaryDirectory() as directory:
         files = {"essay": ESSAY}

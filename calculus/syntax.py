@@ -1059,6 +1059,8 @@ def _number(token: Token) -> Fraction:
             "rescale the quantity, e.g. measure in larger units",
             code=codes.NUMBER,
         )
+    if text.isdecimal():
+        return Fraction(int(text))
     try:
         return Fraction(Decimal(str(token)))
     except (
@@ -1333,7 +1335,7 @@ MAX_DIRECT_HEIGHT = 200
 # when it has one child (`?rule`), by its `_Build` method; a one-child `?rule` is a plain
 # change of state, and `name: NAME` is built here (a reserved word goes to the tree parse).
 _SPLICE, _INLINE, _CALL, _UNIT, _NAME = 0, 1, 2, 3, 4
-_TABLES_FORMAT = 2
+_TABLES_FORMAT = 3
 
 # Tables: (pattern, keywords, newline types, ignore types, kept token types, actions,
 #          start state, end state, rules); see `_make_tables`.
@@ -1351,6 +1353,18 @@ def _make_tables() -> _Tables:
     if len(scanner._mres) != 1:  # pragma: no cover - lark splits only past 100 terminals
         raise _Fallback("too many terminals for one expression")
     pattern = scanner._mres[0].pattern
+    # Blanks before a token are read with it (one match, not two): an ignored terminal that
+    # is a run of characters of one class, none a newline, which no other terminal starts with.
+    blanks = [
+        regexp
+        for t in root.terminals
+        if t.name in root.ignore_types
+        for regexp in [t.pattern.to_regexp()]
+        if regexp[:1] == "[" and regexp[-2:] == "]+" and not set(regexp[1:-2]) & {"]", "\\", "\n"}
+    ]
+    if len(blanks) == 1:
+        blank = blanks[0][:-1]
+        pattern = f"(?:{blank}+(?!{blank}))?(?:{pattern})"
     unless = root.callback.get("NAME")
     keywords = {t.pattern.value: t.name for t in unless.scanner.terminals} if unless else {}
     table = frontend.parser.parser.parse_table
@@ -1494,12 +1508,12 @@ def _parse_direct(text: str) -> tuple[Any, ...]:
             kind = "$END"
             entry = None
         else:
-            start, end = match.span()
-            if start != position:
+            if match.start() != position:
                 raise _Fallback("unexpected character")
             kind = match.lastgroup or ""
-            value = match.group()
-            position = end
+            value = match.group(kind)
+            position = end = match.end()
+            start = end - len(value)
             token_line, column = line, start - line_start + 1
             if kind in newline_types:
                 count = value.count("\n")
