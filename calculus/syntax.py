@@ -1335,7 +1335,6 @@ MAX_DIRECT_HEIGHT = 200
 # when it has one child (`?rule`), by its `_Build` method; a one-child `?rule` is a plain
 # change of state, and `name: NAME` is built here (a reserved word goes to the tree parse).
 _SPLICE, _INLINE, _CALL, _UNIT, _NAME = 0, 1, 2, 3, 4
-_TABLES_FORMAT = 3
 
 # Tables: (pattern, keywords, newline types, ignore types, kept token types, actions,
 #          start state, end state, rules); see `_make_tables`.
@@ -1420,8 +1419,10 @@ def _tables_path() -> Path:
         user = getpass.getuser()
     except Exception:  # pragma: no cover - no user name in this environment
         user = "user"
+    # The tables depend on the grammar, on lark, and on the code that reads them out of lark.
     key = hashlib.sha256(
-        f"{_TABLES_FORMAT} {lark_version} {sys.version_info[:3]}\n{grammar_text()}".encode()
+        f"{lark_version} {sys.version_info[:3]}\n{grammar_text()}".encode()
+        + marshal.dumps(_make_tables.__code__)
     ).hexdigest()[:32]
     return Path(tempfile.gettempdir()) / f".cost_parse_{user}_{key}.marshal"
 
