@@ -21,8 +21,8 @@ Sections:
   circuit, as a user finding the minimum must; sizes must agree.  A question past
   ``--twoexact-limit`` seconds makes the row a lower bound on ABC's time;
 * ``--backends``: the SAT back-ends (MiniSat, Glucose, CaDiCaL through python-sat, and z3)
-  on the same CNF: the two hardest questions (minimum - 1 gates, unsat; minimum, sat) of
-  the hardest 4-input classes.
+  on the same CNF: whole minimum-size searches of the hardest 4-input classes and of
+  5-input functions of 6-7 gates.
 
 Run: ``python benchmarks/bench_synthesis.py [--sample N] [--all] [--five] [--backends]
 [--repeat R] [--output FILE]``.  Targets: 4-input classes <= 0.5x ABC ``exact`` in total,
@@ -52,10 +52,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from peers import find_peer  # noqa: E402
 
 from calculus.circuits.circuit import Circuit, Gate, Output  # noqa: E402
-from calculus.circuits.cnf import IncrementalSolver  # noqa: E402
-from calculus.circuits.encoding import CircuitEncoding  # noqa: E402
 from calculus.circuits.npn import npn_representatives  # noqa: E402
-from calculus.circuits.specification import symmetric_pairs, table_specification  # noqa: E402
+from calculus.circuits.specification import table_specification  # noqa: E402
 from calculus.circuits.synthesis import size_lower_bound, synthesize  # noqa: E402
 
 
@@ -311,31 +309,37 @@ def five_input_functions() -> list[tuple[str, int, int]]:
 
 
 def backends(out: list[str], repeat: int) -> None:
+    """Whole minimum-size searches (every size's question, refinement included) with each
+    back-end, interleaved: the hardest 4-input classes and 5-input functions of 6-7 gates."""
     names = ["minisat22", "glucose4", "cadical195", "z3"]
-    tables = [0x16AC, 0x169B, 0x179A, 0x168B, 0x0116, 0x06B3]
-    out.append("\n== SAT back-ends on the same CNF (CPU ms, median; unsat at min-1, sat at min) ==")
-    out.append(f"{'question':>14} " + " ".join(f"{n:>11}" for n in names))
+    functions = [(4, t) for t in (0x16AC, 0x169B, 0x179A, 0x168B, 0x0116, 0x06B3)]
+    functions += [(5, t) for t in (0xA922A622, 0x2D667866, 0x005200A8, 0x6AA5666A)]
+    out.append("\n== SAT back-ends, whole searches (CPU ms, median) ==")
+    out.append(f"{'function':>14} " + " ".join(f"{n:>11}" for n in names))
     totals = dict.fromkeys(names, 0.0)
-    for table in tables:
-        size = synthesize(4, [table]).cost
-        assert size is not None
-        spec = table_specification(4, [table])
-        for gates in (size - 1, size):
+    saved = os.environ.get("COST_SAT_SOLVER")
+    try:
+        for inputs, table in functions:
             times: dict[str, list[float]] = {n: [] for n in names}
+            sizes = set()
             for _ in range(repeat):
                 for name in names:  # interleaved
-                    encoding = CircuitEncoding(spec, gates, "b2", None, symmetric_pairs(spec))
-                    cpu = time.process_time()
-                    with IncrementalSolver(encoding.builder, name) as solver:
-                        status = solver.check(None).status
-                    times[name].append(time.process_time() - cpu)
-                    assert status == ("sat" if gates == size else "unsat"), (name, table, gates)
+                    os.environ["COST_SAT_SOLVER"] = name
+                    size, seconds = ours(inputs, table)
+                    sizes.add(size)
+                    times[name].append(seconds)
+            assert len(sizes) == 1, (table, sizes)
             cells = []
             for name in names:
                 median = statistics.median(times[name])
                 totals[name] += median
                 cells.append(f"{median * 1000:11.1f}")
-            out.append(f"{table:04x} r={gates:<5} " + " ".join(cells))
+            out.append(f"{hex_table(inputs, table):>14} " + " ".join(cells))
+    finally:
+        if saved is None:
+            os.environ.pop("COST_SAT_SOLVER", None)
+        else:
+            os.environ["COST_SAT_SOLVER"] = saved
     out.append(f"{'total':>14} " + " ".join(f"{totals[n] * 1000:11.1f}" for n in names))
     base = totals["minisat22"]
     out.append(f"{'/ minisat22':>14} " + " ".join(f"{totals[n] / base:11.2f}" for n in names))
@@ -360,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
 
     out: list[str] = []
     abc, how = find_abc()
-    out.append("exact synthesis benchmark: minimum B2 size, ours (selection-variable CNF) vs ABC")
+    out.append(
+        "exact synthesis benchmark: minimum B2 size, ours (one output: fanin-slot CNF, rows "
+        "added as counterexamples) vs ABC"
+    )
     out.append(
         f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
         f"load average {os.getloadavg()[0]:.1f}; {args.repeat} interleaved repetitions a row"

@@ -24,7 +24,9 @@ is available as ``distinct_functions`` but off: over the 4-input NPN classes it 
 search about 15 % slower (``benchmarks/bench_synthesis.py``).
 
 ``GrowingEncoding`` is the same problem for one-output tables, grown a gate at a time in
-one solver for the upward search over sizes.
+one solver for the upward search over sizes.  Tables of five or more inputs use the
+fanin-slot CNF of ``slots.py`` instead (rows added as counterexamples), which is faster
+there and slower on four inputs (``benchmarks/results/synthesis_encodings.md``).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from .circuit import Circuit
 from .cnf import IncrementalSolver
 from .encoding import Basis, CircuitEncoding, ExtraConstraint, GrowingEncoding
 from .heuristic import shannon_circuit
+from .slots import SlotEncoding
 from .specification import (
     RewardSpecification,
     Specification,
@@ -189,7 +190,7 @@ class _Query:
 
     gates: int
     depth_bound: int | None
-    encoding: CircuitEncoding
+    encoding: CircuitEncoding | SlotEncoding
     solver: IncrementalSolver
     seconds: float = 0.0
     assumptions: tuple[int, ...] = ()
@@ -213,6 +214,11 @@ class _Growing:
 
     def close(self) -> None:
         self.solver.close()
+
+
+#: One-output tables of at least this many inputs are searched in the fanin-slot CNF with
+#: rows added on demand; smaller ones in the selection-variable CNF grown gate by gate.
+SLOT_INPUTS = 5
 
 
 class _Search:
@@ -281,45 +287,78 @@ class _Search:
         solver = IncrementalSolver(encoding.builder)
         return _Query(gates, depth_bound, encoding, solver, time.perf_counter() - start)
 
+    def one_output(self) -> bool:
+        """A one-output table without extra constraints (the upward search's fast paths)."""
+        spec = self.spec
+        return (
+            isinstance(spec, TableSpecification)
+            and spec.outputs == 1
+            and self.extra is None
+            and self.extra_check is None
+        )
+
+    def growing(self) -> _Growing | None:
+        """One problem grown gate by gate for the upward size search, when it applies."""
+        spec = self.spec
+        if not self.one_output() or spec.inputs >= SLOT_INPUTS:
+            return None
+        assert isinstance(spec, TableSpecification)
+        return _Growing(GrowingEncoding(spec, self.basis, self.symmetric))
+
+    def slots(self, gates: int) -> _Query | None:
+        """The question for ``gates`` >= 1 gates in the fanin-slot CNF with rows added on
+        demand, for one-output tables of ``SLOT_INPUTS`` or more inputs (else None)."""
+        spec = self.spec
+        if gates < 1 or not self.one_output() or spec.inputs < SLOT_INPUTS:
+            return None
+        assert isinstance(spec, TableSpecification)
+        start = time.perf_counter()
+        encoding = SlotEncoding(spec, gates, self.basis, self.symmetric, essential_inputs(spec, 0))
+        row = encoding.first_row()
+        if row is not None:
+            encoding.add_row(row)
+        solver = IncrementalSolver(encoding.builder)
+        return _Query(gates, None, encoding, solver, time.perf_counter() - start)
+
     def run(
         self, query: _Query, limit: float | None = None
     ) -> tuple[ProofStep | None, Circuit | None]:
         """Work on ``query`` for at most ``limit`` seconds (and never past the deadline).
 
         Returns ``(None, None)`` when ``limit`` ran out first (the query can be resumed),
-        else the step (``sat`` with its verified circuit, ``unsat`` or ``unknown``).
+        else the step (``sat`` with its verified circuit, ``unsat`` or ``unknown``).  A
+        fanin-slot question is asked again, with the row the candidate got wrong added,
+        until its candidate meets the whole table or the rows so far are unsatisfiable.
         """
         self._asking = (query.gates, query.depth_bound)
         self.report()
-        remaining = self.remaining()
-        budget = (
-            limit if remaining is None else (remaining if limit is None else min(limit, remaining))
-        )
+        stop = None if limit is None else time.perf_counter() + limit
         tick = self.report if self.progress is not None else None
-        outcome = query.solver.check(budget, tick, query.assumptions)
-        query.seconds += outcome.seconds
         gates, depth_bound = query.gates, query.depth_bound
-        if outcome.status == "unknown":
-            if limit is not None and (remaining is None or limit < remaining):
-                return None, None
-            return ProofStep(gates, depth_bound, "unknown", query.seconds, outcome.reason), None
-        if outcome.status == "unsat":
-            return ProofStep(gates, depth_bound, "unsat", query.seconds), None
-        circuit = query.encoding.decode(outcome)
-        self.verify(circuit, gates, depth_bound)
-        return ProofStep(gates, depth_bound, "sat", query.seconds), circuit
-
-    def growing(self) -> _Growing | None:
-        """One problem grown gate by gate for the upward size search, when it applies."""
-        spec = self.spec
-        if (
-            not isinstance(spec, TableSpecification)
-            or spec.outputs != 1
-            or self.extra is not None
-            or self.extra_check is not None
-        ):
-            return None
-        return _Growing(GrowingEncoding(spec, self.basis, self.symmetric))
+        while True:
+            remaining = self.remaining()
+            left = None if stop is None else stop - time.perf_counter()
+            budget = (
+                left if remaining is None else remaining if left is None else min(left, remaining)
+            )
+            outcome = query.solver.check(budget, tick, query.assumptions)
+            query.seconds += outcome.seconds
+            if outcome.status == "unknown":
+                if left is not None and (remaining is None or left < remaining):
+                    return None, None
+                return ProofStep(gates, depth_bound, "unknown", query.seconds, outcome.reason), None
+            if outcome.status == "unsat":
+                return ProofStep(gates, depth_bound, "unsat", query.seconds), None
+            circuit = query.encoding.decode(outcome)
+            if isinstance(query.encoding, SlotEncoding):
+                row = query.encoding.counterexample(circuit)
+                if row is not None:
+                    start = time.perf_counter()
+                    query.encoding.add_row(row)
+                    query.seconds += time.perf_counter() - start
+                    continue
+            self.verify(circuit, gates, depth_bound)
+            return ProofStep(gates, depth_bound, "sat", query.seconds), circuit
 
     def ask(self, gates: int, depth_bound: int | None) -> tuple[ProofStep, Circuit | None]:
         """Is there a circuit of exactly ``gates`` gates (depth <= ``depth_bound``)?"""
@@ -573,9 +612,10 @@ def _search_minimum(search: _Search, tighten: bool) -> SynthesisResult:
                 best = quick
                 break
             grown = growing is not None and gates > 0
-            query = (
-                growing.query(gates) if growing is not None and grown else search.open(gates, None)
-            )
+            if growing is not None and grown:
+                query = growing.query(gates)
+            else:
+                query = search.slots(gates) or search.open(gates, None)
             try:
                 step, circuit = search.run(query, TIGHTEN_AFTER if tighten else None)
                 if step is None:  # a long question: look for cheaper circuits, then resume
