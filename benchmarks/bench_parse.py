@@ -26,6 +26,7 @@ import importlib.util
 import json
 import os
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -38,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 ESSAY = ROOT / "proofs" / "speed_prior.cost"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_check import load_average, scenario_file, timed  # noqa: E402
+from bench_check import load_average, scenario_file  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
@@ -55,6 +56,16 @@ for line in sys.stdin:
     parse(text, path)
     print(json.dumps(time.process_time() - started), flush=True)
 """
+
+
+def timed(command: list[str], checkout: Path) -> float:
+    """CPU seconds (user + system) of one child process run in `checkout` (whose `calculus`
+    comes first on the path), to the microsecond."""
+    environment = dict(os.environ, PYTHONPATH=str(checkout))
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, check=True, capture_output=True, cwd=checkout, env=environment)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 class Worker:
@@ -219,13 +230,16 @@ def main() -> None:
         finally:
             ours_worker.close()
             base_worker.close()
-    code = f"from calculus.syntax import parse; parse(open({str(ESSAY)!r}).read())"
+    code = (
+        "import calculus.syntax, os; assert calculus.syntax.__file__.startswith(os.getcwd()); "
+        f"calculus.syntax.parse(open({str(ESSAY)!r}).read())"
+    )
     ours, base = [], []
     for _ in range(options.repeat):
-        ours.append(timed(["env", f"PYTHONPATH={ROOT}", sys.executable, "-c", code]))
-        base.append(timed(["env", f"PYTHONPATH={baseline_root}", sys.executable, "-c", code]))
+        ours.append(timed([sys.executable, "-c", code], ROOT))
+        base.append(timed([sys.executable, "-c", code], baseline_root))
     print(f"cold import + parse, essay: {summary(ours, base)}")
-    floor = [timed([sys.executable, "-c", "import lark"]) for _ in range(options.repeat)]
+    floor = [timed([sys.executable, "-c", "import lark"], ROOT) for _ in range(options.repeat)]
     print(f"  (cold `python -c 'import lark'`: min {min(floor) * 1000:.1f} ms)")
     print(load_average())
 
