@@ -1,6 +1,6 @@
 """The typed syntax tree of a `.cost` file: frozen records with source spans.
 
-`calculus.syntax` builds these from the lark tree; every later stage reads only these.
+`calculus.syntax` builds these from source text; every later stage reads only these.
 A node's span takes no part in its equality, so two trees parsed from differently laid-out
 sources are equal exactly when they mean the same thing.
 """
