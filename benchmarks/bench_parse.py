@@ -44,17 +44,18 @@ from bench_check import load_average, scenario_file  # noqa: E402
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-# A worker parses the file it is sent and answers with the CPU seconds the parse took.
+# A worker parses the file it is sent COUNT times and answers with the CPU seconds per parse.
 WORKER = """
 import json, sys, time
 from calculus.syntax import parse
 for line in sys.stdin:
-    path = line.strip()
+    count, path = line.rstrip("\\n").split(" ", 1)
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     started = time.process_time()
-    parse(text, path)
-    print(json.dumps(time.process_time() - started), flush=True)
+    for _ in range(int(count)):
+        parse(text, path)
+    print(json.dumps((time.process_time() - started) / int(count)), flush=True)
 """
 
 
@@ -80,9 +81,9 @@ class Worker:
             env=environment,
         )
 
-    def parse(self, path: Path) -> float:
+    def parse(self, path: Path, count: int) -> float:
         assert self.process.stdin is not None and self.process.stdout is not None
-        self.process.stdin.write(f"{path}\n")
+        self.process.stdin.write(f"{count} {path}\n")
         self.process.stdin.flush()
         return float(json.loads(self.process.stdout.readline()))
 
@@ -212,20 +213,21 @@ def main() -> None:
         sys.exit(1 if differential(baseline_root, options.differential, options.seed) else 0)
     print(load_average())
     with tempfile.TemporaryDirectory() as directory:
-        files = {"essay": ESSAY}
-        for programs in (500, 5000):
+        # Each sample is the mean of a few parses, so that a short one is not all noise.
+        files = {"essay": (ESSAY, 20)}
+        for programs, count in ((500, 4), (5000, 1)):
             path = Path(directory) / f"programs{programs}.cost"
             path.write_text(scenario_file(programs), encoding="utf-8")
-            files[f"{programs:,} programs"] = path
+            files[f"{programs:,} programs"] = (path, count)
         ours_worker, base_worker = Worker(ROOT), Worker(baseline_root)
         try:
-            for label, path in files.items():
-                ours_worker.parse(path)  # the first parse builds the tables: see cold
-                base_worker.parse(path)
+            for label, (path, count) in files.items():
+                ours_worker.parse(path, 1)  # the first parse builds the tables: see cold
+                base_worker.parse(path, 1)
                 ours, base = [], []
                 for _ in range(options.repeat):
-                    ours.append(ours_worker.parse(path))
-                    base.append(base_worker.parse(path))
+                    ours.append(ours_worker.parse(path, count))
+                    base.append(base_worker.parse(path, count))
                 print(f"warm parse, {label:>15}: {summary(ours, base)}")
         finally:
             ours_worker.close()

@@ -1319,8 +1319,11 @@ def _parse_tree(text: str, path: str) -> tuple[Any, ...]:
 # `_Build` methods as each rule is reduced, with the span of the rule's first to last token
 # (what `propagate_positions` computes). Tokens come from one regular expression of all the
 # terminals (lark's own, in lark's order); where lark's contextual lexer reads a keyword as a
-# name, so does this. Anything else (a syntax error, a malformed statement, brackets nested
-# past MAX_NESTING, a tree deeper than MAX_DIRECT_HEIGHT) goes to `_parse_tree`, unchanged.
+# name, so does this. On text that parses, these are the contextual lexer's tokens: a state's
+# terminals are a part of all of them, in the same order, so a token the state accepts is
+# matched alike; where the two could differ, the parser meets a token it does not accept.
+# Anything else (a syntax error, a malformed statement, brackets nested past MAX_NESTING, a
+# tree deeper than MAX_DIRECT_HEIGHT) goes to `_parse_tree`, unchanged.
 
 
 class _Fallback(Exception):
