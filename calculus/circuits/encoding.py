@@ -31,9 +31,10 @@ there and slower on four inputs (``benchmarks/results/synthesis_encodings.md``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from math import lcm
+from typing import TypeVar
 
 from calculus.syntax import Basis
 
@@ -338,53 +339,18 @@ class CircuitEncoding:
     def _reward_clauses(self, spec: RewardSpecification) -> None:
         """Expected reward >= threshold, as a decision diagram over partial sums."""
         rewards = dict(spec.rewards)
-        rows: list[tuple[int, list[Fraction]]] = []
-        need = spec.threshold
-        for t, weight in spec.weights:
-            contributions = [weight * value for value in rewards[t]]
-            base = min(contributions)
-            need -= base
-            extra = [c - base for c in contributions]
-            if max(extra) > 0:
-                rows.append((t, extra))
-        if need <= 0:
-            return
-        scale = lcm(need.denominator, *(c.denominator for _, extra in rows for c in extra))
-        scaled_rows = [(t, [int(c * scale) for c in extra]) for t, extra in rows]
-        scaled_rows.sort(key=lambda item: -max(item[1]))
-        target = int(need * scale)
-        remaining = [0] * (len(scaled_rows) + 1)
-        for index in range(len(scaled_rows) - 1, -1, -1):
-            remaining[index] = remaining[index + 1] + max(scaled_rows[index][1])
-        if remaining[0] < target:
-            self.builder.add()  # unreachable threshold
-            return
-        nodes: dict[tuple[int, int], int] = {}
-        pending: list[tuple[int, int]] = []
-
-        def node(index: int, total: int) -> Lit:
-            if total >= target:
-                return True
-            if total + remaining[index] < target:
-                return False
-            key = (index, total)
-            if key not in nodes:
-                if len(nodes) >= MAX_REWARD_NODES:
-                    raise SpecificationError("reward threshold needs too large an encoding")
-                nodes[key] = self.builder.new_variable()
-                pending.append(key)
-            return nodes[key]
-
-        root = node(0, 0)
-        self.builder.add(root)
-        while pending:
-            index, total = pending.pop()
-            here = nodes[(index, total)]
-            t, gains = scaled_rows[index]
-            for action, gain in enumerate(gains):
-                self.builder.add(
-                    -here, *self.differs_from(t, action), node(index + 1, total + gain)
-                )
+        groups = [
+            (t, [(action, weight * value) for action, value in enumerate(rewards[t])])
+            for t, weight in spec.weights
+        ]
+        threshold_clauses(
+            self.builder,
+            groups,
+            spec.threshold,
+            self.differs_from,
+            MAX_REWARD_NODES,
+            "reward threshold needs too large an encoding",
+        )
 
     # -- decoding ---------------------------------------------------------------------
 
@@ -515,3 +481,70 @@ class GrowingEncoding(CircuitEncoding):
 
 
 ExtraConstraint = Callable[[CircuitEncoding], None]
+
+K = TypeVar("K")
+C = TypeVar("C")
+
+
+def threshold_clauses(
+    builder: ClauseBuilder,
+    groups: Sequence[tuple[K, Sequence[tuple[C, Fraction]]]],
+    threshold: Fraction,
+    not_chosen: Callable[[K, C], list[Lit]],
+    limit: int,
+    too_large: str,
+) -> None:
+    """Sum over the groups of the value of the alternative taken >= ``threshold``, as a
+    decision diagram over partial sums (one node per group and reachable sum).
+
+    Exactly one alternative of each group is taken; ``not_chosen(key, choice)`` gives
+    literals whose disjunction says that ``choice`` is not the one taken.  Each group's
+    least value is counted for free, groups are visited largest gain first, and a node
+    whose sum can no longer reach the threshold is false.  Raises ``SpecificationError``
+    (``too_large``) past ``limit`` nodes.
+    """
+    rows: list[tuple[K, list[tuple[C, Fraction]]]] = []
+    need = threshold
+    for key, alternatives in groups:
+        base = min(value for _, value in alternatives)
+        need -= base
+        extra = [(choice, value - base) for choice, value in alternatives]
+        if max(value for _, value in extra) > 0:
+            rows.append((key, extra))
+    if need <= 0:
+        return
+    scale = lcm(need.denominator, *(v.denominator for _, extra in rows for _, v in extra))
+    scaled = sorted(
+        ((key, [(choice, int(v * scale)) for choice, v in extra]) for key, extra in rows),
+        key=lambda item: -max(gain for _, gain in item[1]),
+    )
+    target = int(need * scale)
+    remaining = [0] * (len(scaled) + 1)
+    for index in range(len(scaled) - 1, -1, -1):
+        remaining[index] = remaining[index + 1] + max(gain for _, gain in scaled[index][1])
+    if remaining[0] < target:
+        builder.add()  # unreachable threshold
+        return
+    nodes: dict[tuple[int, int], int] = {}
+    pending: list[tuple[int, int]] = []
+
+    def node(index: int, total: int) -> Lit:
+        if total >= target:
+            return True
+        if total + remaining[index] < target:
+            return False
+        key = (index, total)
+        if key not in nodes:
+            if len(nodes) >= limit:
+                raise SpecificationError(too_large)
+            nodes[key] = builder.new_variable()
+            pending.append(key)
+        return nodes[key]
+
+    builder.add(node(0, 0))
+    while pending:
+        index, total = pending.pop()
+        here = nodes[(index, total)]
+        key, gains = scaled[index]
+        for choice, gain in gains:
+            builder.add(-here, *not_chosen(key, choice), node(index + 1, total + gain))

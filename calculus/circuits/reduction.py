@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
-from math import lcm
 from typing import Any
 from typing import Literal as TypingLiteral
 
@@ -28,8 +27,8 @@ from calculus.status import Status
 from . import parallel
 from .circuit import Circuit
 from .cnf import Lit, negate, xor_constant
-from .encoding import Basis, CircuitEncoding, ExtraConstraint
-from .specification import RewardSpecification, SpecificationError
+from .encoding import Basis, CircuitEncoding, ExtraConstraint, threshold_clauses
+from .specification import RewardSpecification
 from .synthesis import (
     Measure,
     SynthesisResult,
@@ -584,53 +583,18 @@ def episode_reward_clauses(
     branches are the action sequences of each start (exactly one is followed)."""
     row: Row = lambda s: s  # noqa: E731
     bits = encoding.m
-    rows: list[list[tuple[Any, Fraction]]] = []
-    need = threshold
-    for _start, weight, sequences in episodes:
-        contributions = [(steps, weight * total) for steps, total in sequences]
-        base = min(c for _, c in contributions)
-        need -= base
-        extra = [(steps, c - base) for steps, c in contributions]
-        if max(c for _, c in extra) > 0:
-            rows.append(extra)
-    if need <= 0:
-        return
-    scale = lcm(need.denominator, *(c.denominator for r in rows for _, c in r))
-    scaled = sorted(
-        ([(steps, int(c * scale)) for steps, c in r] for r in rows),
-        key=lambda r: -max(g for _, g in r),
+    groups = [
+        (start, [(steps, weight * total) for steps, total in sequences])
+        for start, weight, sequences in episodes
+    ]
+    threshold_clauses(
+        encoding.builder,
+        groups,
+        threshold,
+        lambda _start, steps: _not_follows(encoding, row, steps, bits),
+        MAX_EPISODE_NODES,
+        "the episode reward needs too large an encoding",
     )
-    target = int(need * scale)
-    remaining = [0] * (len(scaled) + 1)
-    for index in range(len(scaled) - 1, -1, -1):
-        remaining[index] = remaining[index + 1] + max(g for _, g in scaled[index])
-    if remaining[0] < target:
-        encoding.builder.add()
-        return
-    nodes: dict[tuple[int, int], int] = {}
-    pending: list[tuple[int, int]] = []
-
-    def node(index: int, total: int) -> Lit:
-        if total >= target:
-            return True
-        if total + remaining[index] < target:
-            return False
-        key = (index, total)
-        if key not in nodes:
-            if len(nodes) >= MAX_EPISODE_NODES:
-                raise SpecificationError("the episode reward needs too large an encoding")
-            nodes[key] = encoding.builder.new_variable()
-            pending.append(key)
-        return nodes[key]
-
-    encoding.builder.add(node(0, 0))
-    while pending:
-        index, total = pending.pop()
-        here = nodes[(index, total)]
-        for steps, gain in scaled[index]:
-            encoding.builder.add(
-                -here, *_not_follows(encoding, row, steps, bits), node(index + 1, total + gain)
-            )
 
 
 def minimum(
