@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 
 import sympy
 
@@ -134,7 +135,11 @@ def check_divisions(
 ) -> Verdict | None:
     """None when every division in `formula` (or in the costs of `programs`) is defined
     wherever it is evaluated; otherwise the `unknown` verdict the claim gets, naming the
-    first division not shown defined."""
+    first division not shown defined. An assumption that divides by something equal to 0
+    holds nowhere, so nothing is decided under it either."""
+    nowhere = _assumption_dividing_by_zero(costs)
+    if nowhere is not None:
+        return nowhere
     for division in _walk(costs, formula, programs or []):
         where = position(costs.model.path, division.span)
         written = format_expr(division.source)
@@ -167,6 +172,28 @@ def check_divisions(
             f"non-zero ({verdict.reason})",
             notes=(f"to rule it out, {hint}",),
         )
+    return None
+
+
+@lru_cache(maxsize=8)
+def _assumption_dividing_by_zero(costs: CostModel) -> Verdict | None:
+    """The verdict of everything decided under an assumption with a denominator that is 0
+    for every value of the atoms: such an assumption is defined nowhere (DESIGN §12), so it
+    would make any statement vacuously proved."""
+    for assumption in costs.model.assumptions:
+        for division in _walk(costs, assumption.node.formula, []):
+            if division.denominator == 0:
+                where = position(costs.model.path, division.span)
+                written = format_expr(division.source)
+                return Verdict(
+                    "unknown",
+                    reason=f"division by zero at {where} in assumption {assumption.name}: "
+                    f"`{written}` is 0",
+                    notes=(
+                        f"the denominator `{written}` simplifies to 0, so the assumption "
+                        "holds nowhere; correct or drop it",
+                    ),
+                )
     return None
 
 

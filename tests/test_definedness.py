@@ -112,3 +112,22 @@ def test_an_assumption_holds_only_where_it_is_defined() -> None:
     assert values["c(d)"] != values["t(a)"]
     assert 2 * values["c(b)"] >= values["c(a)"]
     assert not values["t(a)"] < values["c(b)"] / (values["c(d)"] + 5)
+
+
+def test_an_assumption_dividing_by_zero_holds_nowhere_and_proves_nothing() -> None:
+    # `0 / c(a)` is 0 for every c(a) > 0, so `2 / (0 / c(a))` is defined nowhere: the
+    # assumption would make every claim vacuously proved. Found by the fuzzing run, where the
+    # same file's `ranges` also ended in an internal error (sympy's complex infinity).
+    programs = "program P { stores a; runs a }\nprogram Q { stores b; runs a }\n"
+    text = f"primitive a, b\n{programs}assume h: 2 / (0 / c(a)) > 1\nclaim k: c(a) > 2 * c(b)\n"
+    result = check_source(text + "ranges P, Q\n", "f.cost")
+    assert not result.diagnostics, result.diagnostics
+    (claim,) = result.claims
+    assert claim.verdict.status == "unknown"
+    assert claim.verdict.reason.startswith("division by zero at f.cost:4:11 in assumption h")  # type: ignore[union-attr]
+    (ranges,) = result.ranges
+    assert ranges.status == "unknown"
+    assert "in assumption h" in (ranges.reason or "")
+    # A division by a non-constant in an assumption still only restricts where it holds.
+    fine = "primitive a, b\nassume h: c(a) / (c(a) - c(b)) > 1\nclaim k: c(a) > c(b)\n"
+    assert _claim(fine).status == "proved"  # type: ignore[attr-defined]

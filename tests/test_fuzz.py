@@ -88,6 +88,10 @@ FOUND["a bit expression nested 400 deep"] = (
     "tasks ts { tk }\nreduction rd {\n  tasks ts\n  bad tk\n  property deceptive\n}\n"
 )
 FOUND["a tower of exponents"] = "primitive a\nclaim k: c(a) < 10^10^10^10\n"
+FOUND["ranges under an assumption dividing by zero"] = (
+    "primitive a, b\nprogram P { stores a; runs a }\nprogram Q { stores b; runs a }\n"
+    "assume h: 2 / (0 / c(a)) > 1\nranges P, Q\n"
+)
 
 
 @pytest.mark.parametrize("text", list(FOUND.values()), ids=list(FOUND))
@@ -191,6 +195,19 @@ def test_signals_end_the_repl_cleanly(signum: int, code: int) -> None:
         pytest.fail("the session did not end after the signal")
     assert process.returncode == code, err
     assert "Traceback" not in err
+
+
+def test_report_of_numbers_too_big_to_plot() -> None:
+    # A scenario may give an atom a 400-digit cost: exact in the tables, not plotted (the
+    # plots are drawn in floating point, where it overflowed).
+    text = (
+        "primitive a, b\nprogram P { stores a; runs a }\nprogram Q { stores b; runs b }\n"
+        f"scenario s {{ c(a) = 3; default = {'9' * 400} }}\nranges P, Q in s\n"
+    )
+    for output in ("out.html", "out.md"):
+        outcome = run(FuzzInput("report", text, (output,)), TIMEOUT, BOUND)
+        assert not outcome.hang and not outcome.traceback, outcome.output
+        assert outcome.exit_code == 0, outcome.output
 
 
 @pytest.mark.parametrize(

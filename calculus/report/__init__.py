@@ -13,7 +13,7 @@ import hashlib
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from fractions import Fraction
 from functools import partial
@@ -440,6 +440,24 @@ def _claim_views(result: FileResult) -> tuple[ClaimView, ...]:
     return tuple(views)
 
 
+# Plots are drawn in floating point; numbers past this (a scenario may give an atom a
+# 400-digit cost) are shown exactly in the tables and not plotted.
+_PLOTTABLE = 1e100
+
+
+def _drawable(rows: Sequence[Any], lines: Mapping[str, tuple[Fraction, Fraction]] | None) -> bool:
+    """Whether every number a plot of these ranges places is well inside a float's range."""
+    from calculus.report import plots
+
+    numbers: list[Any] = list(plots.breakpoints(rows))
+    for c, t in (lines or {}).values():
+        numbers += [c, t]
+    try:
+        return all(abs(float(number)) < _PLOTTABLE for number in numbers)
+    except (OverflowError, TypeError, ValueError):
+        return False
+
+
 def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
     from calculus.dominance import format_intervals
     from calculus.report import plots
@@ -470,7 +488,7 @@ def _ranges_views(result: FileResult) -> tuple[RangesView, ...]:
             for row in ranges.rows
         )
         plot = None
-        if ranges.status == "exact":
+        if ranges.status == "exact" and _drawable(ranges.rows, lines):
             if lines is not None:
                 plot = Plot(
                     f"score_g(P) = g·c(P) + t(P) against g in scenario {ranges.scenario}; "
