@@ -104,6 +104,17 @@ def expand_imports(
         if not isinstance(statement, n.Import):
             own.append((statement, source.origin(index)))
             continue
+        if "\0" in statement.path:  # no file system accepts it; resolving it would raise
+            diagnostics.append(
+                at(
+                    source.path,
+                    statement.span,
+                    "import",
+                    f"cannot import {statement.path!r}: a path cannot contain a NUL byte",
+                    "the path is relative to the importing file",
+                )
+            )
+            continue
         target = (folder / statement.path).resolve()
         shown = _shown(target, folder, statement.path)
         if target in stack:

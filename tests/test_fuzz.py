@@ -88,6 +88,11 @@ FOUND["a bit expression nested 400 deep"] = (
     "tasks ts { tk }\nreduction rd {\n  tasks ts\n  bad tk\n  property deceptive\n}\n"
 )
 FOUND["a tower of exponents"] = "primitive a\nclaim k: c(a) < 10^10^10^10\n"
+FOUND["ranges of non-linear costs under an assumption only about g"] = (
+    "primitive a, b, d, e\nprogram Q { stores a; runs a, b }\n"
+    "program R {\n  c = t(e) - t(d) * t(a)\n  t = c(b) + 10 - 100 / c(e)\n}\n"
+    "assume h0: 0 >= g\nranges Q, R\n"
+)
 FOUND["ranges under an assumption dividing by zero"] = (
     "primitive a, b\nprogram P { stores a; runs a }\nprogram Q { stores b; runs a }\n"
     "assume h: 2 / (0 / c(a)) > 1\nranges P, Q\n"
@@ -106,6 +111,7 @@ REPL_FOUND = {
     "report with a wrong suffix": "primitive a\n:report out.txt\n",
     "report into a missing directory": "primitive a\n:report /nonexistent/dir/out.md\n",
     "paths with a NUL byte": ":load a\x00b.cost\n:save x\x00y.cost\n:report q\x00.html\n",
+    "import of a path with a NUL byte": 'import "x.\x00cost"\nprimitive a\n:check\n',
 }
 
 

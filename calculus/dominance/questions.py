@@ -218,7 +218,7 @@ def satisfiable(
     atoms = sorted(
         {s for a in assumptions for s in a.free_symbols if s.name != "g"}, key=lambda s: s.name
     )
-    if not atoms:
+    if not any(a.free_symbols for a in assumptions):
         return all(bool(a) for a in assumptions)
     admissible = list(assumptions) + [
         atom > 0 if bounds[atom] == "positive" else atom >= 0 for atom in atoms if atom in bounds
