@@ -727,10 +727,16 @@ class _Resolver:
                     value.span, "duplicate", f"{key} is given twice in scenario '{scenario.name}'"
                 )
             seen[key] = value.span
-            for node in _expr_nodes(value.value):
-                if isinstance(node, (n.CostOf, n.GRate, n.GApply)):
-                    self.error(node.span, "scenario", "a scenario value must be a number")
-                    break
+            self._check_scenario_number(value.value)
+        if scenario.default is not None:
+            self._check_scenario_number(scenario.default)
+
+    def _check_scenario_number(self, value: n.Expr) -> None:
+        for node in _expr_nodes(value):
+            # A name here (`e6`, a parameter) has no number to stand for.
+            if isinstance(node, (n.CostOf, n.GRate, n.GApply, n.Symbol)):
+                self.error(node.span, "scenario", "a scenario value must be a number")
+                break
 
 
 def objection_source(source: n.SourceFile, objection: n.Objection) -> n.SourceFile:

@@ -93,6 +93,10 @@ FOUND["ranges of non-linear costs under an assumption only about g"] = (
     "program R {\n  c = t(e) - t(d) * t(a)\n  t = c(b) + 10 - 100 / c(e)\n}\n"
     "assume h0: 0 >= g\nranges Q, R\n"
 )
+FOUND["a name as a scenario value"] = (
+    "primitive a, b\nprogram P { stores a; runs a }\nprogram Q { stores b; runs b }\n"
+    "scenario s { c(a) = 3; c(b) = e6; default = n }\nranges P, Q in s\n"
+)
 FOUND["ranges under an assumption dividing by zero"] = (
     "primitive a, b\nprogram P { stores a; runs a }\nprogram Q { stores b; runs a }\n"
     "assume h: 2 / (0 / c(a)) > 1\nranges P, Q\n"
