@@ -207,6 +207,18 @@ def test_signals_end_the_repl_cleanly(signum: int, code: int) -> None:
     assert "Traceback" not in err
 
 
+# A dashed line of no length in a plot (found by the fuzzing run: a division by zero while
+# painting the Markdown report's PNG).
+ZERO_LENGTH_DASH = "primitive a, b (nonneg), d, e\nprimitive find, env\nprogram P {\n  c = t(env) / (1) - c(d) * c(b(env)) + t(d)\n  t = -(t(a(d))) * c(env) + c(env)\n}\nprogram R {\n  c = t(a) / (c(e)) / (0.5 - c(P))\n  t = t(find) * t(P) + c(b) * c(b) + t(b) + 1/2\n}\nassume h0: ((P beats P) <-> ((c(find)) ^ 0 + c(d) + t(e) / (g - c(e)) > t(d) / (t(env(env(b))) + t(e) + c(d) * .25))) -> ((R beats P) and (t(e) < t(R) * g - t(e) / (1e6 - t(env) - t(e))))\nclaim k0: not (c(P) * c(env) + g(c(e)) / (100) < 1) for some g\nclaim k1: ((t(R) >= c(e) * c(a) * c(b) / (g(c(d)))) and (g * c(R) - c(d(d)) - -(2.5e-3) < g / (c(e(e))) + 0.5 + 10 * (t(a)) ^ 3 + t(e))) and (P beats R)\nscenario s { c(a) = 1e6; c(b) = 3/4; default = 3 }\nranges P, R in s\n\n"
+
+
+def test_report_with_a_dashed_line_of_no_length() -> None:
+    for output in ("out.md", "out.html"):
+        outcome = run(FuzzInput("report", ZERO_LENGTH_DASH, (output,)), TIMEOUT, BOUND)
+        assert not outcome.hang and not outcome.traceback, outcome.output
+        assert outcome.exit_code in (0, 1), outcome.output
+
+
 def test_report_of_numbers_too_big_to_plot() -> None:
     # A scenario may give an atom a 400-digit cost: exact in the tables, not plotted (the
     # plots are drawn in floating point, where it overflowed).

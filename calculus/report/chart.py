@@ -188,11 +188,14 @@ class _Frame:
 
     def px(self, x: float) -> float:
         axis = self.chart.x
-        return self.left + (x - axis.low) / (axis.high - axis.low) * (self.right - self.left)
+        # A degenerate axis (every value the same) still maps, to its low edge.
+        span = (axis.high - axis.low) or 1.0
+        return self.left + (x - axis.low) / span * (self.right - self.left)
 
     def py(self, y: float) -> float:
         axis = self.chart.y
-        return self.bottom - (y - axis.low) / (axis.high - axis.low) * (self.bottom - self.top)
+        span = (axis.high - axis.low) or 1.0
+        return self.bottom - (y - axis.low) / span * (self.bottom - self.top)
 
     def label_y(self, label: Label) -> float:
         if label.y is not None:
@@ -455,6 +458,8 @@ def png(chart: Chart) -> bytes:
                 segment(a, b, colour, line.width)
                 continue
             length = math.dist(a, b)
+            if length == 0:  # a dash of no length draws nothing
+                continue
             for start in range(0, max(1, math.ceil(length / 8))):
                 s, e = start * 8 / length, min(1.0, (start * 8 + 5) / length)
                 if s >= 1:
