@@ -25,6 +25,7 @@ from calculus.logic.solver import (
     Encoder,
     Outcome,
     check,
+    guarded_hypotheses,
     new_solver,
     rational,
     rational_model,
@@ -81,14 +82,7 @@ def decide_extended(problem: Problem, context: z3.Context) -> Verdict:
     solver = new_solver(context, problem.timeout)
     g = encoder.var(G)
     solver.add(g > 0)
-    indicators: dict[str, z3.BoolRef] = {}
-    for hypothesis in problem.hypotheses:
-        indicator = z3.Bool(f"⟨{hypothesis.name}⟩", context)
-        indicators[hypothesis.name] = indicator
-        parts = [encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
-        if hypothesis.formula is not None:
-            parts.append(encoder.formula(hypothesis.formula))
-        solver.add(z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context)))
+    indicators = guarded_hypotheses(solver, encoder, problem.hypotheses, context)
     if problem.for_some_g:
         negated = z3.Not(eliminate_exists_g(problem.claim, encoder))
     else:

@@ -46,6 +46,7 @@ from calculus.logic.solver import (
     Encoder,
     Unsupported,
     check,
+    guarded_hypotheses,
     new_solver,
     rational,
     rational_model,
@@ -266,7 +267,7 @@ def _for_some_costs(problem: Problem, context: z3.Context) -> Verdict:
     encoder = Encoder(context)
     solver = new_solver(context, problem.timeout)
     solver.add(encoder.var(G) > 0)
-    indicators = _guarded(solver, encoder, hypotheses, context)
+    indicators = guarded_hypotheses(solver, encoder, hypotheses, context)
     solver.add(encoder.formula(claim))
     solver.add(*encoder.defined())
     solver.add(*encoder.facts())
@@ -550,7 +551,7 @@ def _for_some_parameters(problem: Problem, context: z3.Context) -> Verdict:
     solver = new_solver(context, problem.timeout)
     g = encoder.var(G)
     solver.add(g > 0)
-    indicators = _guarded(solver, encoder, others, context)
+    indicators = guarded_hypotheses(solver, encoder, others, context)
     inner = encoder.formula(body)
     inner = z3.And(inner, *encoder.defined(), *encoder.facts())
     bound: list[z3.ExprRef] = []
@@ -695,18 +696,3 @@ def exists_value(formula: LogicFormula, n: sympy.Symbol, values: Values) -> bool
         except ZeroDivisionError:
             continue
     return False
-
-
-def _guarded(
-    solver: z3.Solver, encoder: Encoder, hypotheses: Sequence[Hypothesis], context: z3.Context
-) -> dict[str, z3.BoolRef]:
-    """Each hypothesis added under its own indicator literal (for cores), by name."""
-    indicators: dict[str, z3.BoolRef] = {}
-    for hypothesis in hypotheses:
-        indicator = z3.Bool(f"⟨{hypothesis.name}⟩", context)
-        indicators[hypothesis.name] = indicator
-        parts = [encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
-        if hypothesis.formula is not None:
-            parts.append(encoder.formula(hypothesis.formula))
-        solver.add(z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context)))
-    return indicators

@@ -13,13 +13,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import sympy
 import z3
 
 from calculus.costs import EXCHANGE, Atomic, LogicFormula, Negation, is_exponential, log2
 from calculus.logic.functions import Application, exact_facts
+
+if TYPE_CHECKING:
+    from calculus.logic.records import Hypothesis
 
 
 class Unsupported(Exception):
@@ -628,3 +631,18 @@ class Pinner:
             return True
         finally:
             solver.pop()
+
+
+def guarded_hypotheses(
+    solver: z3.Solver, encoder: Encoder, hypotheses: Sequence[Hypothesis], context: z3.Context
+) -> dict[str, z3.BoolRef]:
+    """Each hypothesis added under its own indicator literal (for cores), by name."""
+    indicators: dict[str, z3.BoolRef] = {}
+    for hypothesis in hypotheses:
+        indicator = z3.Bool(f"⟨{hypothesis.name}⟩", context)
+        indicators[hypothesis.name] = indicator
+        parts = [encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
+        if hypothesis.formula is not None:
+            parts.append(encoder.formula(hypothesis.formula))
+        solver.add(z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context)))
+    return indicators
