@@ -4,8 +4,8 @@ module it imports, also those imported inside functions while checking)."""
 
 from __future__ import annotations
 
+import functools
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -48,10 +48,38 @@ NEVER = (
 NOT_WHEN_PIPED = ("rich",)
 
 
+def listing(stderr: str) -> set[str]:
+    """The module names in a `-X importtime` listing."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
+@functools.cache
+def at_interpreter_start() -> frozenset[str]:
+    """What the interpreter imports before any of our code runs: `site` and the `.pth` files
+    of its site-packages. A Python installation may carry one that imports, say, certifi;
+    that is the installation's start-up, not the check's."""
+    done = subprocess.run(
+        [sys.executable, "-c", "pass"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+        cwd=ROOT,
+    )
+    assert done.returncode == 0, done.stderr
+    names = listing(done.stderr)
+    assert "site" in names or "encodings" in names, "the import listing was not read"
+    return frozenset(names)
+
+
 def imported_modules(*arguments: str, environment: dict[str, str] | None = None) -> set[str]:
-    """Every module the `cost` process imports, top-level package names included."""
-    cost = shutil.which("cost")
-    command = [cost] if cost else [sys.executable, "-m", "calculus"]
+    """Every module the `cost` process imports beyond the interpreter's own start-up,
+    top-level package names included."""
+    command = [sys.executable, "-m", "calculus"]
     done = subprocess.run(
         [*command, *arguments],
         capture_output=True,
@@ -63,12 +91,9 @@ def imported_modules(*arguments: str, environment: dict[str, str] | None = None)
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr, done.stderr
     assert done.returncode in (0, 1), done.stderr
     assert "cost: error" not in done.stderr, done.stderr
-    names: set[str] = set()
-    for line in done.stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            names.add(line.rsplit("|", 1)[1].strip())
+    names = listing(done.stderr)
     assert "calculus.check" in names, "the import listing was not read"
-    return names
+    return names - at_interpreter_start()
 
 
 def loaded(names: set[str], packages: tuple[str, ...]) -> list[str]:
