@@ -17,6 +17,7 @@ from typing import TypeVar
 import sympy
 
 from calculus import nodes as n
+from calculus.frozen import frozen
 from calculus.model import Model
 from calculus.numbers import to_rational
 
@@ -61,7 +62,7 @@ def is_exponential(e: sympy.Basic) -> bool:
 # ---- logic trees over sympy leaves -------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Atomic:
     """`lhs op rhs` with op in < <= > >= = !=."""
 
@@ -70,7 +71,7 @@ class Atomic:
     rhs: sympy.Expr
 
 
-@dataclass(frozen=True)
+@frozen
 class Junction:
     """`left op right` with op in and, or, ->, <->."""
 
@@ -79,7 +80,7 @@ class Junction:
     right: LogicFormula
 
 
-@dataclass(frozen=True)
+@frozen
 class Negation:
     operand: LogicFormula
 
@@ -114,7 +115,7 @@ def atomics(formula: LogicFormula) -> list[Atomic]:
 # ---- programs --------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ProgramCosts:
     """A program's derived costs and how they were derived."""
 

@@ -8,12 +8,12 @@ caret. Every code is registered in `CODES` with what it means.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 
+from calculus.frozen import frozen
 from calculus.nodes import Span
 
 
-@dataclass(frozen=True)
+@frozen
 class ErrorCode:
     """A stable error code and what it stands for; `str(code)` is the code as printed."""
 
@@ -72,7 +72,7 @@ IMPORT_CYCLE = _code("import-cycle", "files import each other in a cycle")
 COMMAND = _code("command", "a REPL command is unknown or misused")
 
 
-@dataclass(frozen=True)
+@frozen
 class Diagnostic:
     path: str
     line: int

@@ -7,27 +7,28 @@ undeclared name, duplicate and `extends` cycle in the file.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from calculus import nodes as n
 from calculus.diagnostics import Diagnostic, InputError, at, did_you_mean
+from calculus.frozen import frozen
 from calculus.nodes import anonymous_name
 
 
-@dataclass(frozen=True)
+@frozen
 class NamedAssumption:
     name: str
     node: n.Assume
     named: bool
 
 
-@dataclass(frozen=True)
+@frozen
 class NamedClaim:
     name: str
     node: n.Claim
 
 
-@dataclass(frozen=True)
+@frozen
 class Model:
     path: str
     text: str

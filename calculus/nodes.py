@@ -7,12 +7,14 @@ sources are equal exactly when they mean the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 from typing import Literal
 
+from calculus.frozen import frozen
 
-@dataclass(frozen=True)
+
+@frozen
 class Span:
     """A region of source text; 1-based lines and columns, end exclusive."""
 
@@ -30,7 +32,7 @@ def _span() -> Span:
     return field(default=NOWHERE, repr=False, compare=False)  # type: ignore[return-value]
 
 
-@dataclass(frozen=True)
+@frozen
 class Name:
     text: str
     span: Span = _span()
@@ -39,7 +41,7 @@ class Name:
         return self.text
 
 
-@dataclass(frozen=True)
+@frozen
 class Term:
     """A primitive applied to arguments: `find(get_proxy_for_base_obj(env))`."""
 
@@ -62,7 +64,7 @@ class Term:
 # ---- expressions (numbers) -------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Number:
     value: Fraction
     text: str = field(default="", compare=False)
@@ -72,7 +74,7 @@ class Number:
 CostKind = Literal["c", "t"]
 
 
-@dataclass(frozen=True)
+@frozen
 class CostOf:
     """`c(term)` or `t(term)`; the term may also be a lone program name."""
 
@@ -81,14 +83,14 @@ class CostOf:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class GRate:
     """The bare exchange rate `g` (linear family only)."""
 
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class GApply:
     """`g(expr)`: the exchange function applied to a description cost."""
 
@@ -99,7 +101,7 @@ class GApply:
 ArithmeticOp = Literal["+", "-", "*", "/", "^"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Arithmetic:
     op: ArithmeticOp
     left: Expr
@@ -107,13 +109,13 @@ class Arithmetic:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Negate:
     operand: Expr
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Symbol:
     """A declared parameter used in a formula: `n`."""
 
@@ -125,7 +127,7 @@ FunctionName = Literal["max", "min", "log2"]
 FUNCTIONS: tuple[FunctionName, ...] = ("max", "min", "log2")
 
 
-@dataclass(frozen=True)
+@frozen
 class Call:
     """`max(a, b, …)`, `min(a, b, …)` or `log2(x)`."""
 
@@ -141,7 +143,7 @@ Expr = Number | CostOf | GRate | GApply | Arithmetic | Negate | Symbol | Call
 CompareOp = Literal["<", "<=", ">", ">=", "=", "!="]
 
 
-@dataclass(frozen=True)
+@frozen
 class Compare:
     op: CompareOp
     left: Expr
@@ -149,7 +151,7 @@ class Compare:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Beats:
     """`P beats Q`, `P beats Q on c`, `P beats Q on t`."""
 
@@ -162,7 +164,7 @@ class Beats:
 ConnectiveOp = Literal["and", "or", "->", "<->"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Connective:
     op: ConnectiveOp
     left: Formula
@@ -170,7 +172,7 @@ class Connective:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Not:
     operand: Formula
     span: Span = _span()
@@ -181,13 +183,13 @@ Formula = Compare | Beats | Connective | Not
 # ---- statements ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class ModelTitle:
     title: str
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Primitive:
     name: Name
     flags: tuple[Name, ...] = ()
@@ -200,14 +202,14 @@ class Primitive:
         return any(flag.text == "nonneg" for flag in self.flags)
 
 
-@dataclass(frozen=True)
+@frozen
 class Run:
     count: int
     term: Term
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Program:
     name: Name
     extends: Name | None = None
@@ -218,7 +220,7 @@ class Program:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Exchange:
     """`exchange linear`, `exchange linear, subadditive` or `exchange all`."""
 
@@ -232,7 +234,7 @@ class Exchange:
         return (self.family, *self.others)
 
 
-@dataclass(frozen=True)
+@frozen
 class Assume:
     label: Name | None
     formula: Formula
@@ -242,7 +244,7 @@ class Assume:
 ClaimKind = Literal["claim", "refute"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Claim:
     """A claim or refute with its quantifiers: `for some g`, `for some costs`, `for some n`
     (parameters), or the prefix `eventually in n:`; and the sentence it checks, if quoted."""
@@ -258,14 +260,14 @@ class Claim:
     quote: str | None = None
 
 
-@dataclass(frozen=True)
+@frozen
 class Ranges:
     programs: tuple[Name, ...]
     scenario: Name | None = None
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class ScenarioValue:
     """`c(term) = 120` (or `g = 2`, or a parameter `n = 10`) inside a scenario block."""
 
@@ -274,7 +276,7 @@ class ScenarioValue:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Scenario:
     name: Name
     values: tuple[ScenarioValue, ...] = ()
@@ -285,13 +287,13 @@ class Scenario:
 # ---- tasks for the minimal-circuit reduction (DESIGN §6) --------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class BitVar:
     name: Name
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class BitConst:
     value: int
     span: Span = _span()
@@ -300,7 +302,7 @@ class BitConst:
 BitOpName = Literal["and", "or", "xor", "=", "!="]
 
 
-@dataclass(frozen=True)
+@frozen
 class BitOp:
     op: BitOpName
     left: BitExpr
@@ -308,7 +310,7 @@ class BitOp:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class BitNot:
     operand: BitExpr
     span: Span = _span()
@@ -317,7 +319,7 @@ class BitNot:
 BitExpr = BitVar | BitConst | BitOp | BitNot
 
 
-@dataclass(frozen=True)
+@frozen
 class TrainState:
     """A state training sees, as its input bits in declaration order, with a weight."""
 
@@ -326,7 +328,7 @@ class TrainState:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Task:
     name: Name
     inputs: tuple[Name, ...] = ()
@@ -344,7 +346,7 @@ class Task:
     transitions: tuple[tuple[Name, BitExpr], ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class TaskSet:
     name: Name
     members: tuple[tuple[Name, Expr | None], ...] = ()
@@ -352,7 +354,7 @@ class TaskSet:
     by_data: bool = False  # `tasks NAME by data { ... }`: no task-index bits
 
 
-@dataclass(frozen=True)
+@frozen
 class Reduction:
     name: Name
     tasks: Name | None = None
@@ -368,7 +370,7 @@ class Reduction:
     expects: tuple[Expect, ...] = ()
 
 
-@dataclass(frozen=True)
+@frozen
 class Expect:
     """`expect alone|combined none|some|every`: the extent of the property among minima."""
 
@@ -377,7 +379,7 @@ class Expect:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Family:
     """`family NAME(params) { task items }`: a task template over bit parameters."""
 
@@ -387,7 +389,7 @@ class Family:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Sweep:
     """`sweep NAME { family F; tasks a to b; draws d; seed s; by data|index }`."""
 
@@ -406,7 +408,7 @@ class Sweep:
 # ---- several files, objections and parameters (DESIGN §9) ------------------------------
 
 
-@dataclass(frozen=True)
+@frozen
 class Import:
     """`import "file.cost"`: the path as written, relative to the importing file."""
 
@@ -418,14 +420,14 @@ ParameterDomain = Literal["integer", "real"]
 BoundOp = Literal[">=", ">", "<=", "<"]
 
 
-@dataclass(frozen=True)
+@frozen
 class Bound:
     op: BoundOp
     value: Expr
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Parameter:
     """`parameter n integer >= 1`: a symbol usable in every formula."""
 
@@ -435,7 +437,7 @@ class Parameter:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Drop:
     """`drop name, …` inside an objection: assumptions or claims of the base removed."""
 
@@ -443,7 +445,7 @@ class Drop:
     span: Span = _span()
 
 
-@dataclass(frozen=True)
+@frozen
 class Objection:
     """`objection NAME { drop …; assume …; program …; claim … }`."""
 
@@ -473,7 +475,7 @@ Statement = (
 )
 
 
-@dataclass(frozen=True)
+@frozen
 class SourceFile:
     statements: tuple[Statement, ...]
     path: str = field(default="<input>", compare=False)

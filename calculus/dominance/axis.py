@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
+
+from calculus.frozen import frozen
 
 # Exact arithmetic on the g-axis: polynomials in g and real algebraic points
 #
@@ -274,7 +275,7 @@ def rational_between(lo: RealPoint, hi: RealPoint | None) -> Fraction:
     return (lo + hi) / 2
 
 
-@dataclass(frozen=True)
+@frozen
 class Cell:
     """Either the single point `lo` (hi is lo) or the open interval (lo, hi), hi None = +oo."""
 
@@ -327,7 +328,7 @@ def split(cell: Cell, points: Iterable[RealPoint]) -> list[Cell]:
 # Sets of g as sorted disjoint pieces with exact ends
 
 
-@dataclass(frozen=True)
+@frozen
 class Piece:
     lo: RealPoint
     hi: RealPoint | None
@@ -431,7 +432,7 @@ def divide_exact(a: GPoly, b: GPoly) -> GPoly:
 # Formulas in g alone (what quantifier elimination returns), and the set of g they define
 
 
-@dataclass(frozen=True)
+@frozen
 class GAtom:
     """poly(g) (relation) 0, or, with `root` set, g (relation) the root-th real root of poly."""
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from fractions import Fraction
 
 import sympy
@@ -42,6 +42,7 @@ from calculus.dominance.axis import (
 )
 from calculus.dominance.records import Findings, Threshold, Unanswered
 from calculus.dominance.thresholds import symbolic_threshold, tidy
+from calculus.frozen import frozen
 
 __all__ = ["NonLinear", "findings"]
 
@@ -59,7 +60,7 @@ class _Timeout(Exception):
     pass
 
 
-@dataclass(frozen=True)
+@frozen
 class _Row:
     coefficients: tuple[tuple[int, GPoly], ...]  # (variable, nonzero integer polynomial)
     constant: GPoly
@@ -221,7 +222,7 @@ def _satisfiable_cells(rows: list[_Row], cells: Iterable[Cell], deadline: float)
     return result
 
 
-@dataclass(frozen=True)
+@frozen
 class _Step:
     """Either cut the cell at `split`, or go on with `rows` after `eliminated` eliminations."""
 
@@ -305,7 +306,7 @@ class NonLinear(Exception):
     """The model is outside what the linear elimination handles (a product, a huge DNF)."""
 
 
-@dataclass(frozen=True)
+@frozen
 class _Linear:
     """sum coefficients[j] * atom_j + constant, over the atoms' indices."""
 

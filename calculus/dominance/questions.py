@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -20,13 +19,14 @@ from calculus.dominance import axis
 from calculus.dominance.axis import Piece
 from calculus.dominance.records import Findings, Unanswered
 from calculus.dominance.thresholds import unsigned_thresholds
+from calculus.frozen import frozen
 
 __all__ = ["Problem", "problem", "Answer", "program_ranges", "satisfiable", "findings"]
 
 Answer = Callable[["Problem", float], list[Piece]]  # a question and a time budget -> set of g
 
 
-@dataclass(frozen=True)
+@frozen
 class Problem:
     """One question: with g free, do all `goals` (each `g*dc + dt > 0`) hold for all
     (quantifier "A") or for some ("E") values of `atoms` satisfying `admissible`?"""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
 
 from calculus.dominance.axis import Algebraic, Piece, compare
+from calculus.frozen import frozen
 
 __all__ = [
     "Interval",
@@ -25,7 +25,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@frozen
 class Interval:
     """A piece of the g-axis (g > 0) with exact ends, rational or real algebraic numbers;
     `hi is None` means +oo."""
@@ -47,7 +47,7 @@ class Interval:
         return above and (high < 0 or (self.hi_closed and high == 0))
 
 
-@dataclass(frozen=True)
+@frozen
 class Threshold:
     """P beats Q  <=>  g*(c(P)-c(Q)) < t(Q)-t(P); `delta_c` and `delta_t` are those two sides."""
 
@@ -58,7 +58,7 @@ class Threshold:
     text: str
 
 
-@dataclass(frozen=True)
+@frozen
 class RangeRow:
     program: str
     robust: tuple[Interval, ...]
@@ -66,7 +66,7 @@ class RangeRow:
     thresholds: tuple[Threshold, ...]
 
 
-@dataclass(frozen=True)
+@frozen
 class RangesResult:
     """Ranges of g for a set of programs. In a scenario, `values` holds each program's
     (c, t) there, in the order of `programs`; symbolic ranges have none."""
@@ -86,7 +86,7 @@ class RangesResult:
         return dict(zip(self.programs, self.values, strict=True))
 
 
-@dataclass(frozen=True)
+@frozen
 class Findings:
     """What a symbolic back-end found: per program the robust and possible sets of g (sorted
     disjoint pieces with exact ends), the pairwise thresholds, and whether the assumptions
