@@ -10,6 +10,7 @@ check of the linear elimination.
 from __future__ import annotations
 
 import math
+import os
 import re
 import shutil
 import signal
@@ -141,6 +142,34 @@ def text(question: Problem, title: str = "dominance") -> str:
 # Running QEPCAD
 
 
+def run_group(command: list[str], text: str, timeout: float) -> subprocess.CompletedProcess[str]:
+    """Run `command` on `text` in a process group of its own, and end the whole group when it
+    returns, fails or times out. QEPCAD starts Singular as a helper; killing QEPCAD alone
+    (on a time-out, an interrupt, or its own time limit) left Singular computing on, an
+    orphan, for minutes."""
+    with subprocess.Popen(
+        command,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        preexec_fn=limits.subprocess_memory_limit(),
+    ) as process:
+        try:
+            stdout, stderr = process.communicate(text, timeout=timeout)
+        finally:
+            _end_group(process.pid)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def _end_group(group: int) -> None:
+    try:
+        os.killpg(group, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # every process of the group has already ended
+
+
 def solve(text: str, timeout: float = 60.0) -> str:
     """Run QEPCAD on an input text; the quantifier-free formula it prints."""
     if not available():
@@ -149,14 +178,10 @@ def solve(text: str, timeout: float = 60.0) -> str:
     started = time.monotonic()
     for _ in range(3):
         try:
-            done = subprocess.run(
+            done = run_group(
                 ["qepcad", "-noecho", f"+N{cells}", "-t", str(max(1, math.ceil(timeout)))],
-                input=text,
-                capture_output=True,
-                text=True,
+                text,
                 timeout=timeout + 5,
-                check=False,
-                preexec_fn=limits.subprocess_memory_limit(),
             )
         except subprocess.TimeoutExpired as error:
             raise QepcadError(f"qepcad timed out after {timeout:g} s") from error
