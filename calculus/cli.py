@@ -139,7 +139,8 @@ def lsp_command(timeout: float) -> int:
             "cost: error: the language server needs pygls: pip install 'cost-calculus[lsp]'\n"
         )
         return EXIT_INPUT
-    from calculus.lsp import serve
+    with collection_paused():
+        from calculus.lsp import serve
 
     return serve(timeout)
 
@@ -211,7 +212,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     install_signal_handlers()
     try:
         if arguments[:1] == ["synth"]:
-            from calculus.circuits.cli import synth_main
+            with collection_paused():
+                from calculus.circuits.cli import synth_main
 
             return synth_main(arguments[1:])
         parser = build_parser()
@@ -228,17 +230,20 @@ def main(argv: Sequence[str] | None = None) -> int:
                 options.smtlib,
             )
         if options.command == "report":
-            from calculus.report import report_command
+            with collection_paused():
+                from calculus.report import report_command
 
             return report_command(options.path, options.output, options.timeout)
         if options.command == "lsp":
             return lsp_command(options.timeout)
         if options.command == "fmt":
-            from calculus.formatter import fmt_command
+            with collection_paused():
+                from calculus.formatter import fmt_command
 
             return fmt_command(options.paths, options.check, options.diff)
         if options.command == "repl":
-            from calculus.repl import repl_command
+            with collection_paused():
+                from calculus.repl import repl_command
 
             return repl_command(options.path, options.timeout)
         parser.print_help()
