@@ -353,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--five-rows", type=int, default=None, help="only the first N 5-input rows (8-gate last)"
     )
+    parser.add_argument(
+        "--five-skip", type=int, default=0, help="leave out the first N 5-input rows"
+    )
     parser.add_argument("--backends", action="store_true", help="SAT back-ends, same CNF")
     parser.add_argument("--repeat", type=int, default=5, help="repetitions per row (min, median)")
     parser.add_argument("--seed", type=int, default=2024)
@@ -420,7 +423,8 @@ def main(argv: list[str] | None = None) -> int:
                 return abc_twoexact(abc, n, t, lower, workdir, args.twoexact_limit)
 
             peer = None if abc is None else twoexact
-            rows = compare(five_input_functions()[: args.five_rows], peer, args.repeat)
+            chosen5 = five_input_functions()[args.five_skip : args.five_rows]
+            rows = compare(chosen5, peer, args.repeat)
             report(
                 "5-input functions, vs ABC twoexact -g (N = bound, bound+1, ...)",
                 rows,
