@@ -489,21 +489,31 @@ def _simplified(clauses: Sequence[Bool], prover: _Prover) -> list[tuple[Atomic, 
         body = _conjunction(conjuncts)
         return body is None or not prover.proved(Negation(body))
 
+    # Disjuncts are compared as sets of conjuncts: the same conjuncts met in two orders
+    # (a then b, b then a) are one disjunct. Compared as sequences, each would count as
+    # containing the other and both would be dropped: a condition stronger than the clauses.
     result: list[tuple[Atomic, ...]] = [()]
     for clause in clauses:
         grown: list[tuple[Atomic, ...]] = []
+        seen: set[frozenset[Atomic]] = set()
         for conjuncts in result:
             for extra in _dnf(clause):
                 merged = _merged(conjuncts, extra)
-                if merged in grown:
+                members = frozenset(merged)
+                if members in seen:
                     continue
                 if len(merged) > len(conjuncts) and not possible(merged):
                     continue
+                seen.add(members)
                 grown.append(merged)
-        # A disjunct containing another says nothing more.
-        result = [d for d in grown if not any(o != d and set(o) <= set(d) for o in grown)]
+        # A disjunct containing another (strictly: equal ones were merged above) says
+        # nothing more.
+        sets = [frozenset(d) for d in grown]
+        result = [d for d, s in zip(grown, sets, strict=True) if not any(o < s for o in sets)]
         if len(result) > MAX_DISJUNCTS:
             return None
+    # Each step below drops a part only on a proof; a question not proved (refuted, or
+    # unknown: a timeout) keeps it, so what is shown stays equivalent to the clauses.
     tightened: list[tuple[Atomic, ...]] = []
     for conjuncts in result:
         kept = list(conjuncts)
@@ -513,7 +523,7 @@ def _simplified(clauses: Sequence[Bool], prover: _Prover) -> list[tuple[Atomic, 
             implied = literal if premise is None else Junction("->", premise, literal)
             if prover.proved(implied):
                 kept = rest
-        if tuple(kept) not in tightened:
+        if frozenset(kept) not in {frozenset(t) for t in tightened}:
             tightened.append(tuple(kept))
     tightened = _merged_disjuncts(tightened)
     index = 0
@@ -592,8 +602,10 @@ def holds_when(
     key = None if meaning is None else (meaning, tuple(found), parameters, timeout)
     if key is not None and key in _CONDITIONS:
         return _CONDITIONS[key]
-    condition = _holds_when(formula, timeout, found, parameters)
-    if key is not None:
+    condition, settled = _holds_when(formula, timeout, found, parameters)
+    # A condition left unconfirmed because a proof was not found (a timeout, under load)
+    # is not kept: asked again, the claim gets its own answer, not one of an earlier run.
+    if key is not None and settled:
         if len(_CONDITIONS) >= _CONDITIONS_KEPT:
             _CONDITIONS.clear()
         _CONDITIONS[key] = condition
@@ -609,32 +621,35 @@ def _holds_when(
     timeout: float,
     found: Sequence[Hypothesis],
     parameters: tuple[sympy.Symbol, ...],
-) -> str | None:
+) -> tuple[str | None, bool]:
+    """The condition, and whether it is settled: False when a proof it needed was not
+    found (the condition is then None, and asking again may find it)."""
     with shared_decider() as decider:
         prover = _Prover(found, timeout, parameters, decider)
         clauses = _every_g(formula, prover)
         if clauses is None:
-            return None
+            return None, True
         disjuncts = _simplified(clauses, prover)
         if disjuncts is None or any(not d for d in disjuncts):
-            return None  # too large to show, or it holds outright (it was not refuted)
+            return None, True  # too large to show, or it holds outright (it was not refuted)
         # The clauses hold together exactly when the claim holds for every g > 0 (virtual
         # substitution); what is shown must be equivalent to them under the assumptions.
         exact = _formula_of(_and(*clauses))
         if not disjuncts:
-            return NEVER if prover.proved(Negation(exact)) else None
+            never = prover.proved(Negation(exact))
+            return (NEVER, True) if never else (None, False)
         condition = _disjunction([_and_of(d) for d in disjuncts])
         assert condition is not None
         # H → claim, proved for every g by the solver itself; and claim → H through the
         # clauses: every g > 0 satisfying the claim makes the clauses true, and they imply H.
         if not prover.proved(Junction("->", condition, formula)):
-            return None
+            return None, False
         if not prover.proved(Junction("->", exact, condition)):
-            return None
+            return None, False
     try:
-        return formula_text(condition)
+        return formula_text(condition), True
     except ValueError:
-        return None
+        return None, True
 
 
 NEVER_TEXT = "never under the assumptions (no admissible costs make it hold for every g > 0)"

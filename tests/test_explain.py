@@ -385,3 +385,130 @@ def test_random_combinations_agree_with_exact_evaluation() -> None:
             every_g = not exists_g(Negation(formula), point)
             assert evaluate(shown, point) == every_g, (statement, condition, point)
     assert explained >= 5
+
+
+# ---- the explanation depends on the claim and the model only ----------------------------------
+
+
+class _ProvesNothing:
+    """A prover every question of which comes back unproved (as under a timeout)."""
+
+    def proved(self, f: object, some_g: bool = False) -> bool:
+        return False
+
+
+def _sign_condition_truth(b: object, signs: dict[sympy.Symbol, int]) -> bool:
+    """A sign condition of `calculus.explain` (bool, comparison, _And, _Or) at given signs."""
+    from calculus.costs import Atomic
+    from calculus.explain import _And
+
+    if isinstance(b, bool):
+        return b
+    if isinstance(b, Atomic):
+        value = signs[b.lhs]  # type: ignore[index]
+        truth = {">": value > 0, "<=": value <= 0, "<": value < 0, ">=": value >= 0}
+        return {**truth, "=": value == 0, "!=": value != 0}[b.op]
+    parts = [_sign_condition_truth(p, signs) for p in b]  # type: ignore[attr-defined]
+    return all(parts) if isinstance(b, _And) else any(parts)
+
+
+def _simplification_keeps_meaning(clauses: list[object], symbols: list[sympy.Symbol]) -> None:
+    """With no question proved, the simplified form is true at exactly the sign patterns
+    where every clause is (an enumeration that shares nothing with the simplification)."""
+    import itertools
+
+    from calculus.explain import _simplified
+
+    disjuncts = _simplified(clauses, _ProvesNothing())  # type: ignore[arg-type]
+    assert disjuncts is not None
+    for values in itertools.product((-1, 0, 1), repeat=len(symbols)):
+        signs = dict(zip(symbols, values, strict=True))
+        expected = all(_sign_condition_truth(c, signs) for c in clauses)
+        shown = any(all(_sign_condition_truth(a, signs) for a in d) for d in disjuncts)
+        assert shown == expected, (clauses, disjuncts, signs)
+
+
+def test_simplification_unproved_keeps_the_meaning() -> None:
+    # (y > 0 or z > 0) and z > 0 and (w > 0 or y > 0) is z > 0 and (w > 0 or y > 0). Its
+    # disjunctive form meets y > 0 ∧ z > 0 in two orders (y then z, z then y); taken for two
+    # disjuncts, each contains the other and both went, leaving z > 0 ∧ w > 0 alone: a
+    # stronger condition, which only the final proof then caught (and the claim lost its
+    # condition whenever an earlier unproved question had kept the disjunct in play).
+    from calculus.costs import Atomic
+    from calculus.explain import _And, _Or
+
+    y, z, w = sympy.symbols("y z w")
+    zero = sympy.Integer(0)
+    big_y, big_z, big_w = (Atomic(">", s, zero) for s in (y, z, w))
+    clauses: list[object] = [_Or((big_y, big_z)), _And((big_z, _Or((big_w, big_y))))]
+    _simplification_keeps_meaning(clauses, [y, z, w])
+    # Random combinations of sign conditions on four polynomials, nothing proved.
+    from calculus.explain import _and, _not, _or
+
+    symbols = list(sympy.symbols("a b c d"))
+    literals = [Atomic(op, s, zero) for s in symbols for op in (">", "<=", "<", ">=")]
+    rng = random.Random(17)
+
+    def condition(depth: int) -> object:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(literals)
+        parts = [condition(depth - 1) for _ in range(rng.randint(2, 3))]
+        combined = _and(*parts) if rng.random() < 0.5 else _or(*parts)  # type: ignore[arg-type]
+        return _not(combined) if rng.random() < 0.2 else combined
+
+    for _ in range(150):
+        clauses = [condition(2) for _ in range(rng.randint(1, 3))]
+        if all(isinstance(c, bool) for c in clauses):
+            continue
+        from calculus.explain import _simplified
+
+        if _simplified(clauses, _ProvesNothing()) is None:  # type: ignore[arg-type]
+            continue  # too large to show
+        _simplification_keeps_meaning(clauses, symbols)
+
+
+LOOSE_ONLY_IF = (
+    MODEL
+    + "exchange linear\n"
+    + REDERIVING
+    + f"claim it: Hsd beats Hfh -> g(c(get_proxy_for_base_obj)) < {FIND}\n"
+)
+
+
+def _fresh_condition() -> object:
+    """holds_when of the loose only-if, with no condition remembered from earlier runs."""
+    from calculus import explain
+
+    explain._CONDITIONS.clear()
+    return _explained(LOOSE_ONLY_IF).holds_when  # type: ignore[attr-defined]
+
+
+def test_the_condition_does_not_depend_on_what_ran_before() -> None:
+    """The same condition computed in a thread of its own (a fresh shared decider), and in
+    this thread after histories: other files checked, and non-linear questions under the same
+    assumptions refuted, which leaves their (large) points known to the thread's solver."""
+    import threading
+
+    from calculus.check import hypotheses
+    from calculus.costs import Atomic
+    from calculus.logic import Problem, proves, shared_decider
+
+    alone: list[object] = []
+    thread = threading.Thread(target=lambda: alone.append(_fresh_condition()))
+    thread.start()
+    thread.join()
+    (expected,) = alone
+    assert expected not in (None, NEVER)
+    # Other files first: divisions, a threshold, the essay's other claims.
+    _claims("primitive a, b\nclaim z1: c(a) = c(b) -> c(a) / (c(a) - c(b)) = 5\n")
+    _claims(ESSAY + "claim it: Hfh beats Hsd or Hsd beats Hfh\n")
+    # Non-linear questions refuted under the loose model's own assumptions.
+    costs = derive_costs(load_model(LOOSE_ONLY_IF))
+    found = hypotheses(costs)
+    atoms = sorted(costs.bounds, key=str)
+    for index, (x, y) in enumerate(zip(atoms, atoms[1:], strict=False)):
+        claim = Atomic("!=", x * y * y, sympy.Integer(7 + index))
+        assert not proves(Problem(claim, found, False, "linear", 10))
+    with shared_decider() as decider:
+        assert decider._linear is not None and decider._linear.points  # the history is there
+    assert _fresh_condition() == expected
