@@ -515,6 +515,7 @@ def _simplified(clauses: Sequence[Bool], prover: _Prover) -> list[tuple[Atomic, 
     # Each step below drops a part only on a proof; a question not proved (refuted, or
     # unknown: a timeout) keeps it, so what is shown stays equivalent to the clauses.
     tightened: list[tuple[Atomic, ...]] = []
+    kept_sets: set[frozenset[Atomic]] = set()
     for conjuncts in result:
         kept = list(conjuncts)
         for literal in conjuncts:
@@ -523,7 +524,8 @@ def _simplified(clauses: Sequence[Bool], prover: _Prover) -> list[tuple[Atomic, 
             implied = literal if premise is None else Junction("->", premise, literal)
             if prover.proved(implied):
                 kept = rest
-        if frozenset(kept) not in {frozenset(t) for t in tightened}:
+        if frozenset(kept) not in kept_sets:
+            kept_sets.add(frozenset(kept))
             tightened.append(tuple(kept))
     tightened = _merged_disjuncts(tightened)
     index = 0
