@@ -169,6 +169,11 @@ class CostModel:
     bounds: Mapping[sympy.Symbol, str] = field(default_factory=dict)
     # The family this view translates `g` for (the model's first when not given).
     family_override: str | None = None
+    # Expressions and formulas already translated, by node (equal nodes, wherever they are
+    # written, translate alike): claims, their repairs and their explanations share sides.
+    _translated: dict[object, object] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     @property
     def family(self) -> str:
@@ -205,6 +210,15 @@ class CostModel:
         raise UnregisteredAtom(f"{symbol.name} is not an atom of the derived model")
 
     def expr(self, node: n.Expr) -> sympy.Expr:
+        found = self._translated.get(node)
+        if found is None:
+            found = self._expr(node)
+            if len(self._translated) >= 50_000:
+                self._translated.clear()
+            self._translated[node] = found
+        return found  # type: ignore[return-value]
+
+    def _expr(self, node: n.Expr) -> sympy.Expr:
         if isinstance(node, n.Number):
             return to_rational(node.value)
         if isinstance(node, n.CostOf):
@@ -249,6 +263,15 @@ class CostModel:
         return self.exchange(costs.c) + costs.t
 
     def formula(self, node: n.Formula) -> LogicFormula:
+        found = self._translated.get(node)
+        if found is None:
+            found = self._formula(node)
+            if len(self._translated) >= 50_000:
+                self._translated.clear()
+            self._translated[node] = found
+        return found  # type: ignore[return-value]
+
+    def _formula(self, node: n.Formula) -> LogicFormula:
         if isinstance(node, n.Compare):
             return Atomic(node.op, self.expr(node.left), self.expr(node.right))
         if isinstance(node, n.Beats):

@@ -546,7 +546,9 @@ class Frame:
                 try:
                     leaf = (
                         op,
-                        tuple((tuple(self.position[s] for s in m), c) for m, c in difference[0]),
+                        _integral(
+                            [(tuple(self.position[s] for s in m), c) for m, c in difference[0]]
+                        ),
                         tuple((tuple(self.position[s] for s in m), c) for m, c in difference[1]),
                     )
                 except KeyError:
@@ -599,46 +601,69 @@ def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     return left_holds == right_holds
 
 
-def truth_at(f: Indexed, values: Sequence[Fraction], rough: Sequence[float] | None) -> bool:
-    """The exact truth of an indexed formula at `values`; `rough`, the same point in floats,
-    settles each comparison whose sign is clear in floating point."""
+def _integral(terms: list[tuple[tuple[int, ...], Fraction]]) -> tuple[Any, ...]:
+    """Terms with their coefficients scaled to integers (by a positive factor, so signs
+    stay), each with the degree it lacks of the highest: at a point with values N_i / D,
+    the sum of c·ΠN_i·D^(missing) has the sign of the polynomial."""
+    scale = math.lcm(*(c.denominator for _, c in terms)) if terms else 1
+    top = max((len(p) for p, _ in terms), default=0)
+    return tuple((p, c.numerator * (scale // c.denominator), top - len(p)) for p, c in terms)
+
+
+class Point:
+    """A point of a frame: its exact values, the same as integers over one denominator
+    (for exact signs in integer arithmetic) and as floats (None when one overflows)."""
+
+    __slots__ = ("values", "numerators", "denominator", "rough")
+
+    def __init__(self, values: Sequence[Fraction]) -> None:
+        self.values = list(values)
+        denominator = math.lcm(*(v.denominator for v in self.values)) if self.values else 1
+        self.denominator = denominator
+        self.numerators = [v.numerator * (denominator // v.denominator) for v in self.values]
+        self.rough: list[float] | None
+        try:
+            self.rough = [float(v) for v in self.values]
+        except OverflowError:
+            self.rough = None
+
+
+def truth_at(f: Indexed, point: Point, rough: bool = True) -> bool:
+    """The exact truth of an indexed formula at `point`; with `rough`, a comparison whose
+    sign is clear in floating point is settled there, the others in integer arithmetic."""
     op = f[0]
     if op in _COMPARISONS:
-        if rough is not None:
+        floats = point.rough if rough else None
+        if floats is not None:
             total = size = 0.0
             for positions, coefficient in f[2]:
                 term = coefficient
                 for i in positions:
-                    term *= rough[i]
+                    term *= floats[i]
                 total += term
                 size += abs(term)
             if math.isfinite(size) and abs(total) > 1e-9 * (1.0 + size):
                 return _SIGN_TRUTH[op][total > 0]
-        exact = Fraction(0)
-        for positions, fraction in f[1]:
-            value = fraction
+        numerators, denominator = point.numerators, point.denominator
+        exact = 0
+        for positions, integer, missing in f[1]:
+            value = integer
             for i in positions:
-                value *= values[i]
+                value *= numerators[i]
+            if missing:
+                value *= denominator**missing
             exact += value
-        return _compare(op, exact)
+        return _compare(op, Fraction(exact))
     if op == "not":
-        return not truth_at(f[1], values, rough)
-    left = truth_at(f[1], values, rough)
+        return not truth_at(f[1], point, rough)
+    left = truth_at(f[1], point, rough)
     if op == "and":
-        return left and truth_at(f[2], values, rough)
+        return left and truth_at(f[2], point, rough)
     if op == "or":
-        return left or truth_at(f[2], values, rough)
+        return left or truth_at(f[2], point, rough)
     if op == "->":
-        return (not left) or truth_at(f[2], values, rough)
-    return left == truth_at(f[2], values, rough)
-
-
-def floats(values: Sequence[Fraction]) -> list[float] | None:
-    """The point in floating point (None when a value overflows)."""
-    try:
-        return [float(v) for v in values]
-    except OverflowError:
-        return None
+        return (not left) or truth_at(f[2], point, rough)
+    return left == truth_at(f[2], point, rough)
 
 
 def confirm_fractions(problem: Problem, values: dict[sympy.Symbol, Fraction]) -> bool:

@@ -29,9 +29,9 @@ from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
 from calculus.logic.exact import (
     Frame,
     Indexed,
+    Point,
     compiled,
     confirm_fractions,
-    floats,
     holds_at,
     relevant_atoms,
     rough_at,
@@ -159,6 +159,7 @@ class LinearSolver:
         self.hypotheses = tuple(hypotheses)
         self.encoder = Encoder(context)
         self.solver = new_solver(context, 10.0)
+        self._milliseconds = 10_000
         self.solver.add(self.encoder.var(G) > 0)
         self.indicators: dict[str, z3.BoolRef] = {}
         for hypothesis in hypotheses:
@@ -178,7 +179,7 @@ class LinearSolver:
         self._base_terms = list(self.base_variables.values())
         # Exact points, each giving every base variable a value (with the same in floats),
         # at which every hypothesis was re-checked to hold (most recently useful first).
-        self.points: list[tuple[list[Fraction], list[float] | None]] = []
+        self.points: list[Point] = []
         # What `proves` and `decide` answered, by the claim compiled (its comparisons'
         # differences: claims equal after normalisation share them) and `for some g`.
         self.answers: dict[Hashable, bool] = {}
@@ -205,31 +206,32 @@ class LinearSolver:
             self.compiled = None
         self._g = self.frame.position[G]
 
-    def admissible_at(self, values: Sequence[Fraction], rough: Sequence[float] | None) -> bool:
-        """Exactly: g > 0 and every hypothesis holds at the point `values` of the frame
-        (`exact.holds_at`); `rough`, the same point in floats, spares the Fraction
-        arithmetic where the sign of a comparison is clear in floating point."""
+    def admissible_at(self, point: Point) -> bool:
+        """Exactly: g > 0 and every hypothesis holds at `point`, a point of the frame
+        (`exact.holds_at`)."""
         if self.compiled is None:
-            return holds_at(self.hypotheses, dict(zip(self.frame.symbols, values, strict=True)))
-        if values[self._g] <= 0:
+            values = dict(zip(self.frame.symbols, point.values, strict=True))
+            return holds_at(self.hypotheses, values)
+        numerators = point.numerators
+        if numerators[self._g] <= 0:
             return False
         for bounds, formula in self.compiled:
             for position, strict in bounds:
-                value = values[position]
+                value = numerators[position]
                 if value < 0 or (strict and value == 0):
                     return False
-            if formula is not None and not truth_at(formula, values, rough):
+            if formula is not None and not truth_at(formula, point):
                 return False
         return True
 
     def _known_failure(self, claim: Indexed) -> list[Fraction] | None:
         """A known point (where the hypotheses hold exactly) at which `claim` is false."""
-        for index, (values, rough) in enumerate(self.points):
-            if rough is not None and rough_at(claim, rough) is True:
+        for index, point in enumerate(self.points):
+            if point.rough is not None and rough_at(claim, point.rough) is True:
                 continue
-            if not truth_at(claim, values, None):
+            if not truth_at(claim, point, rough=False):
                 self.points.insert(0, self.points.pop(index))
-                return values
+                return point.values
         return None
 
     def proves(self, problem: Problem) -> bool:
@@ -240,17 +242,23 @@ class LinearSolver:
         the same differences as one answered before (`exact.compiled`: the same meaning)
         gets the same answer."""
         claim = compiled(problem.claim)
-        key = None if claim is None else (claim, problem.for_some_g)
+        indexed = None if claim is None else self.frame.indexed(claim)
+        # On the frame, each comparison's difference has integer coefficients (a positive
+        # multiple of it: the same comparison), quicker to hash than its Fractions.
+        key: Hashable | None = None
+        if indexed is not None:
+            key = (indexed, problem.for_some_g)
+        elif claim is not None:
+            key = (claim, problem.for_some_g)
         if key is not None:
             known = self.answers.get(key)
             if known is not None:
                 return known
-        if not problem.for_some_g and self.points and claim is not None:
-            indexed = self.frame.indexed(claim)
-            if indexed is not None and self._known_failure(indexed) is not None:
+        if not problem.for_some_g and self.points and indexed is not None:
+            if self._known_failure(indexed) is not None:
                 self._answer(key, False)
                 return False
-        self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        self._timeout(problem.timeout)
         self.encoder.variables = dict(self.base_variables)
         self.encoder.denominators = list(self.base_denominators)
         scopes = self.solver.num_scopes()
@@ -270,6 +278,13 @@ class LinearSolver:
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
 
+    def _timeout(self, seconds: float) -> None:
+        """Every check of the solver stops after `seconds` (set only when it changes)."""
+        milliseconds = max(1, int(seconds * 1000))
+        if milliseconds != self._milliseconds:
+            self.solver.set("timeout", milliseconds)
+            self._milliseconds = milliseconds
+
     def _answer(self, key: Hashable | None, proved: bool) -> None:
         if key is not None:
             if len(self.answers) >= KEPT_ANSWERS:
@@ -284,9 +299,9 @@ class LinearSolver:
 
     def _keep(self, values: list[Fraction]) -> None:
         """Keep a point of the frame when the hypotheses hold there exactly."""
-        rough = floats(values)
-        if self.admissible_at(values, rough):
-            self.points.insert(0, (values, rough))
+        point = Point(values)
+        if self.admissible_at(point):
+            self.points.insert(0, point)
             del self.points[KEPT_POINTS:]
 
     def decide(self, problem: Problem, canonical: bool = True) -> Verdict | None:
@@ -310,7 +325,7 @@ class LinearSolver:
         return verdict
 
     def _decide(self, problem: Problem, canonical: bool) -> Verdict | None:
-        self.solver.set("timeout", max(1, int(problem.timeout * 1000)))
+        self._timeout(problem.timeout)
         self.encoder.variables = dict(self.base_variables)
         self.encoder.denominators = list(self.base_denominators)
         indicators = list(self.indicators.values())
@@ -389,13 +404,13 @@ class LinearSolver:
             size = len(where)
 
             def holds(values: Sequence[Fraction | None]) -> bool:
-                point: list[Fraction] = [Fraction(0)] * size
+                exact: list[Fraction] = [Fraction(0)] * size
                 for position, value in zip(where, values, strict=True):
                     if value is None:
                         return False
-                    point[position] = value
-                rough = floats(point)
-                return self.admissible_at(point, rough) and not truth_at(on_frame, point, rough)
+                    exact[position] = value
+                point = Point(exact)
+                return self.admissible_at(point) and not truth_at(on_frame, point)
 
             if known is not None:
                 start = [known[p] for p in where]

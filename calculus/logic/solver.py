@@ -9,6 +9,7 @@ in it, so one decision's context goes when the decision returns.
 
 from __future__ import annotations
 
+import ctypes
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -73,11 +74,15 @@ class Encoder:
     # Sums and products already encoded, with the divisors met inside them (claims of one
     # file share their programs' costs). Off where encoding has side effects (g(x)).
     memoize: bool = True
-    memo: dict[sympy.Expr, tuple[z3.ArithRef, tuple[sympy.Expr, ...]]] = field(default_factory=dict)
+    memo: dict[sympy.Expr, tuple[z3.ArithRef, tuple[sympy.Expr, ...], tuple[sympy.Symbol, ...]]] = (
+        field(default_factory=dict)
+    )
     # Exponentials and logarithms met, each a fresh real (see `calculus.logic.functions`),
     # and the arguments a logarithm needs positive.
     applications: dict[sympy.Expr, Application] = field(default_factory=dict)
     positive: list[sympy.Expr] = field(default_factory=list)
+    # Rational constants made, by numerator and denominator.
+    numerals: dict[tuple[int, int], z3.ArithRef] = field(default_factory=dict)
 
     def var(self, symbol: sympy.Symbol) -> z3.ArithRef:
         if symbol not in self.variables:
@@ -92,21 +97,35 @@ class Encoder:
             if known is None:
                 start = len(self.denominators)
                 term = self._compound(e)
-                known = (term, tuple(self.denominators[start:]))
+                known = (term, tuple(self.denominators[start:]), tuple(e.free_symbols))
                 self.memo[e] = known
             else:
                 self.denominators.extend(known[1])
-                for symbol in e.free_symbols:
-                    self.var(symbol)
+                for symbol in known[2]:
+                    if symbol not in self.variables:
+                        self.var(symbol)
             return known[0]
         return self._compound(e)
 
     def _compound(self, e: sympy.Expr) -> z3.ArithRef:
+        # Every term made here is of sort Real, so sums, products and comparisons are made
+        # through z3's C interface directly: the same terms z3.py's operators make, without
+        # their coercions (several foreign calls per argument).
         if e.is_Rational:
-            return z3.RealVal(f"{e.p}/{e.q}", self.context)
+            numeral = self.numerals.get((e.p, e.q))
+            if numeral is None:
+                numeral = z3.RealVal(f"{e.p}/{e.q}", self.context)
+                self.numerals[(e.p, e.q)] = numeral
+            return numeral
         if e.is_Add:
-            return z3.Sum([self.expr(a) for a in e.args])
+            return _real_sum([self.expr(a) for a in e.args], self.context)
         if e.is_Mul:
+            if all(a.is_Symbol or a.is_Integer for a in e.args):
+                # No factor divides (`sympy.fraction` would give denominator 1).
+                result = self.expr(e.args[0])
+                for arg in e.args[1:]:
+                    result = _real_product(result, self.expr(arg), self.context)
+                return result
             numerator, denominator = sympy.fraction(e)
             if denominator != 1:
                 self.denominators.append(denominator)
@@ -178,10 +197,10 @@ class Encoder:
 
     def formula(self, f: LogicFormula) -> z3.BoolRef:
         if isinstance(f, Atomic):
-            return compare(f.op, self.expr(f.lhs), self.expr(f.rhs))
+            return _real_compare(f.op, self.expr(f.lhs), self.expr(f.rhs), self.context)
         if isinstance(f, Negation):
             return z3.Not(self.formula(f.operand))
-        return junction(f.op, self.formula(f.left), self.formula(f.right))
+        return _bool_junction(f.op, self.formula(f.left), self.formula(f.right), self.context)
 
     def bound(self, symbol: sympy.Symbol, kind: str) -> z3.BoolRef:
         """An atom's default bound: `nonneg` is >= 0, anything else > 0."""
@@ -193,6 +212,53 @@ class Encoder:
         return [self.expr(d) != 0 for d in self.denominators] + [
             self.expr(x) > 0 for x in self.positive
         ]
+
+
+def _asts(terms: Sequence[z3.ExprRef]) -> ctypes.Array[z3.Ast]:
+    return (z3.Ast * len(terms))(*(t.as_ast() for t in terms))
+
+
+def _real_sum(terms: Sequence[z3.ArithRef], context: z3.Context) -> z3.ArithRef:
+    """`z3.Sum(terms)` of terms of sort Real."""
+    return z3.ArithRef(z3.Z3_mk_add(context.ref(), len(terms), _asts(terms)), context)
+
+
+def _real_product(left: z3.ArithRef, right: z3.ArithRef, context: z3.Context) -> z3.ArithRef:
+    """`left * right` of terms of sort Real."""
+    return z3.ArithRef(z3.Z3_mk_mul(context.ref(), 2, _asts([left, right])), context)
+
+
+_MAKE_COMPARISON = {
+    "<": z3.Z3_mk_lt,
+    "<=": z3.Z3_mk_le,
+    ">": z3.Z3_mk_gt,
+    ">=": z3.Z3_mk_ge,
+    "=": z3.Z3_mk_eq,
+}
+
+
+def _real_compare(
+    op: str, left: z3.ArithRef, right: z3.ArithRef, context: z3.Context
+) -> z3.BoolRef:
+    """`compare(op, left, right)` of terms of sort Real."""
+    make = _MAKE_COMPARISON.get(op)
+    if make is not None:
+        return z3.BoolRef(make(context.ref(), left.as_ast(), right.as_ast()), context)
+    return z3.BoolRef(z3.Z3_mk_distinct(context.ref(), 2, _asts([left, right])), context)
+
+
+def _bool_junction(op: str, left: z3.BoolRef, right: z3.BoolRef, context: z3.Context) -> z3.BoolRef:
+    """`junction(op, left, right)` of two Boolean terms."""
+    reference = context.ref()
+    if op == "and":
+        made = z3.Z3_mk_and(reference, 2, _asts([left, right]))
+    elif op == "or":
+        made = z3.Z3_mk_or(reference, 2, _asts([left, right]))
+    elif op == "->":
+        made = z3.Z3_mk_implies(reference, left.as_ast(), right.as_ast())
+    else:
+        made = z3.Z3_mk_eq(reference, left.as_ast(), right.as_ast())
+    return z3.BoolRef(made, context)
 
 
 def compare(op: str, left: z3.ArithRef, right: z3.ArithRef) -> z3.BoolRef:
@@ -496,9 +562,9 @@ class Pinner:
             solver.push()
             literals = [self.literal(v) for v in variables]
 
-            # 1. Greedily to 1, in order. A satisfiable block is accepted whole; an
-            # unsatisfiable one's core, all of it at or before its last member m, shows that
-            # m is rejected once the block before m is accepted.
+            # 1. Greedily to 1, in order. Without `holds`: a satisfiable block is accepted
+            # whole; an unsatisfiable one's core, all of it at or before its last member m,
+            # shows that m is rejected once the block before m is accepted.
             rejected: list[int] = []
             accepted: list[z3.BoolRef] = []  # the pins to 1 so far, assumed in every check
             pending = list(range(len(variables)))
@@ -508,20 +574,35 @@ class Pinner:
                     pins[i] = one
                     accepted.append(literals[i])
                     continue
-                block, last = pending, None
-                while True:
-                    shown = holds_with(dict.fromkeys(block, one))
+                if holds is not None:
+                    # One at a time, as the order asks: each pin to 1 that keeps the problem
+                    # true at the current point is accepted without a check; the first that
+                    # does not is asked of the solver alone (unsat: rejected).
+                    i = pending.pop(0)
+                    shown = holds_with({i: one})
                     if shown is not None:
                         point = shown
                         result = z3.sat
                     else:
-                        trial = [*assumptions, *accepted, *(literals[i] for i in block)]
-                        result = check_sat(solver, trial)
+                        result = check_sat(solver, [*assumptions, *accepted, literals[i]])
                         if result == z3.sat:
                             point = self._point(solver.model(), variables)
-                            if holds is not None and any(value is None for value in point):
+                            if any(value is None for value in point):
                                 holds = None
                     if result == z3.sat:
+                        pins[i] = one
+                        accepted.append(literals[i])
+                    elif result == z3.unsat:
+                        rejected.append(i)
+                    else:
+                        return None
+                    continue
+                block, last = pending, None
+                while True:
+                    trial = [*assumptions, *accepted, *(literals[i] for i in block)]
+                    result = check_sat(solver, trial)
+                    if result == z3.sat:
+                        point = self._point(solver.model(), variables)
                         for i in block:
                             pins[i] = one
                             accepted.append(literals[i])
@@ -559,16 +640,34 @@ class Pinner:
                         return None
                     continue
                 high = self._candidate(point[i])
+                if holds is not None:
+                    # The first candidate that fits with the later variables where they are
+                    # bounds the search (the solver is asked only about the ones before it).
+                    stop = len(CANDIDATES) if high is None else high
+                    for index in range(stop):
+                        shown = holds_with({i: CANDIDATES[index]})
+                        if shown is not None:
+                            point, high = shown, index
+                            break
                 if high is None:
-                    if not self._fits(variable, i, 0, len(CANDIDATES), assumptions, point, holds):
+                    if not self._fits(variable, i, 0, len(CANDIDATES), assumptions, point):
                         return None
                     point = self._found
                     high = self._candidate(point[i])
                     assert high is not None
                 low = 0
+                if holds is not None and 0 < high:
+                    # The candidate found by evaluation is usually the first that fits: one
+                    # check of all those before it shows that (or finds an earlier one).
+                    if self._fits(variable, i, 0, high, assumptions, point):
+                        point = self._found
+                        high = self._candidate(point[i])
+                        assert high is not None
+                    else:
+                        low = high
                 while low < high:
                     middle = (low + high) // 2
-                    if self._fits(variable, i, low, middle + 1, assumptions, point, holds):
+                    if self._fits(variable, i, low, middle + 1, assumptions, point):
                         point = self._found
                         high = self._candidate(point[i])
                         assert high is not None
