@@ -67,6 +67,8 @@ class ClaimResult:
     # proved statements one edit away (DESIGN §9.4).
     holds_when: str | None = None
     repairs: tuple[str, ...] = ()
+    # The assumptions that contradict each other on which the verdict alone rests.
+    vacuous: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -82,6 +84,8 @@ class Flip:
     claim: str
     before: str
     after: str
+    # The assumptions that cannot all hold on which the verdict after the change rests.
+    vacuous: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,8 @@ class ObjectionResult:
     flips: tuple[Flip, ...] = ()
     claims: tuple[ClaimResult, ...] = ()
     dropped: tuple[str, ...] = ()
+    # Assumptions of the argument as the objection changes it that cannot all hold.
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -124,6 +130,8 @@ class FileResult:
     costs: CostModel | None = field(default=None, repr=False, compare=False)
     sweeps: tuple[SweepOutcome, ...] = ()
     objections: tuple[ObjectionResult, ...] = ()
+    # Not errors: the file is checked (assumptions that cannot all hold, see `vacuity`).
+    warnings: tuple[Diagnostic, ...] = ()
 
     @property
     def input_error(self) -> bool:
@@ -474,11 +482,11 @@ class Pipeline:
         for objection in model.objections:
             objection_model(model, objection)
         views = derive_views(model)
-        claims = self.decide(model, views)
+        claims, warnings, cores = self.vacuity(model, views, self.decide(model, views))
         ranges = self.ranges(views, model.ranges)
         reductions = self.reductions(model, model.reductions)
         sweeps = tuple(check_sweep_statement(model, s, self.timeout) for s in model.sweeps)
-        objections = tuple(self.objection(model, o, claims) for o in model.objections)
+        objections = tuple(self.objection(model, o, claims, cores) for o in model.objections)
         return FileResult(
             model.path,
             model.text,
@@ -491,6 +499,7 @@ class Pipeline:
             views[0],
             sweeps,
             objections,
+            tuple(warnings) + tuple(w for o in objections for w in o.warnings),
         )
 
     # -- claims
@@ -515,6 +524,23 @@ class Pipeline:
                 result = replace(result, origin=origin)
             claims.append(result)
         return tuple(claims)
+
+    def vacuity(
+        self,
+        model: Model,
+        views: tuple[CostModel, ...],
+        claims: tuple[ClaimResult, ...],
+        known: tuple[tuple[str, ...], ...] = (),
+        own: set[int] | None = None,
+    ) -> tuple[tuple[ClaimResult, ...], tuple[Diagnostic, ...], tuple[tuple[str, ...], ...]]:
+        """The claims, those proved only from assumptions that cannot all hold noted as
+        vacuous; a warning per set of assumptions that cannot all hold, but those in
+        `known`, placed first at a statement in `own` (ids); and every such set (see
+        `calculus.vacuity`)."""
+        from calculus.vacuity import review
+
+        hypothesised = [(v, hypotheses(v)) for v in views]
+        return review(model, hypothesised, claims, self.timeout, known, own or set())
 
     def decide_claim(
         self,
@@ -567,12 +593,19 @@ class Pipeline:
         return tuple(check_reduction_statement(model, r, self.timeout) for r in statements)
 
     def objection(
-        self, model: Model, objection: n.Objection, base: tuple[ClaimResult, ...]
+        self,
+        model: Model,
+        objection: n.Objection,
+        base: tuple[ClaimResult, ...],
+        known: tuple[tuple[str, ...], ...] = (),
     ) -> ObjectionResult:
         """Re-check the argument as the objection changes it: the base claims whose
-        verdicts flip, and the objection's own claims."""
+        verdicts flip, and the objection's own claims (`known`: the sets of the base's
+        assumptions already reported as contradicting each other)."""
         variant = objection_model(model, objection)
-        claims = self.decide(variant, derive_views(variant))
+        views = derive_views(variant)
+        own = {id(s) for s in objection.statements}
+        claims, warnings, _ = self.vacuity(variant, views, self.decide(variant, views), known, own)
         own = {id(s) for s in objection.statements}
         before = {c.name: c for c in base}
         flips = []
@@ -581,13 +614,19 @@ class Pipeline:
             if id(named.node) in own:
                 mine.append(claim)
             elif claim.name in before and _status(before[claim.name]) != _status(claim):
-                flips.append(Flip(claim.name, _status(before[claim.name]), _status(claim)))
+                flips.append(
+                    Flip(claim.name, _status(before[claim.name]), _status(claim), claim.vacuous)
+                )
         return ObjectionResult(
             objection.name.text,
             objection.span,
             tuple(flips),
             tuple(mine),
             tuple(d.text for d in objection.drops),
+            tuple(
+                replace(w, message=f"in objection {objection.name.text}: {w.message}")
+                for w in warnings
+            ),
         )
 
 

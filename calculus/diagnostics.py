@@ -68,6 +68,10 @@ NOT_A_NUMBER = _code("not-a-number", "a primitive or program stands where a numb
 PARAMETER = _code("parameter", "a parameter is declared or quantified in a way it cannot be")
 IMPORT = _code("import", "an imported file cannot be read")
 IMPORT_CYCLE = _code("import-cycle", "files import each other in a cycle")
+# Checking (warnings: the file is checked all the same)
+INCONSISTENT = _code(
+    "inconsistent", "assumptions that cannot all hold: every claim using them is proved"
+)
 # The REPL
 COMMAND = _code("command", "a REPL command is unknown or misused")
 

@@ -83,6 +83,8 @@ def analyse(
         analysis.result = result
         analysis.model, analysis.costs = result.model, result.costs
         analysis.problems = [_problem(d, lines) for d in result.diagnostics]
+        # Warnings written in this file (those of an imported file are shown there).
+        analysis.problems += [_problem(w, lines, 2) for w in result.warnings if w.path == path]
         from calculus.output import claim_lines
 
         for decided in result.claims:

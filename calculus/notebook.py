@@ -36,7 +36,8 @@ class CellResult:
         result = self.result
         if result.input_error:
             return [render(d, result.source or None) for d in result.diagnostics]
-        return [*file_lines(result), summary_line([result])]
+        warnings = [render(w, result.source or None) for w in result.warnings]
+        return [*warnings, *file_lines(result), summary_line([result])]
 
     def __repr__(self) -> str:
         return "\n".join(self.lines())
@@ -82,10 +83,13 @@ class CellResult:
             "<th>uses / counterexample</th></tr>"
         )
         summary = escape(report.summary.line)
+        warnings = Markup("").join(
+            Markup('<p style="color:#9a6700">⚠ {}</p>').format(w) for w in report.warnings
+        )
         return str(
             Markup(
-                '<div class="cost-result"><p><strong>{}</strong></p><table>{}{}</table></div>'
-            ).format(summary, head, Markup("").join(rows))
+                '<div class="cost-result"><p><strong>{}</strong></p>{}<table>{}{}</table></div>'
+            ).format(summary, warnings, head, Markup("").join(rows))
         )
 
 

@@ -99,6 +99,8 @@ def claim_json(claim: ClaimResult) -> dict[str, Any]:
         data["repairs"] = list(claim.repairs)
     if claim.origin is not None:
         data["file"] = claim.origin
+    if claim.vacuous:
+        data["vacuous"] = list(claim.vacuous)
     return data
 
 
@@ -107,11 +109,13 @@ def objection_json(objection: ObjectionResult) -> dict[str, Any]:
         "name": objection.name,
         "drops": list(objection.dropped),
         "flips": [
-            {"claim": f.claim, "before": f.before, "after": f.after} for f in objection.flips
+            {"claim": f.claim, "before": f.before, "after": f.after}
+            | ({"vacuous": list(f.vacuous)} if f.vacuous else {})
+            for f in objection.flips
         ],
         "claims": [claim_json(c) for c in objection.claims],
         "ok": objection.ok,
-    }
+    } | ({"warnings": [w.as_json() for w in objection.warnings]} if objection.warnings else {})
 
 
 def ranges_json(result: RangesResult) -> dict[str, Any]:
@@ -150,6 +154,8 @@ def file_json(result: FileResult) -> dict[str, Any]:
     }
     if result.diagnostics:
         data["errors"] = [d.as_json() for d in result.diagnostics]
+    if result.warnings:
+        data["warnings"] = [w.as_json() for w in result.warnings]
     return data
 
 
@@ -335,7 +341,11 @@ def objection_lines(objection: ObjectionResult) -> list[str]:
     dropped = f" (drops {', '.join(objection.dropped)})" if objection.dropped else ""
     lines = [f"objection {objection.name}{dropped}:"]
     if objection.flips:
-        lines.extend(f"    {f.claim}: {f.before} → {f.after}" for f in objection.flips)
+        lines.extend(
+            f"    {f.claim}: {f.before} → {f.after}"
+            + (f" (vacuous: {', '.join(f.vacuous)} cannot all hold)" if f.vacuous else "")
+            for f in objection.flips
+        )
     else:
         lines.append("    no verdict of the argument changes")
     for claim in objection.claims:
@@ -391,6 +401,9 @@ def summary_line(results: list[FileResult]) -> str:
         text += "; all passed"
     if errors:
         text += f"; {errors} file{'s' if errors != 1 else ''} with input errors"
+    warned = sum(len(r.warnings) for r in results)
+    if warned:
+        text += f"; {warned} warning{'s' if warned != 1 else ''} (assumptions that cannot all hold)"
     return text
 
 
@@ -452,7 +465,7 @@ def print_lines(lines: list[str], stream: TextIO | None = None) -> None:
 
 def print_diagnostics(result: FileResult, stream: TextIO | None = None) -> None:
     stream = stream or sys.stderr
-    for diagnostic in result.diagnostics:
+    for diagnostic in (*result.diagnostics, *result.warnings):
         source = result.source or None
         if diagnostic.path != result.path:
             # A mistake in an imported file is shown with that file's line.

@@ -306,12 +306,29 @@ class Session(Commands):
             return [f"{kind} {name} unchanged"]
         done = {"added": "defined", "replaced": "replaced"}[verb]
         if isinstance(statement, n.Assume):
-            return [f"{done} assumption {name}: {format_expr(statement.formula)}"]
+            return [
+                f"{done} assumption {name}: {format_expr(statement.formula)}",
+                *self._contradictions(state),
+            ]
         lines = [f"{done} {kind} {name}"]
         if isinstance(statement, n.Program):
             costs = state.costs.program(statement.name.text)
             lines += [f"    c({name}) = {costs.c}", f"    t({name}) = {costs.t}"]
         return lines
+
+    def _contradictions(self, state: State) -> list[str]:
+        """A warning line per set of the assumptions that cannot all hold (see `vacuity`)."""
+        from calculus.check import hypotheses
+        from calculus.logic import Decider
+        from calculus.vacuity import contradiction, warning
+
+        found: dict[tuple[str, ...], None] = {}
+        with Decider() as decider:
+            for view in state.views:
+                core = contradiction(view, hypotheses(view), self.timeout, decider)
+                if core is not None:
+                    found[core] = None
+        return [f"warning: {warning(state.model, core).message}" for core in found]
 
     def _resolve(
         self, entries: list[Entry] | tuple[Entry, ...], extra: Iterable[n.Statement] = ()

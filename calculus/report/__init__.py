@@ -681,6 +681,10 @@ def build_report(result: FileResult, versions: tuple[tuple[str, str], ...] | Non
         sha256=source_sha256(result),
         families=model.exchange_families if len(model.exchange_families) > 1 else (),
         objections=tuple(_objection_view(o) for o in result.objections),
+        warnings=tuple(
+            f"{w.path}:{w.line}:{w.column}: {w.severity}[{w.code}]: {w.message}"
+            for w in result.warnings
+        ),
     )
 
 
@@ -729,5 +733,6 @@ def report_command(path: str, output: str, timeout: float) -> int:
         reason = getattr(error, "strerror", None) or error
         sys.stderr.write(f"cost: error: cannot write {shown!r}: {reason}\n")
         return EXIT_INPUT
+    print_diagnostics(result)  # the warnings, as `cost check` prints them
     sys.stdout.write(f"wrote {output}: {summary_line([result])}\n")
     return EXIT_OK if result.ok else EXIT_FAILED

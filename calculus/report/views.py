@@ -200,3 +200,5 @@ class Report:
     tasks: tuple[tuple[str, str, str], ...] = ()
     families: tuple[str, ...] = ()
     objections: tuple[ObjectionView, ...] = ()
+    # `FILE:LINE:COL: warning[CODE]: message` of each warning of the check.
+    warnings: tuple[str, ...] = ()
