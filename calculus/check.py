@@ -540,7 +540,21 @@ class Pipeline:
         from calculus.vacuity import review
 
         hypothesised = [(v, hypotheses(v)) for v in views]
-        return review(model, hypothesised, claims, self.timeout, known, own or set())
+        verdicts = [tuple(v for _, v in c.by_family) or (c.verdict,) for c in claims]
+        reviewed, warnings, cores = review(
+            model, hypothesised, verdicts, self.timeout, known, own or set()
+        )
+        marked = []
+        for claim, (noted, vacuous) in zip(claims, reviewed, strict=True):
+            if vacuous:
+                by_family = claim.by_family
+                if by_family:
+                    by_family = tuple(
+                        (family, v) for (family, _), v in zip(by_family, noted, strict=True)
+                    )
+                claim = replace(claim, verdict=noted[0], by_family=by_family, vacuous=vacuous)
+            marked.append(claim)
+        return tuple(marked), warnings, cores
 
     def decide_claim(
         self,

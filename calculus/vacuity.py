@@ -28,7 +28,6 @@ from calculus.diagnostics import INCONSISTENT, Diagnostic
 from calculus.logic import POSITIVITY, Decider, Hypothesis, Problem, Verdict
 
 if TYPE_CHECKING:
-    from calculus.check import ClaimResult
     from calculus.costs import CostModel
     from calculus.model import Model
 
@@ -149,41 +148,50 @@ def warning(
     )
 
 
+# Per claim, its verdict under each family (one entry when one family is in play).
+Verdicts = tuple[Verdict, ...]
+
+
 def review(
     model: Model,
     views: Sequence[tuple[CostModel, Sequence[Hypothesis]]],
-    claims: tuple[ClaimResult, ...],
+    claims: Sequence[Verdicts],
     timeout: float,
     known: Sequence[tuple[str, ...]] = (),
     own: Set[int] = frozenset(),
-) -> tuple[tuple[ClaimResult, ...], tuple[Diagnostic, ...], tuple[tuple[str, ...], ...]]:
-    """The claims, those that rest on contradicting assumptions noted as vacuous; a
-    warning per set of assumptions found to contradict each other (`views`: each exchange
-    family's costs and hypotheses), except the sets in `known` (already reported); and
+) -> tuple[
+    list[tuple[Verdicts, tuple[str, ...]]], tuple[Diagnostic, ...], tuple[tuple[str, ...], ...]
+]:
+    """For each claim (its verdicts under the families of `views`, each family's costs and
+    hypotheses): its verdicts, those that rest on assumptions contradicting each other
+    noted as vacuous, and the names of those assumptions; a warning per set of assumptions
+    found to contradict each other, except the sets in `known` (already reported); and
     every set found. `own`: the ids of the statements a warning is placed at first."""
     cores: dict[tuple[str, ...], list[str]] = {}
-    marked = list(claims)
+    marked: list[tuple[Verdicts, tuple[str, ...]]] = [(tuple(v), ()) for v in claims]
     with Decider() as decider:
         for index, (costs, hypotheses) in enumerate(views):
             core = contradiction(costs, hypotheses, timeout, decider)
             if core is None:
                 continue
             cores.setdefault(core, []).append(costs.family)
-            for position, claim in enumerate(marked):
-                verdicts = [v for _, v in claim.by_family] or [claim.verdict]
-                if not _vacuous(verdicts[index]):
+            for position, (verdicts, names) in enumerate(marked):
+                verdict = verdicts[index]
+                if not _vacuous(verdict):
                     continue
-                used = _rests_on_contradiction(
-                    costs, hypotheses, verdicts[index].uses, timeout, decider
-                )
+                used = _rests_on_contradiction(costs, hypotheses, verdict.uses, timeout, decider)
                 if used is not None:
-                    marked[position] = _noted(claim, index, used)
+                    noted = _noted(verdict, used)
+                    marked[position] = (
+                        tuple(noted if i == index else v for i, v in enumerate(verdicts)),
+                        tuple(dict.fromkeys((*names, *used))),
+                    )
     warnings = tuple(
         warning(model, core, families if len(families) < len(views) else (), own)
         for core, families in cores.items()
         if core not in known
     )
-    return tuple(marked), warnings, tuple(cores)
+    return marked, warnings, tuple(cores)
 
 
 def _vacuous(verdict: Verdict) -> bool:
@@ -194,23 +202,10 @@ def _vacuous(verdict: Verdict) -> bool:
     return verdict.status == "refuted" and verdict.counterexample is None and bool(verdict.uses)
 
 
-def _noted(claim: ClaimResult, index: int, core: tuple[str, ...]) -> ClaimResult:
-    """`claim` with the verdict under its `index`-th family noted as vacuous."""
-    verdicts = [v for _, v in claim.by_family] or [claim.verdict]
-    verdict = verdicts[index]
+def _noted(verdict: Verdict, core: tuple[str, ...]) -> Verdict:
+    """`verdict` with a note that it rests on the contradiction among `core`."""
     what = "proved" if verdict.status == "proved" else "refuted (no admissible assignment)"
     note = f"vacuous: {what} only because {_cannot_hold(core)}"
     if note in verdict.notes:
-        return claim
-    noted = replace(verdict, notes=(*verdict.notes, note))
-    by_family = claim.by_family
-    if by_family:
-        by_family = tuple(
-            (family, noted if i == index else v) for i, (family, v) in enumerate(by_family)
-        )
-    return replace(
-        claim,
-        verdict=noted if index == 0 else claim.verdict,
-        by_family=by_family,
-        vacuous=tuple(dict.fromkeys((*claim.vacuous, *core))),
-    )
+        return verdict
+    return replace(verdict, notes=(*verdict.notes, note))
