@@ -271,3 +271,17 @@ def test_the_json_of_a_consistent_file_has_no_warnings_key(tmp_path: Path) -> No
     path.write_text("primitive x\nprogram P { stores x }\nclaim q: c(P) > 0\n")
     result = check_source(path.read_text(), str(path))
     assert "warnings" not in json.loads(json.dumps(file_json(result)))
+
+
+def test_ranges_under_a_closed_contradiction() -> None:
+    """`Q beats Q on t` compares two numbers: false, not an internal error of the ranges
+    (a fuzzed input found `cannot determine truth value of Relational: 100 < 100`)."""
+    text = (
+        "primitive a, b\nprogram Q { c = c(a); t = 100 }\nprogram R { stores a; runs b }\n"
+        "assume h0: Q beats Q on t\nranges Q, R\n"
+    )
+    result = check_source(text, "r.cost")
+    (ranges,) = result.ranges
+    assert ranges.reason is not None and "assumptions are unsatisfiable" in ranges.reason
+    assert ranges.status == "exact"
+    assert "assumption h0 cannot hold" in result.warnings[0].message

@@ -219,7 +219,10 @@ def satisfiable(
         {s for a in assumptions for s in a.free_symbols if s.name != "g"}, key=lambda s: s.name
     )
     if not any(a.free_symbols for a in assumptions):
-        return all(bool(a) for a in assumptions)
+        # Closed assumptions (`Q beats Q on t` is `100 < 100`) may come unevaluated.
+        decided = [a.doit() for a in assumptions]
+        if all(d in (sympy.true, sympy.false) for d in decided):
+            return all(d is sympy.true for d in decided)
     admissible = list(assumptions) + [
         atom > 0 if bounds[atom] == "positive" else atom >= 0 for atom in atoms if atom in bounds
     ]
