@@ -185,12 +185,24 @@ def _hypotheses(costs: CostModel) -> tuple[Hypothesis, ...]:
 
 
 def claim_difference(formula: LogicFormula) -> sympy.Expr | None:
-    """For a single comparison `lhs < rhs`: rhs − lhs, expanded (what must be positive)."""
-    from calculus.costs import Atomic
+    """For a single comparison `lhs < rhs`: rhs − lhs, expanded (what must be positive).
 
-    if isinstance(formula, Atomic):
+    A polynomial difference is built from its terms (`exact.difference_of`, met already in
+    deciding the claim): the same canonical sum `sympy.expand` gives, without expanding."""
+    from calculus.costs import Atomic
+    from calculus.logic.exact import difference_of
+
+    if not isinstance(formula, Atomic):
+        return None
+    terms = difference_of(formula)
+    if terms is None:
         return sympy.expand(formula.rhs - formula.lhs)
-    return None
+    return sympy.Add(
+        *(
+            sympy.Mul(sympy.Rational(-c.numerator, c.denominator), *monomial)
+            for monomial, c in terms[0]
+        )
+    )
 
 
 # The wall-clock limit of one claim, all its obligations together, in units of --timeout;

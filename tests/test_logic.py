@@ -181,3 +181,76 @@ def test_proves_answers_from_a_known_point_without_the_solver(
         assert decider.proves(problem(Atomic("<", a, four)))
         assert not decider.proves(problem(Atomic("<", two * a, three)))
         assert len(asked) >= 1
+
+
+@pytest.mark.parametrize("name", FILES)
+def test_claim_difference_is_the_expanded_difference(name: str) -> None:
+    # Built from the comparison's polynomial terms, it is the very expression (equal trees,
+    # the same text) that `sympy.expand(rhs - lhs)` gives; None for a non-comparison.
+    from calculus.check import claim_difference
+    from calculus.costs import Atomic
+
+    a, b, x = sympy.Symbol("c(a)"), sympy.Symbol("t(b)"), sympy.Symbol("x")
+    extra = [
+        Atomic("<", G * (a + 3 * b) + sympy.Rational(1, 3) * a, 2 * G * b + a * a),
+        Atomic("<=", (a + b) ** 2, a * b - sympy.Rational(5, 7)),
+        Atomic("=", a + b, b + a),
+        Atomic(">", a / (b + 1), x),  # a division: not a polynomial, expanded by sympy
+    ]
+    seen = 0
+    for formula in [p.claim for _, p in problems(name)] + extra:
+        found = claim_difference(formula)
+        if not isinstance(formula, Atomic):
+            assert found is None
+            continue
+        expected = sympy.expand(formula.rhs - formula.lhs)
+        assert found == expected and str(found) == str(expected), formula
+        seen += 1
+    assert seen >= len(extra)
+
+
+def test_integer_signs_at_points_agree_with_fractions() -> None:
+    # `truth_at` on a frame (integer arithmetic over one common denominator, floats first
+    # where the sign is clear) against plain Fraction evaluation of the same difference, at
+    # points whose values are tiny, huge, negative, zero and of mixed denominators.
+    import random
+
+    from calculus.costs import Atomic
+    from calculus.logic.exact import Frame, Point, compiled, truth_at
+
+    a, b, c = (sympy.Symbol(s) for s in ("a", "b", "c"))
+    frame = Frame([a, b, c])
+    rng = random.Random(7)
+    values = [
+        Fraction(0),
+        Fraction(1),
+        Fraction(-2, 3),
+        Fraction(1, 10**30),
+        Fraction(10**30, 7),
+        Fraction(5, 2),
+        Fraction(-7, 1000),
+    ]
+    sides = [
+        (a * b - 3 * c, sympy.Rational(1, 7) * a**2),
+        (a + b + c, sympy.Integer(0)),
+        (sympy.Rational(2, 3) * a * b * c, b - sympy.Rational(5, 11)),
+        (a**3, a**3),
+    ]
+    for op in ("<", "<=", ">", ">=", "=", "!="):
+        for left, right in sides:
+            indexed = frame.indexed(compiled(Atomic(op, left, right)))  # type: ignore[arg-type]
+            difference = sympy.expand(left - right)
+            for _ in range(40):
+                point = [rng.choice(values) for _ in range(3)]
+                exact = difference.xreplace(
+                    {
+                        s: sympy.Rational(v.numerator, v.denominator)
+                        for s, v in zip((a, b, c), point, strict=True)
+                    }
+                )
+                sign = (int(exact.p) > 0) - (int(exact.p) < 0)
+                expected = {"<": sign < 0, "<=": sign <= 0, ">": sign > 0, ">=": sign >= 0}.get(
+                    op, sign == 0 if op == "=" else sign != 0
+                )
+                assert truth_at(indexed, Point(point)) == expected, (op, left, right, point)
+                assert truth_at(indexed, Point(point), rough=False) == expected

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 import sympy
 import z3
 
-from calculus.costs import Atomic, atomics
+from calculus.costs import Atomic, LogicFormula, atomics
 from calculus.logic.exact import evaluate, exists_g, hypotheses_hold, relevant_atoms
 from calculus.logic.extended import decide_extended, needs_extended
 from calculus.logic.linear import LinearSolver, decide_linear
@@ -81,6 +81,9 @@ class Decider:
         self.asked = 0  # questions answered (`decide` and `proves`)
         # `needs_extended` of the last hypotheses seen (with and without `for some g`).
         self._extended: tuple[tuple[Hypothesis, ...], dict[bool, bool]] = ((), {})
+        # The claim's part of it, by the claim formula's identity (kept alive with it;
+        # formulas are immutable, and one claim is asked about many times).
+        self._claims_extended: dict[int, tuple[LogicFormula, bool]] = {}
 
     def _needs_extended(self, problem: Problem) -> bool:
         """`needs_extended(problem)`, the hypotheses' part worked out once per hypotheses."""
@@ -93,7 +96,17 @@ class Decider:
             known[some_g] = needs_extended(Problem(_TRIVIAL, hypotheses, some_g))
         if known[some_g]:
             return True
-        return any(_extended_side(side) for a in atomics(problem.claim) for side in (a.lhs, a.rhs))
+        claim = problem.claim
+        found = self._claims_extended.get(id(claim))
+        if found is None or found[0] is not claim:
+            found = (
+                claim,
+                any(_extended_side(side) for a in atomics(claim) for side in (a.lhs, a.rhs)),
+            )
+            if len(self._claims_extended) >= 20_000:
+                self._claims_extended.clear()
+            self._claims_extended[id(claim)] = found
+        return found[1]
 
     def decide(self, problem: Problem) -> Verdict:
         """Decide one claim; never raises for solver trouble (that is an `unknown`)."""

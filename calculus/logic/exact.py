@@ -179,15 +179,19 @@ def _number(e: sympy.Expr, values: dict[sympy.Basic, Fraction]) -> Fraction:
     raise _Outside
 
 
-def _compare(op: str, value: Fraction) -> bool:
-    return {
-        "<": value < 0,
-        "<=": value <= 0,
-        ">": value > 0,
-        ">=": value >= 0,
-        "=": value == 0,
-        "!=": value != 0,
-    }[op]
+# The truth of `value op 0` for a value below, at and above 0.
+_BY_SIGN: dict[str, tuple[bool, bool, bool]] = {
+    "<": (True, False, False),
+    "<=": (True, True, False),
+    ">": (False, False, True),
+    ">=": (False, True, True),
+    "=": (False, True, False),
+    "!=": (True, False, True),
+}
+
+
+def _compare(op: str, value: Fraction | int) -> bool:
+    return _BY_SIGN[op][(value > 0) - (value < 0) + 1]
 
 
 def _truth(f: LogicFormula, values: dict[sympy.Basic, Fraction]) -> bool:
@@ -618,12 +622,17 @@ class Point:
 
     def __init__(self, values: Sequence[Fraction]) -> None:
         self.values = list(values)
-        denominator = math.lcm(*(v.denominator for v in self.values)) if self.values else 1
+        ratios = [v.as_integer_ratio() for v in self.values]
+        denominator = math.lcm(*[q for _, q in ratios])
         self.denominator = denominator
-        self.numerators = [v.numerator * (denominator // v.denominator) for v in self.values]
+        if denominator == 1:
+            self.numerators = [p for p, _ in ratios]
+        else:
+            self.numerators = [p * (denominator // q) for p, q in ratios]
         self.rough: list[float] | None
         try:
-            self.rough = [float(v) for v in self.values]
+            # Integer true division rounds correctly, as `float(Fraction)` does.
+            self.rough = [p / q for p, q in ratios]
         except OverflowError:
             self.rough = None
 
@@ -653,7 +662,7 @@ def truth_at(f: Indexed, point: Point, rough: bool = True) -> bool:
             if missing:
                 value *= denominator**missing
             exact += value
-        return _compare(op, Fraction(exact))
+        return _BY_SIGN[op][(exact > 0) - (exact < 0) + 1]
     if op == "not":
         return not truth_at(f[1], point, rough)
     left = truth_at(f[1], point, rough)
@@ -720,6 +729,9 @@ def _polynomial(e: sympy.Expr) -> dict[Monomial, Fraction]:
 
 def _difference_symbols(a: Atomic) -> set[sympy.Symbol]:
     """The symbols left in lhs − rhs once expanded."""
+    difference = difference_of(a)
+    if difference is not None:
+        return {symbol for monomial, _ in difference[0] for symbol in monomial}
     try:
         left, right = _polynomial(a.lhs), _polynomial(a.rhs)
     except _Outside:

@@ -27,6 +27,7 @@ import z3
 
 from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
 from calculus.logic.exact import (
+    Compiled,
     Frame,
     Indexed,
     Point,
@@ -42,10 +43,12 @@ from calculus.logic.solver import (
     Encoder,
     Pinner,
     Unsupported,
+    assert_formula,
     check,
     compare,
     junction,
     minimal_core,
+    negation,
     new_solver,
     rational_model,
     rational_values,
@@ -205,6 +208,21 @@ class LinearSolver:
         if self.base_denominators or self.encoder.applications:
             self.compiled = None
         self._g = self.frame.position[G]
+        # Each claim formula met, by identity (kept alive with it, so the identity stays its
+        # own): its meaning compiled and on the frame. Formulas are immutable, and claims
+        # translated from one node are one object, met again by `proves` many times.
+        self._meanings: dict[int, tuple[LogicFormula, Compiled | None, Indexed | None]] = {}
+
+    def meaning(self, claim: LogicFormula) -> tuple[Compiled | None, Indexed | None]:
+        """`exact.compiled(claim)` and the same on the frame (None where there is none)."""
+        found = self._meanings.get(id(claim))
+        if found is None or found[0] is not claim:
+            meaning = compiled(claim)
+            found = (claim, meaning, None if meaning is None else self.frame.indexed(meaning))
+            if len(self._meanings) >= KEPT_ANSWERS:
+                self._meanings.clear()
+            self._meanings[id(claim)] = found
+        return found[1], found[2]
 
     def admissible_at(self, point: Point) -> bool:
         """Exactly: g > 0 and every hypothesis holds at `point`, a point of the frame
@@ -241,8 +259,7 @@ class LinearSolver:
         exactly to hold is not proved, and no solver is asked. A claim whose comparisons have
         the same differences as one answered before (`exact.compiled`: the same meaning)
         gets the same answer."""
-        claim = compiled(problem.claim)
-        indexed = None if claim is None else self.frame.indexed(claim)
+        claim, indexed = self.meaning(problem.claim)
         # On the frame, each comparison's difference has integer coefficients (a positive
         # multiple of it: the same comparison), quicker to hash than its Fractions.
         key: Hashable | None = None
@@ -265,10 +282,10 @@ class LinearSolver:
         try:
             self.solver.push()
             if problem.for_some_g:
-                negated = z3.Not(eliminate_exists_g(problem.claim, self.encoder))
+                negated = negation(eliminate_exists_g(problem.claim, self.encoder))
             else:
-                negated = z3.Not(self.encoder.formula(problem.claim))
-            self.solver.add(negated)
+                negated = negation(self.encoder.formula(problem.claim))
+            assert_formula(self.solver, negated)
             outcome = check(self.solver, list(self.indicators.values()))
             if outcome.sat:
                 self._remember(self.solver.model())
@@ -311,7 +328,7 @@ class LinearSolver:
         A verdict depends only on the problem's meaning (see the class), so a claim whose
         comparisons have the same differences as one decided before gets its verdict."""
         key: Hashable | None = None
-        meaning = compiled(problem.claim)
+        meaning = self.meaning(problem.claim)[0]
         if meaning is not None:
             key = (meaning, problem.for_some_g)
             known = self.verdicts.get(key)
@@ -333,10 +350,10 @@ class LinearSolver:
         try:
             self.solver.push()
             if problem.for_some_g:
-                negated = z3.Not(eliminate_exists_g(problem.claim, self.encoder))
+                negated = negation(eliminate_exists_g(problem.claim, self.encoder))
             else:
-                negated = z3.Not(self.encoder.formula(problem.claim))
-            self.solver.add(negated)
+                negated = negation(self.encoder.formula(problem.claim))
+            assert_formula(self.solver, negated)
             # The problem evaluated exactly, where it is polynomial and has no division: a
             # known point where the hypotheses hold and the claim fails shows it refuted
             # without a check, and counterexamples are pinned mostly by evaluation.
@@ -348,8 +365,7 @@ class LinearSolver:
                 and not self.encoder.applications
                 and len(self.encoder.variables) == len(self.base_variables)
             ):
-                meaning = compiled(problem.claim)
-                claim = None if meaning is None else self.frame.indexed(meaning)
+                claim = self.meaning(problem.claim)[1]
             if canonical and claim is not None and self.points:
                 known = self._known_failure(claim)
                 if known is not None:

@@ -261,6 +261,16 @@ def _bool_junction(op: str, left: z3.BoolRef, right: z3.BoolRef, context: z3.Con
     return z3.BoolRef(made, context)
 
 
+def negation(f: z3.BoolRef) -> z3.BoolRef:
+    """`z3.Not(f)` of a Boolean term, through the C interface."""
+    return z3.BoolRef(z3.Z3_mk_not(f.ctx.ref(), f.as_ast()), f.ctx)
+
+
+def assert_formula(solver: z3.Solver, f: z3.BoolRef) -> None:
+    """`solver.add(f)` of one Boolean term, through the C interface."""
+    z3.Z3_solver_assert(solver.ctx.ref(), solver.solver, f.as_ast())  # type: ignore[attr-defined]
+
+
 def compare(op: str, left: z3.ArithRef, right: z3.ArithRef) -> z3.BoolRef:
     if op == "<":
         return left < right
@@ -406,12 +416,22 @@ def rational_values(model: z3.ModelRef, variables: Sequence[z3.ArithRef]) -> lis
             if z3.Z3_is_numeral_ast(context, value) and not z3.Z3_is_algebraic_number(
                 context, value
             ):
-                found.append(Fraction(z3.Z3_get_numeral_string(context, value)))
+                found.append(_fraction(z3.Z3_get_numeral_string(context, value)))
             else:
                 found.append(None)
         finally:
             z3.Z3_dec_ref(context, value)
     return found
+
+
+def _fraction(numeral: str) -> Fraction:
+    """z3's exact numeral string (`p` or `p/q`) as a Fraction, without `Fraction`'s
+    general parser."""
+    numerator, slash, denominator = numeral.partition("/")
+    try:
+        return Fraction(int(numerator), int(denominator) if slash else 1)
+    except ValueError:
+        return Fraction(numeral)
 
 
 def rational_model(
