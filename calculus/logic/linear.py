@@ -148,6 +148,11 @@ def eliminate_exists_g(f: LogicFormula, encoder: Encoder) -> z3.BoolRef:
 # ---- deciding -----------------------------------------------------------------------------
 
 
+def _text(symbol: sympy.Basic) -> str:
+    """`str(symbol)`; a plain symbol's is its name, read without sympy's printer."""
+    return symbol.name if type(symbol) is sympy.Symbol else str(symbol)  # type: ignore[attr-defined]
+
+
 class LinearSolver:
     """The hypotheses of one file asserted once in a solver, each guarded by an indicator;
     every claim is then decided in its own push/pop scope.
@@ -208,6 +213,16 @@ class LinearSolver:
         if self.base_denominators or self.encoder.applications:
             self.compiled = None
         self._g = self.frame.position[G]
+        # The same, gathered for `admissible_at`: the positions bounded > 0 (g's among them)
+        # and >= 0, and the formulas (all of them must hold, so their order does not matter).
+        self._positive = [self._g]
+        self._nonnegative: list[int] = []
+        self._formulas: list[Indexed] = []
+        for bounds, formula in self.compiled or ():
+            for position, strict in bounds:
+                (self._positive if strict else self._nonnegative).append(position)
+            if formula is not None:
+                self._formulas.append(formula)
         # Each claim formula met, by identity (kept alive with it, so the identity stays its
         # own): its meaning compiled and on the frame. Formulas are immutable, and claims
         # translated from one node are one object, met again by `proves` many times.
@@ -231,16 +246,11 @@ class LinearSolver:
             values = dict(zip(self.frame.symbols, point.values, strict=True))
             return holds_at(self.hypotheses, values)
         numerators = point.numerators
-        if numerators[self._g] <= 0:
+        if min([numerators[p] for p in self._positive]) <= 0:
             return False
-        for bounds, formula in self.compiled:
-            for position, strict in bounds:
-                value = numerators[position]
-                if value < 0 or (strict and value == 0):
-                    return False
-            if formula is not None and not truth_at(formula, point):
-                return False
-        return True
+        if self._nonnegative and min([numerators[p] for p in self._nonnegative]) < 0:
+            return False
+        return all(truth_at(formula, point) for formula in self._formulas)
 
     def _known_failure(self, claim: Indexed) -> list[Fraction] | None:
         """A known point (where the hypotheses hold exactly) at which `claim` is false."""
@@ -408,7 +418,7 @@ class LinearSolver:
         shown = relevant_atoms(problem.claim, include_g=not problem.for_some_g)
         # Pinned in this order: g, the atoms shown, then the others by name.
         order = sorted((s for s in shown if s in self.encoder.variables), key=lambda s: s != G)
-        order += sorted((s for s in self.encoder.variables if s not in shown), key=str)
+        order += sorted((s for s in self.encoder.variables if s not in shown), key=_text)
         variables = [self.encoder.variables[s] for s in order]
         indicators = list(self.indicators.values())
         holds = None
@@ -426,7 +436,8 @@ class LinearSolver:
                         return False
                     exact[position] = value
                 point = Point(exact)
-                return self.admissible_at(point) and not truth_at(on_frame, point)
+                # Both exact and without side effects: the claim, quicker, first.
+                return not truth_at(on_frame, point) and self.admissible_at(point)
 
             if known is not None:
                 start = [known[p] for p in where]
@@ -456,7 +467,7 @@ class LinearSolver:
         counterexample = tuple((symbol.name, exact[symbol]) for symbol in shown if symbol in exact)
         assignment = tuple(
             (symbol.name, value)
-            for symbol, value in sorted(exact.items(), key=lambda item: str(item[0]))
+            for symbol, value in sorted(exact.items(), key=lambda item: _text(item[0]))
         )
         return Verdict("refuted", counterexample=counterexample, assignment=assignment)
 
