@@ -47,6 +47,8 @@ BACKENDS: tuple[str, ...] = (
 _TRUE_VARIABLE = re.compile(r"define-fun k!(\d+) \(\) Bool\s+true\)")
 #: Seconds between progress callbacks while a solver runs.
 TICK_SECONDS = 0.2
+#: The reason of an ``unknown`` answer that ran out of its conflict budget (not of time).
+CONFLICT_BUDGET = "conflict budget spent"
 
 
 def negate(literal: Lit) -> Lit:
@@ -158,6 +160,28 @@ class IncrementalSolver:
     def __exit__(self, *_: object) -> None:
         self.close()
 
+    @property
+    def counts_conflicts(self) -> bool:
+        """Whether ``check`` takes a conflict budget and ``conflicts`` counts them (the
+        python-sat back-ends but Lingeling, which has no limited solve; not z3)."""
+        return self.backend not in ("z3", "lingeling")
+
+    def conflicts(self) -> int:
+        """Conflicts the solver has met so far, over all calls (0 for z3)."""
+        if not self.counts_conflicts or self._solver is None:
+            return 0
+        try:
+            return int(self._solver.accum_stats().get("conflicts", 0))
+        except (AttributeError, NotImplementedError):  # a back-end without statistics
+            return 0
+
+    def set_phases(self, literals: list[int]) -> None:
+        """Ask the solver to try each literal's variable first with the literal's sign
+        (python-sat only, see ``counts_conflicts``; the solver's own saved phases take
+        over again as it assigns them).  The problem is unchanged."""
+        if self.counts_conflicts and self._solver is not None:
+            self._solver.set_phases(literals)
+
     def _send(self) -> None:
         if self.sent >= len(self.builder.clauses):
             return
@@ -172,11 +196,14 @@ class IncrementalSolver:
         timeout_seconds: float | None,
         tick: Callable[[], None] | None = None,
         assumptions: tuple[int, ...] = (),
+        conflicts: int | None = None,
     ) -> SolveOutcome:
         """Decide the clauses so far (under ``assumptions``) within ``timeout_seconds``.
 
         ``tick`` is called every ``TICK_SECONDS`` while the solver runs.  Ctrl-C stops the
-        solver and re-raises ``KeyboardInterrupt``.
+        solver and re-raises ``KeyboardInterrupt``.  With ``conflicts`` (python-sat only,
+        see ``counts_conflicts``) the call also stops after that many conflicts, answering
+        ``unknown`` with reason ``CONFLICT_BUDGET``; the learnt clauses stay for the next call.
         """
         start = time.perf_counter()
         if timeout_seconds is not None and math.isinf(timeout_seconds) and timeout_seconds > 0:
@@ -191,13 +218,19 @@ class IncrementalSolver:
         if self.backend == "z3":
             return self._check_z3(start, timeout_seconds, tick, assumptions)
         solver = self._solver
-        answer = _wait(
-            lambda: solver.solve_limited(assumptions=list(assumptions), expect_interrupt=True),
-            solver.interrupt,
-            start,
-            timeout_seconds,
-            tick,
-        )
+        if conflicts is not None:
+            solver.conf_budget(max(int(conflicts), 1))
+        try:
+            answer = _wait(
+                lambda: solver.solve_limited(assumptions=list(assumptions), expect_interrupt=True),
+                solver.interrupt,
+                start,
+                timeout_seconds,
+                tick,
+            )
+        finally:
+            if conflicts is not None:
+                solver.conf_budget(-1)  # no budget for later calls
         seconds = time.perf_counter() - start
         if answer is True:
             model = solver.get_model()
@@ -205,6 +238,8 @@ class IncrementalSolver:
         if answer is False:
             return SolveOutcome("unsat", frozenset(), seconds)
         solver.clear_interrupt()
+        if conflicts is not None and (timeout_seconds is None or seconds < timeout_seconds):
+            return SolveOutcome("unknown", frozenset(), seconds, CONFLICT_BUDGET)
         return SolveOutcome("unknown", frozenset(), seconds, "time limit reached")
 
     def _check_z3(

@@ -11,6 +11,7 @@ the specification before it is returned.  A time limit turns into status ``unkno
 from __future__ import annotations
 
 import math
+import random
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from typing import Literal as TypingLiteral
 from calculus.syntax import BASES, MEASURES, Measure
 
 from .circuit import Circuit
-from .cnf import IncrementalSolver
+from .cnf import CONFLICT_BUDGET, IncrementalSolver
 from .encoding import Basis, CircuitEncoding, ExtraConstraint, GrowingEncoding
 from .heuristic import shannon_circuit
 from .slots import SlotEncoding
@@ -194,6 +195,48 @@ class _Query:
     solver: IncrementalSolver
     seconds: float = 0.0
     assumptions: tuple[int, ...] = ()
+    #: A fanin-slot question: when the solver starts over from fresh phases.
+    restarts: PhaseRestarts | None = None
+
+
+class PhaseRestarts:
+    """Restarts from random phases for one solver, early in a question only.
+
+    How long a satisfiable fanin-slot question takes varies several times over with the
+    solver's path alone (the clause order, for one), with a heavy tail.  So after
+    ``FIRST`` conflicts, and again every ``SLICE`` conflicts until ``CAP``, the solver
+    stops and starts over with every variable's first phase drawn at random (a fixed
+    seed per restart, so a search is repeatable); from ``CAP`` on it runs without a
+    budget.  The clauses, and the clauses learnt so far, stay as they are: an answer
+    means what it did without restarts, and an unsatisfiable question pays only for
+    the restarts before ``CAP``.
+    """
+
+    FIRST = 4_000
+    SLICE = 2_000
+    CAP = 20_000
+
+    def __init__(self, solver: IncrementalSolver) -> None:
+        self.solver = solver
+        self.end = self.FIRST
+        #: Restarts made so far.
+        self.count = 0
+
+    def budget(self) -> int | None:
+        """Conflicts for the next call (None: no budget), restarting from random phases
+        when the previous budget has been spent."""
+        met = self.solver.conflicts()
+        if met >= self.CAP:
+            return None
+        if met >= self.end:
+            self.count += 1
+            draw = random.Random(self.count)
+            variables = self.solver.builder.variable_count
+            self.solver.set_phases(
+                [v if draw.random() < 0.5 else -v for v in range(1, variables + 1)]
+            )
+            self.end = met + self.SLICE
+        return min(self.end, self.CAP) - met
 
 
 class _Growing:
@@ -318,7 +361,8 @@ class _Search:
         if row is not None:
             encoding.add_row(row)
         solver = IncrementalSolver(encoding.builder)
-        return _Query(gates, None, encoding, solver, time.perf_counter() - start)
+        restarts = PhaseRestarts(solver) if solver.counts_conflicts else None
+        return _Query(gates, None, encoding, solver, time.perf_counter() - start, (), restarts)
 
     def run(
         self, query: _Query, limit: float | None = None
@@ -341,8 +385,11 @@ class _Search:
             budget = (
                 left if remaining is None else remaining if left is None else min(left, remaining)
             )
-            outcome = query.solver.check(budget, tick, query.assumptions)
+            conflicts = None if query.restarts is None else query.restarts.budget()
+            outcome = query.solver.check(budget, tick, query.assumptions, conflicts)
             query.seconds += outcome.seconds
+            if outcome.status == "unknown" and outcome.reason == CONFLICT_BUDGET:
+                continue  # restart from fresh phases (see PhaseRestarts)
             if outcome.status == "unknown":
                 if left is not None and (remaining is None or left < remaining):
                     return None, None
