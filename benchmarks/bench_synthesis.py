@@ -369,7 +369,7 @@ def main(argv: list[str] | None = None) -> int:
     abc, how = find_abc()
     out.append(
         "exact synthesis benchmark: minimum B2 size, ours (one output: fanin-slot CNF, rows "
-        "added as counterexamples) vs ABC"
+        "added as counterexamples, restarts from random phases early in a question) vs ABC"
     )
     out.append(
         f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} CPUs, "
