@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import operator
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
@@ -718,13 +719,18 @@ def _polynomial(e: sympy.Expr) -> dict[Monomial, Fraction]:
         raise _Outside
     product: dict[Monomial, Fraction] = {(): Fraction(1)}
     for factor in factors:
+        # Each factor's polynomial once (not once per term of the product so far).
+        terms = list(_polynomial(factor).items())
         step: dict[Monomial, Fraction] = {}
         for m1, c1 in product.items():
-            for m2, c2 in _polynomial(factor).items():
-                monomial = tuple(sorted(m1 + m2, key=lambda s: s.name))
+            for m2, c2 in terms:
+                monomial = tuple(sorted(m1 + m2, key=_NAME))
                 step[monomial] = step.get(monomial, Fraction(0)) + c1 * c2
         product = {m: c for m, c in step.items() if c != 0}
     return product
+
+
+_NAME = operator.attrgetter("name")
 
 
 def _difference_symbols(a: Atomic) -> set[sympy.Symbol]:
