@@ -781,9 +781,12 @@ def _explained(
 
     try:
         with time_limit(CLAIM_TIME_FACTOR * timeout + 1), memory_limit():
-            condition = holds_when(costs, claim, timeout, hypotheses(costs))
+            # The counterexample is a point where the hypotheses hold: candidates false
+            # there are passed over without a solver.
+            point = result.verdict.assignment
+            condition = holds_when(costs, claim, timeout, hypotheses(costs), point)
             fixes = repairs(
-                costs, claim, lambda c: claim_problem(costs, c, timeout), claim_statement
+                costs, claim, lambda c: claim_problem(costs, c, timeout), claim_statement, point
             )
     except (TimeLimitExceeded, MemoryError, ValueError, TypeError, ZeroDivisionError, LookupError):
         return result

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
+from fractions import Fraction
 from functools import lru_cache
 from typing import Any
 
@@ -48,8 +49,15 @@ from calculus.costs import (
     atomics,
     log2,
 )
-from calculus.logic import Decider, Hypothesis, Problem, Verdict, shared_decider
-from calculus.logic.exact import compiled, difference_of
+from calculus.logic import (
+    SHARED_QUESTIONS,
+    Decider,
+    Hypothesis,
+    Problem,
+    Verdict,
+    shared_decider,
+)
+from calculus.logic.exact import Frame, Indexed, compiled, difference_of, rough_at, truth_at
 
 MAX_REPAIRS = 3
 
@@ -161,8 +169,279 @@ def explainable(costs: CostModel, claim: n.Claim) -> bool:
     )
 
 
+# ---- what the explanations of one file share ----------------------------------------------
+
+# A point of a `_Known` frame: exact values, and the same in floats (None on overflow).
+Point = tuple[list[Fraction], list[float] | None]
+# A polynomial on a frame: sorted positions of its monomial's factors -> coefficient.
+Poly = dict[tuple[int, ...], Fraction]
+
+KEPT_POINTS = 16
+KEPT_ANSWERS = 20_000
+
+
+class _NotPolynomial(Exception):
+    """A statement `_Known.indexed` does not compile (it is then decided the usual way)."""
+
+
+class _Known:
+    """What the explanations of a file's claims share: the hypotheses they are all decided
+    under, points where those hold exactly (the claims' counterexamples, each re-checked),
+    and the questions already settled, by their meaning.
+
+    A point only ever answers "not proved" for a statement false there (a counterexample:
+    every hypothesis holds, exactly), and only settled answers are kept (proved, or false at
+    such a point), so what is answered never depends on the claims explained before: only
+    how much work it takes.
+    """
+
+    def __init__(self, costs: CostModel, found: tuple[Hypothesis, ...]) -> None:
+        self.costs = costs
+        self.found = found
+        symbols: dict[sympy.Basic, None] = {G: None}
+        for hypothesis in found:
+            for symbol, _ in hypothesis.bounds:
+                symbols.setdefault(symbol)
+        for hypothesis in found:
+            if hypothesis.formula is not None:
+                for a in atomics(hypothesis.formula):
+                    more = (a.lhs.free_symbols | a.rhs.free_symbols) - set(symbols)
+                    for symbol in sorted(more, key=str):
+                        symbols.setdefault(symbol)
+        self.frame = Frame(list(symbols))
+        self.names = [str(symbol) for symbol in self.frame.symbols]
+        # Each hypothesis as (bounds as (position, strict), formula on the frame); None when
+        # one is not polynomial: then no point is kept, and nothing is answered by points.
+        self.checks: list[tuple[tuple[tuple[int, bool], ...], Indexed | None]] | None = []
+        for hypothesis in found:
+            formula = None
+            if hypothesis.formula is not None:
+                meaning = compiled(hypothesis.formula)
+                formula = None if meaning is None else self.frame.indexed(meaning)
+                if formula is None:
+                    self.checks = None
+                    break
+            bounds = tuple(
+                (self.frame.position[symbol], kind == "positive")
+                for symbol, kind in hypothesis.bounds
+            )
+            self.checks.append((bounds, formula))
+        self.whole = [
+            i for i, symbol in enumerate(self.frame.symbols) if getattr(symbol, "is_integer", False)
+        ]
+        self.points: list[Point] = []
+        self._admitted: Sequence[tuple[str, Fraction]] = ()
+        # Settled answers of `proved`, by (meaning, for some g, timeout).
+        self.answers: dict[Hashable, bool] = {}
+        # Statements' polynomials: programs' costs and atoms, by (kind, text).
+        self.polynomials: dict[tuple[str, str], Poly] = {}
+        self._decider: Decider | None = None
+
+    def decider(self) -> Decider:
+        """The decider `holds_when` asks its questions in: one per file (renewed after
+        `SHARED_QUESTIONS`), apart from the thread's shared one. Its non-linear questions
+        are the hard ones for the solver, and how hard depends on what the same solver was
+        asked before; asked apart from the rest, a claim's condition depends on its file
+        only."""
+        if self._decider is None or self._decider.asked >= SHARED_QUESTIONS:
+            self._decider = Decider()
+        return self._decider
+
+    # -- points
+    def admit(self, assignment: Sequence[tuple[str, Fraction]]) -> None:
+        """Keep a point (a counterexample's full assignment) when it gives every symbol of
+        the frame a value and every hypothesis holds there exactly."""
+        if self.checks is None or not assignment or assignment is self._admitted:
+            return
+        self._admitted = assignment
+        given = dict(assignment)
+        try:
+            values = [given[name] for name in self.names]
+        except KeyError:
+            return
+        if not all(isinstance(v, Fraction) for v in values):
+            return
+        try:
+            rough: list[float] | None = [float(v) for v in values]
+        except OverflowError:
+            rough = None
+        if values[self.frame.position[G]] <= 0:
+            return
+        if any(values[i].denominator != 1 for i in self.whole):
+            return
+        for bounds, formula in self.checks:
+            for position, strict in bounds:
+                if values[position] < 0 or (strict and values[position] == 0):
+                    return
+            if formula is not None and not truth_at(formula, values, rough):
+                return
+        for index, (kept, _) in enumerate(self.points):
+            if kept == values:
+                self.points.insert(0, self.points.pop(index))
+                return
+        self.points.insert(0, (values, rough))
+        del self.points[KEPT_POINTS:]
+
+    def refutes(self, statement: Indexed) -> bool:
+        """Whether the statement is false at a kept point (so it is not proved)."""
+        for index, (values, rough) in enumerate(self.points):
+            if rough is not None and rough_at(statement, rough) is True:
+                continue
+            if not truth_at(statement, values, rough):
+                if index:
+                    self.points.insert(0, self.points.pop(index))
+                return True
+        return False
+
+    # -- statements compiled without sympy
+    def indexed(self, formula: n.Formula, memo: dict[int, Any]) -> Indexed:
+        """A statement of the linear family on the frame, compiled straight from its nodes
+        (what `costs.formula` and `exact.compiled` give, as a function of the atoms);
+        `_NotPolynomial` when it divides by a non-constant, raises to a power, uses max,
+        min or log2, or mentions a symbol outside the frame. `memo` keeps the compiled
+        comparisons by node identity (the caller keeps the nodes alive)."""
+        if isinstance(formula, (n.Compare, n.Beats)):
+            found = memo.get(id(formula))
+            if found is None or found[0] is not formula:
+                found = (formula, self._comparison(formula, memo))
+                memo[id(formula)] = found
+            return found[1]  # type: ignore[no-any-return]
+        if isinstance(formula, n.Not):
+            return ("not", self.indexed(formula.operand, memo))
+        return (formula.op, self.indexed(formula.left, memo), self.indexed(formula.right, memo))
+
+    def _comparison(self, leaf: n.Compare | n.Beats, memo: dict[int, Any]) -> Indexed:
+        if isinstance(leaf, n.Compare):
+            op: str = leaf.op
+            difference = _sum(self._expr(leaf.left, memo), self._expr(leaf.right, memo), -1)
+        else:
+            op = "<"
+            winner, loser = leaf.winner.text, leaf.loser.text
+            if leaf.on is not None:
+                left, right = self._program(winner, leaf.on), self._program(loser, leaf.on)
+            else:
+                left, right = self._score(winner), self._score(loser)
+            difference = _sum(left, right, -1)
+        exact = tuple(sorted(difference.items()))
+        try:
+            return (op, exact, tuple((m, float(c)) for m, c in exact))
+        except OverflowError as error:
+            raise _NotPolynomial from error
+
+    def _score(self, program: str) -> Poly:
+        g = self.frame.position[G]
+        scaled = {tuple(sorted((*m, g))): c for m, c in self._program(program, "c").items()}
+        return _sum(scaled, self._program(program, "t"), 1)
+
+    def _program(self, program: str, kind: str) -> Poly:
+        key = (kind, program)
+        found = self.polynomials.get(key)
+        if found is None:
+            derived = self.costs.program(program)
+            found = self._of_sympy(derived.c if kind == "c" else derived.t)
+            self.polynomials[key] = found
+        return found
+
+    def _of_sympy(self, e: sympy.Expr) -> Poly:
+        difference = difference_of(Atomic("=", e, sympy.Integer(0)))
+        if difference is None:
+            raise _NotPolynomial
+        try:
+            return {tuple(sorted(self.frame.position[s] for s in m)): c for m, c in difference[0]}
+        except KeyError as error:
+            raise _NotPolynomial from error
+
+    def _expr(self, node: n.Expr, memo: dict[int, Any]) -> Poly:
+        found = memo.get(id(node))
+        if found is None or found[0] is not node:
+            found = (node, self._compiled_expr(node, memo))
+            memo[id(node)] = found
+        return found[1]  # type: ignore[no-any-return]
+
+    def _compiled_expr(self, node: n.Expr, memo: dict[int, Any]) -> Poly:
+        if isinstance(node, n.Number):
+            value = Fraction(node.value)
+            return {(): value} if value else {}
+        if isinstance(node, n.CostOf):
+            if not node.term.args and node.term.head.text in self.costs.model.programs:
+                return self._program(node.term.head.text, node.kind)
+            key = (node.kind, str(node.term))
+            found = self.polynomials.get(key)
+            if found is None:
+                found = self._of_sympy(self.costs.atom(node.kind, node.term))
+                self.polynomials[key] = found
+            return found
+        if isinstance(node, n.GRate):
+            return {(self.frame.position[G],): Fraction(1)}
+        if isinstance(node, n.GApply):
+            g: Poly = {(self.frame.position[G],): Fraction(1)}
+            return _product(g, self._expr(node.argument, memo))
+        if isinstance(node, n.Negate):
+            return {m: -c for m, c in self._expr(node.operand, memo).items()}
+        if isinstance(node, n.Symbol):
+            position = self.frame.position.get(self.costs.parameter(node.name.text))
+            if position is None:
+                raise _NotPolynomial
+            return {(position,): Fraction(1)}
+        if isinstance(node, n.Arithmetic) and node.op in ("+", "-", "*", "/"):
+            left, right = self._expr(node.left, memo), self._expr(node.right, memo)
+            if node.op == "+":
+                return _sum(left, right, 1)
+            if node.op == "-":
+                return _sum(left, right, -1)
+            if node.op == "*":
+                return _product(left, right)
+            if set(right) != {()}:
+                raise _NotPolynomial  # a division by a non-constant (or by 0)
+            divisor = right[()]
+            return {m: c / divisor for m, c in left.items()}
+        raise _NotPolynomial
+
+
+def _sum(left: Poly, right: Poly, sign: int) -> Poly:
+    total = dict(left)
+    for monomial, coefficient in right.items():
+        value = total.get(monomial, Fraction(0)) + sign * coefficient
+        if value:
+            total[monomial] = value
+        else:
+            total.pop(monomial, None)
+    return total
+
+
+def _product(left: Poly, right: Poly) -> Poly:
+    total: Poly = {}
+    for m1, c1 in left.items():
+        for m2, c2 in right.items():
+            monomial = tuple(sorted(m1 + m2))
+            value = total.get(monomial, Fraction(0)) + c1 * c2
+            if value:
+                total[monomial] = value
+            else:
+                total.pop(monomial, None)
+    return total
+
+
+_KNOWN: dict[int, _Known] = {}
+_KNOWN_KEPT = 8
+
+
+def _known(costs: CostModel, found: Sequence[Hypothesis]) -> _Known:
+    """The shared state of the explanations of claims of `costs` under `found`."""
+    hypotheses = tuple(found)
+    known = _KNOWN.get(id(costs))
+    if known is None or known.costs is not costs or known.found != hypotheses:
+        if len(_KNOWN) >= _KNOWN_KEPT:
+            _KNOWN.clear()
+        known = _Known(costs, hypotheses)
+        _KNOWN[id(costs)] = known
+    return known
+
+
 class _Prover:
-    """Proves formulas under the claim's hypotheses, in one shared z3 context."""
+    """Proves formulas under the claim's hypotheses, in one shared z3 context; a formula
+    false at a point `known` keeps (where every hypothesis holds) is not proved, and no
+    solver is asked."""
 
     def __init__(
         self,
@@ -170,15 +449,59 @@ class _Prover:
         timeout: float,
         parameters: tuple[sympy.Symbol, ...],
         decider: Decider,
+        known: _Known | None = None,
     ) -> None:
         self.found = list(found)
         self.timeout = timeout
         self.parameters = parameters
         self.decider = decider
+        self.known = known
 
     def proved(self, f: LogicFormula, some_g: bool = False) -> bool:
+        known = self.known
+        key: Hashable | None = None
+        if known is not None:
+            meaning = compiled(f)
+            if meaning is not None:
+                key = (meaning, some_g, self.timeout)
+                answer = known.answers.get(key)
+                if answer is not None:
+                    return answer
+                if not some_g:
+                    on_frame = known.frame.indexed(meaning)
+                    if on_frame is not None and known.refutes(on_frame):
+                        _settle(known, key, False)
+                        return False
         problem = Problem(f, self.found, some_g, "linear", self.timeout, parameters=self.parameters)
-        return self.decider.proves(problem)
+        proved = self.decider.proves(problem)
+        if proved and known is not None and key is not None:
+            _settle(known, key, True)
+        return proved
+
+    def confirmed(self, f: LogicFormula) -> bool:
+        """`proved`, asked again in a context of its own when the shared solver does not
+        prove it: what a solver answers after many questions may depend on them (a
+        non-linear question it gave up on may be proved afresh), and a condition is shown
+        only when its confirmations do not depend on what was asked before."""
+        if self.proved(f):
+            return True
+        known = self.known
+        meaning = None if known is None else compiled(f)
+        if known is not None:
+            if meaning is not None and known.answers.get((meaning, False, self.timeout)) is False:
+                return False  # false at a point where the hypotheses hold
+        problem = Problem(f, self.found, False, "linear", self.timeout, parameters=self.parameters)
+        with Decider() as fresh:
+            proved = fresh.proves(problem)
+        if proved and known is not None and meaning is not None:
+            _settle(known, (meaning, False, self.timeout), True)
+        return proved
+
+
+def _settle(known: _Known, key: Hashable, answer: bool) -> None:
+    if len(known.answers) >= KEPT_ANSWERS:
+        known.answers.clear()
+    known.answers[key] = answer
 
 
 # ---- sign conditions: a small boolean algebra over `poly op 0` --------------------------------
@@ -589,11 +912,16 @@ def _and_of(conjuncts: tuple[Atomic, ...]) -> LogicFormula:
 
 
 def holds_when(
-    costs: CostModel, claim: n.Claim, timeout: float, found: Sequence[Hypothesis]
+    costs: CostModel,
+    claim: n.Claim,
+    timeout: float,
+    found: Sequence[Hypothesis],
+    counterexample: Sequence[tuple[str, Fraction]] = (),
 ) -> str | None:
     """The condition under which the claim holds, `NEVER` when the assumptions rule it out,
     or None when it is not computed (see `explainable`) or could not be confirmed; `found`
-    are the hypotheses the claim was decided under."""
+    are the hypotheses the claim was decided under, `counterexample` the full assignment of
+    its counterexample (a point where they hold, kept to answer questions without z3)."""
     if not explainable(costs, claim):
         return None
     formula = costs.formula(claim.formula)
@@ -604,7 +932,9 @@ def holds_when(
     key = None if meaning is None else (meaning, tuple(found), parameters, timeout)
     if key is not None and key in _CONDITIONS:
         return _CONDITIONS[key]
-    condition, settled = _holds_when(formula, timeout, found, parameters)
+    known = _known(costs, found)
+    known.admit(counterexample)
+    condition, settled = _holds_when(formula, timeout, found, parameters, known)
     # A condition left unconfirmed because a proof was not found (a timeout, under load)
     # is not kept: asked again, the claim gets its own answer, not one of an earlier run.
     if key is not None and settled:
@@ -623,11 +953,13 @@ def _holds_when(
     timeout: float,
     found: Sequence[Hypothesis],
     parameters: tuple[sympy.Symbol, ...],
+    known: _Known | None = None,
 ) -> tuple[str | None, bool]:
     """The condition, and whether it is settled: False when a proof it needed was not
     found (the condition is then None, and asking again may find it)."""
-    with shared_decider() as decider:
-        prover = _Prover(found, timeout, parameters, decider)
+    with shared_decider() as shared:
+        decider = shared if known is None else known.decider()
+        prover = _Prover(found, timeout, parameters, decider, known)
         clauses = _every_g(formula, prover)
         if clauses is None:
             return None, True
@@ -638,15 +970,15 @@ def _holds_when(
         # substitution); what is shown must be equivalent to them under the assumptions.
         exact = _formula_of(_and(*clauses))
         if not disjuncts:
-            never = prover.proved(Negation(exact))
+            never = prover.confirmed(Negation(exact))
             return (NEVER, True) if never else (None, False)
         condition = _disjunction([_and_of(d) for d in disjuncts])
         assert condition is not None
         # H → claim, proved for every g by the solver itself; and claim → H through the
         # clauses: every g > 0 satisfying the claim makes the clauses true, and they imply H.
-        if not prover.proved(Junction("->", condition, formula)):
+        if not prover.confirmed(Junction("->", condition, formula)):
             return None, False
-        if not prover.proved(Junction("->", exact, condition)):
+        if not prover.confirmed(Junction("->", exact, condition)):
             return None, False
     try:
         return formula_text(condition), True
@@ -887,39 +1219,68 @@ def repairs(
     claim: n.Claim,
     problem_of: Callable[[n.Claim], Problem],
     statement_of: Callable[[n.Claim], str],
+    counterexample: Sequence[tuple[str, Fraction]] = (),
 ) -> tuple[str, ...]:
     """Statements one edit away from the claim that are proved under its assumptions, in
     the order: reverse a comparison, strict ↔ non-strict, add one term of a program,
-    identify two atoms (see the module's notes); at most MAX_REPAIRS."""
+    identify two atoms (see the module's notes); at most MAX_REPAIRS. `counterexample`:
+    the claim's full counterexample, a point where its hypotheses hold.
+
+    A candidate false at a point where the hypotheses hold exactly (the claim's
+    counterexample, those of the file's other claims) is not proved, and is passed over
+    without a solver, without sympy and without being printed: that is most of them."""
     from calculus.definedness import check_divisions
 
     if not explainable(costs, claim):
         return ()
     found: list[str] = []
     seen = {statement_of(claim)}
+    base = problem_of(claim)
+    known = _known(costs, base.hypotheses)
+    known.admit(counterexample)
+    memo: dict[int, Any] = {}
     with shared_decider() as decider:
         for index, variant in enumerate(_candidates(costs, claim.formula)):
             if index == MAX_CANDIDATES or len(found) == MAX_REPAIRS:
                 break
+            if known.checks is not None:
+                try:
+                    on_frame = known.indexed(variant, memo)
+                except _NotPolynomial:
+                    pass
+                else:
+                    # Not proved: false at a point where every hypothesis holds. (A later
+                    # candidate printed the same means the same: it is passed over too.)
+                    if known.refutes(on_frame):
+                        continue
             candidate = replace(claim, formula=variant)
             statement = statement_of(candidate)
             if statement in seen:
                 continue
             seen.add(statement)
-            problem = problem_of(candidate)
-            verdict: Verdict | None = check_divisions(
-                costs, variant, list(problem.hypotheses), problem.timeout
-            )
-            proved = decider.proves(problem) if verdict is None else verdict.status == "proved"
-            if proved and not _vacuous(costs, variant, problem, decider):
+            # A statement proved for another claim of the file is proved here too.
+            key = ("repair", statement, base.timeout)
+            proved = known.answers.get(key)
+            if proved is None:
+                problem = problem_of(candidate)
+                verdict: Verdict | None = check_divisions(
+                    costs, variant, list(problem.hypotheses), problem.timeout
+                )
+                proved = decider.proves(problem) if verdict is None else verdict.status == "proved"
+                if proved:
+                    _settle(known, key, True)
+            again = lambda candidate=candidate: problem_of(candidate)  # noqa: E731
+            if proved and not _vacuous(costs, variant, again, decider):
                 found.append(statement)
     return tuple(found)
 
 
-def _vacuous(costs: CostModel, formula: n.Formula, problem: Problem, decider: Decider) -> bool:
+def _vacuous(
+    costs: CostModel, formula: n.Formula, problem_of: Callable[[], Problem], decider: Decider
+) -> bool:
     """An implication whose premise the assumptions rule out (for every g): proved, but
     it says nothing."""
     if not isinstance(formula, n.Connective) or formula.op != "->":
         return False
     premise = Negation(costs.formula(formula.left))
-    return decider.proves(replace(problem, claim=premise))
+    return decider.proves(replace(problem_of(), claim=premise))
