@@ -57,7 +57,15 @@ from calculus.logic import (
     Verdict,
     shared_decider,
 )
-from calculus.logic.exact import Frame, Indexed, compiled, difference_of, rough_at, truth_at
+from calculus.logic.exact import (
+    Frame,
+    Indexed,
+    Point,
+    compiled,
+    difference_of,
+    rough_at,
+    truth_at,
+)
 
 MAX_REPAIRS = 3
 
@@ -171,8 +179,6 @@ def explainable(costs: CostModel, claim: n.Claim) -> bool:
 
 # ---- what the explanations of one file share ----------------------------------------------
 
-# A point of a `_Known` frame: exact values, and the same in floats (None on overflow).
-Point = tuple[list[Fraction], list[float] | None]
 # A polynomial on a frame: sorted positions of its monomial's factors -> coefficient.
 Poly = dict[tuple[int, ...], Fraction]
 
@@ -261,33 +267,30 @@ class _Known:
             return
         if not all(isinstance(v, Fraction) for v in values):
             return
-        try:
-            rough: list[float] | None = [float(v) for v in values]
-        except OverflowError:
-            rough = None
         if values[self.frame.position[G]] <= 0:
             return
         if any(values[i].denominator != 1 for i in self.whole):
             return
+        point = Point(values)
         for bounds, formula in self.checks:
             for position, strict in bounds:
                 if values[position] < 0 or (strict and values[position] == 0):
                     return
-            if formula is not None and not truth_at(formula, values, rough):
+            if formula is not None and not truth_at(formula, point):
                 return
-        for index, (kept, _) in enumerate(self.points):
-            if kept == values:
+        for index, kept in enumerate(self.points):
+            if kept.values == point.values:
                 self.points.insert(0, self.points.pop(index))
                 return
-        self.points.insert(0, (values, rough))
+        self.points.insert(0, point)
         del self.points[KEPT_POINTS:]
 
     def refutes(self, statement: Indexed) -> bool:
         """Whether the statement is false at a kept point (so it is not proved)."""
-        for index, (values, rough) in enumerate(self.points):
-            if rough is not None and rough_at(statement, rough) is True:
+        for index, point in enumerate(self.points):
+            if point.rough is not None and rough_at(statement, point.rough) is True:
                 continue
-            if not truth_at(statement, values, rough):
+            if not truth_at(statement, point):
                 if index:
                     self.points.insert(0, self.points.pop(index))
                 return True
@@ -322,11 +325,16 @@ class _Known:
             else:
                 left, right = self._score(winner), self._score(loser)
             difference = _sum(left, right, -1)
-        exact = tuple(sorted(difference.items()))
+        symbols = self.frame.symbols
+        exact = tuple((tuple(symbols[i] for i in m), c) for m, c in sorted(difference.items()))
         try:
-            return (op, exact, tuple((m, float(c)) for m, c in exact))
+            rough = tuple((m, float(c)) for m, c in exact)
         except OverflowError as error:
             raise _NotPolynomial from error
+        on_frame = self.frame.indexed((op, (exact, rough)))
+        if on_frame is None:
+            raise _NotPolynomial
+        return on_frame
 
     def _score(self, program: str) -> Poly:
         g = self.frame.position[G]
