@@ -180,7 +180,7 @@ def explainable(costs: CostModel, claim: n.Claim) -> bool:
 # ---- what the explanations of one file share ----------------------------------------------
 
 # A polynomial on a frame: sorted positions of its monomial's factors -> coefficient.
-Poly = dict[tuple[int, ...], Fraction]
+Poly = dict[tuple[int, ...], Fraction | int]
 
 KEPT_POINTS = 16
 KEPT_ANSWERS = 20_000
@@ -242,6 +242,10 @@ class _Known:
         # Statements' polynomials: programs' costs and atoms, by (kind, text).
         self.polynomials: dict[tuple[str, str], Poly] = {}
         self._decider: Decider | None = None
+        # `P beats Q` (on c, on t, or by score) on the frame.
+        self.beats: dict[tuple[str, str, str], Indexed] = {}
+        # Comparisons on the frame, by their operator and the terms of their difference.
+        self.leaves: dict[tuple[str, tuple[Any, ...]], Indexed] = {}
 
     def decider(self) -> Decider:
         """The decider `holds_when` asks its questions in: one per file (renewed after
@@ -318,15 +322,28 @@ class _Known:
             op: str = leaf.op
             difference = _sum(self._expr(leaf.left, memo), self._expr(leaf.right, memo), -1)
         else:
-            op = "<"
-            winner, loser = leaf.winner.text, leaf.loser.text
-            if leaf.on is not None:
-                left, right = self._program(winner, leaf.on), self._program(loser, leaf.on)
-            else:
-                left, right = self._score(winner), self._score(loser)
-            difference = _sum(left, right, -1)
+            key = (leaf.on or "", leaf.winner.text, leaf.loser.text)
+            found = self.beats.get(key)
+            if found is None:
+                found = self.beats[key] = self._beats(leaf)
+            return found
+        return self._on_frame(op, difference)
+
+    def _beats(self, leaf: n.Beats) -> Indexed:
+        winner, loser = leaf.winner.text, leaf.loser.text
+        if leaf.on is not None:
+            left, right = self._program(winner, leaf.on), self._program(loser, leaf.on)
+        else:
+            left, right = self._score(winner), self._score(loser)
+        return self._on_frame("<", _sum(left, right, -1))
+
+    def _on_frame(self, op: str, difference: Poly) -> Indexed:
+        terms = tuple(sorted(difference.items()))
+        found = self.leaves.get((op, terms))
+        if found is not None:
+            return found
         symbols = self.frame.symbols
-        exact = tuple((tuple(symbols[i] for i in m), c) for m, c in sorted(difference.items()))
+        exact = tuple((tuple(symbols[i] for i in m), c) for m, c in terms)
         try:
             rough = tuple((m, float(c)) for m, c in exact)
         except OverflowError as error:
@@ -334,6 +351,9 @@ class _Known:
         on_frame = self.frame.indexed((op, (exact, rough)))
         if on_frame is None:
             raise _NotPolynomial
+        if len(self.leaves) >= KEPT_ANSWERS:
+            self.leaves.clear()
+        self.leaves[op, terms] = on_frame
         return on_frame
 
     def _score(self, program: str) -> Poly:
@@ -355,7 +375,10 @@ class _Known:
         if difference is None:
             raise _NotPolynomial
         try:
-            return {tuple(sorted(self.frame.position[s] for s in m)): c for m, c in difference[0]}
+            return {
+                tuple(sorted(self.frame.position[s] for s in m)): _small(c)
+                for m, c in difference[0]
+            }
         except KeyError as error:
             raise _NotPolynomial from error
 
@@ -368,7 +391,7 @@ class _Known:
 
     def _compiled_expr(self, node: n.Expr, memo: dict[int, Any]) -> Poly:
         if isinstance(node, n.Number):
-            value = Fraction(node.value)
+            value = _small(Fraction(node.value))
             return {(): value} if value else {}
         if isinstance(node, n.CostOf):
             if not node.term.args and node.term.head.text in self.costs.model.programs:
@@ -380,9 +403,9 @@ class _Known:
                 self.polynomials[key] = found
             return found
         if isinstance(node, n.GRate):
-            return {(self.frame.position[G],): Fraction(1)}
+            return {(self.frame.position[G],): 1}
         if isinstance(node, n.GApply):
-            g: Poly = {(self.frame.position[G],): Fraction(1)}
+            g: Poly = {(self.frame.position[G],): 1}
             return _product(g, self._expr(node.argument, memo))
         if isinstance(node, n.Negate):
             return {m: -c for m, c in self._expr(node.operand, memo).items()}
@@ -390,7 +413,7 @@ class _Known:
             position = self.frame.position.get(self.costs.parameter(node.name.text))
             if position is None:
                 raise _NotPolynomial
-            return {(position,): Fraction(1)}
+            return {(position,): 1}
         if isinstance(node, n.Arithmetic) and node.op in ("+", "-", "*", "/"):
             left, right = self._expr(node.left, memo), self._expr(node.right, memo)
             if node.op == "+":
@@ -402,14 +425,19 @@ class _Known:
             if set(right) != {()}:
                 raise _NotPolynomial  # a division by a non-constant (or by 0)
             divisor = right[()]
-            return {m: c / divisor for m, c in left.items()}
+            return {m: _small(Fraction(c) / divisor) for m, c in left.items()}
         raise _NotPolynomial
+
+
+def _small(value: Fraction) -> Fraction | int:
+    """A whole coefficient as an int (int arithmetic is many times faster than Fraction's)."""
+    return value.numerator if value.denominator == 1 else value
 
 
 def _sum(left: Poly, right: Poly, sign: int) -> Poly:
     total = dict(left)
     for monomial, coefficient in right.items():
-        value = total.get(monomial, Fraction(0)) + sign * coefficient
+        value = total.get(monomial, 0) + sign * coefficient
         if value:
             total[monomial] = value
         else:
@@ -422,7 +450,7 @@ def _product(left: Poly, right: Poly) -> Poly:
     for m1, c1 in left.items():
         for m2, c2 in right.items():
             monomial = tuple(sorted(m1 + m2))
-            value = total.get(monomial, Fraction(0)) + c1 * c2
+            value = total.get(monomial, 0) + c1 * c2
             if value:
                 total[monomial] = value
             else:
