@@ -512,3 +512,53 @@ def test_the_condition_does_not_depend_on_what_ran_before() -> None:
     with shared_decider() as decider:
         assert decider._linear is not None and decider._linear.points  # the history is there
     assert _fresh_condition() == expected
+
+
+# ---- candidates passed over at known points are exactly those the solver does not prove ----
+
+SEVERAL = (
+    ESSAY
+    + "claim k1: Hfh beats Hsd\n"
+    + "claim k2: c(Hsd) + 2 > c(Hfh) + 3\n"
+    + "claim k3: t(Hfh) + 1 > t(Hsd)\n"
+    + f"claim k4: Hsd beats Hfh -> g(c(get_proxy_for_base_obj)) < {FIND}\n"
+    + "claim k5: Hfd beats Hfh on t or c(Hfd) > 3 * c(Hfh)\n"
+)
+
+
+def test_repairs_and_conditions_are_the_same_without_the_known_points(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Repairs and conditions found with candidates and questions passed over at points
+    where the hypotheses hold (the claims' counterexamples) are those found when every
+    one of them goes to the solver instead: the points only save work."""
+    from calculus import explain
+    from calculus.check import claim_problem, claim_statement, hypotheses
+
+    passed_over = []
+    refutes = explain._Known.refutes
+
+    def counted(self: object, statement: object) -> bool:
+        found: bool = refutes(self, statement)  # type: ignore[arg-type]
+        passed_over.append(found)
+        return found
+
+    explain._CONDITIONS.clear()
+    monkeypatch.setattr(explain._Known, "refutes", counted)
+    result = check_source(SEVERAL, timeout=10)
+    assert any(passed_over) and not all(passed_over)  # the points did save work
+    refuted = [c for c in result.claims if c.verdict.status == "refuted"]
+    assert len(refuted) >= 4, [(c.name, c.verdict.status) for c in result.claims]
+    assert any(c.repairs for c in refuted)
+    model = load_model(SEVERAL)
+    costs = derive_costs(model)
+    nodes = {c.name: c.node for c in model.claims}
+    monkeypatch.setattr(explain._Known, "refutes", lambda self, statement: False)
+    explain._CONDITIONS.clear()
+    explain._KNOWN.clear()
+    for claim in refuted:
+        node = nodes[claim.name]
+        fixes = explain.repairs(costs, node, lambda c: claim_problem(costs, c, 10), claim_statement)
+        assert fixes == claim.repairs, claim.name
+        condition = explain.holds_when(costs, node, 10, hypotheses(costs))
+        assert condition == claim.holds_when, claim.name
