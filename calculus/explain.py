@@ -1101,6 +1101,12 @@ def _loosenings(leaf: n.Formula) -> list[n.Formula]:
 def _atoms_of(costs: CostModel, program: str, kind: str) -> list[str]:
     """The texts of the `kind` atoms of a program: what it stores or runs, in order, then
     the atoms of an explicit formula."""
+    return list(_program_atoms(costs, program, kind))
+
+
+@lru_cache(maxsize=256)
+def _program_atoms(costs: CostModel, program: str, kind: str) -> tuple[str, ...]:
+    """`_atoms_of`, worked out once per cost model (they are frozen) and program."""
     derived = costs.program(program)
     texts = list(derived.stores) if kind == "c" else [t for _, t in derived.runs]
     total = derived.c if kind == "c" else derived.t
@@ -1108,7 +1114,7 @@ def _atoms_of(costs: CostModel, program: str, kind: str) -> list[str]:
         name = str(symbol)
         if name.startswith(f"{kind}(") and name[2:-1] not in texts:
             texts.append(name[2:-1])
-    return texts
+    return tuple(texts)
 
 
 def _summands(expr: n.Expr) -> Iterator[n.Expr]:
