@@ -11,8 +11,9 @@ the verdicts are correct and say nothing. This stage runs after the claims are d
   the others in its notes), and marks each claim whose own proof rests only on
   assumptions that contradict each other (or whose `for some costs` is refuted that way).
 
-Nothing is changed when the question is not answered `proved` (consistent, or unknown):
-only a proved contradiction is reported. Verdicts themselves are never changed.
+Nothing is changed when the question is not answered `proved` (consistent, unknown, out
+of time, or a failure inside the tool): only a proved contradiction is reported. Verdicts
+themselves are never changed.
 """
 
 from __future__ import annotations
@@ -62,7 +63,17 @@ def contradiction(
         timeout,
         parameters=tuple(costs.parameter_symbols),
     )
-    verdict = decider.decide(problem)
+    from calculus.limits import TimeLimitExceeded, memory_limit, time_limit
+
+    try:
+        # The bound of one claim's decision (`check.CLAIM_TIME_FACTOR`): sympy's algebra in
+        # the non-linear families has no timeout of its own.
+        with time_limit(3 * timeout + 1), memory_limit():
+            verdict = decider.decide(problem)
+    except (TimeLimitExceeded, MemoryError):
+        return None
+    except Exception:  # noqa: BLE001 - a failure inside the tool: no warning, never a traceback
+        return None
     if verdict.status != "proved":
         return None
     return verdict.uses

@@ -285,3 +285,16 @@ def test_ranges_under_a_closed_contradiction() -> None:
     assert ranges.reason is not None and "assumptions are unsatisfiable" in ranges.reason
     assert ranges.status == "exact"
     assert "assumption h0 cannot hold" in result.warnings[0].message
+
+
+def test_a_failure_inside_the_question_is_no_warning_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(self: Decider, problem: object) -> object:
+        raise TypeError("cannot determine truth value of Relational")
+
+    monkeypatch.setattr(Decider, "decide", broken)
+    model = load_model(CONTRADICTION, "arg.cost")
+    (view,) = derive_views(model)
+    with Decider() as decider:
+        assert contradiction(view, hypotheses(view), 10.0, decider) is None
