@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sympy
 
@@ -209,14 +209,18 @@ class CostModel:
     def _unregistered(self, symbol: sympy.Symbol, nonneg: bool) -> None:
         raise UnregisteredAtom(f"{symbol.name} is not an atom of the derived model")
 
-    def expr(self, node: n.Expr) -> sympy.Expr:
+    def _remembered(self, node: object, translate: Callable[[Any], Any]) -> Any:
+        """`translate(node)`, kept for the next time (nodes are immutable)."""
         found = self._translated.get(node)
         if found is None:
-            found = self._expr(node)
+            found = translate(node)
             if len(self._translated) >= 50_000:
                 self._translated.clear()
             self._translated[node] = found
-        return found  # type: ignore[return-value]
+        return found
+
+    def expr(self, node: n.Expr) -> sympy.Expr:
+        return self._remembered(node, self._expr)  # type: ignore[no-any-return]
 
     def _expr(self, node: n.Expr) -> sympy.Expr:
         if isinstance(node, n.Number):
@@ -263,13 +267,7 @@ class CostModel:
         return self.exchange(costs.c) + costs.t
 
     def formula(self, node: n.Formula) -> LogicFormula:
-        found = self._translated.get(node)
-        if found is None:
-            found = self._formula(node)
-            if len(self._translated) >= 50_000:
-                self._translated.clear()
-            self._translated[node] = found
-        return found  # type: ignore[return-value]
+        return self._remembered(node, self._formula)  # type: ignore[no-any-return]
 
     def _formula(self, node: n.Formula) -> LogicFormula:
         if isinstance(node, n.Compare):

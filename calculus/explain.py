@@ -218,20 +218,7 @@ class _Known:
         self.names = [str(symbol) for symbol in self.frame.symbols]
         # Each hypothesis as (bounds as (position, strict), formula on the frame); None when
         # one is not polynomial: then no point is kept, and nothing is answered by points.
-        self.checks: list[tuple[tuple[tuple[int, bool], ...], Indexed | None]] | None = []
-        for hypothesis in found:
-            formula = None
-            if hypothesis.formula is not None:
-                meaning = compiled(hypothesis.formula)
-                formula = None if meaning is None else self.frame.indexed(meaning)
-                if formula is None:
-                    self.checks = None
-                    break
-            bounds = tuple(
-                (self.frame.position[symbol], kind == "positive")
-                for symbol, kind in hypothesis.bounds
-            )
-            self.checks.append((bounds, formula))
+        self.checks = self.frame.hypotheses(found)
         self.whole = [
             i for i, symbol in enumerate(self.frame.symbols) if getattr(symbol, "is_integer", False)
         ]

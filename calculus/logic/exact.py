@@ -540,6 +540,25 @@ class Frame:
         # Each difference met, by identity (the tuple is kept alive with it).
         self._leaves: dict[int, tuple[Difference, Indexed | None]] = {}
 
+    def hypotheses(
+        self, found: Sequence[Hypothesis]
+    ) -> list[tuple[tuple[tuple[int, bool], ...], Indexed | None]] | None:
+        """Each hypothesis on this frame: its bounds as (position, strict) and its formula;
+        None when one is not polynomial on the frame (or mentions a symbol outside it)."""
+        checks: list[tuple[tuple[tuple[int, bool], ...], Indexed | None]] = []
+        for hypothesis in found:
+            formula = None
+            if hypothesis.formula is not None:
+                meaning = compiled(hypothesis.formula)
+                formula = None if meaning is None else self.indexed(meaning)
+                if formula is None:
+                    return None
+            bounds = tuple(
+                (self.position[symbol], kind == "positive") for symbol, kind in hypothesis.bounds
+            )
+            checks.append((bounds, formula))
+        return checks
+
     def indexed(self, f: Compiled) -> Indexed | None:
         """`f` against this frame; None when it mentions a symbol outside it."""
         op = f[0]

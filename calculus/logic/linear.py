@@ -196,20 +196,7 @@ class LinearSolver:
         # (position, strict) and its formula. None when one is outside polynomials or
         # divides: then points are checked by `holds_at`, and counterexamples are pinned
         # by the solver alone.
-        self.compiled: list[tuple[tuple[tuple[int, bool], ...], Indexed | None]] | None = []
-        for hypothesis in self.hypotheses:
-            formula = None
-            if hypothesis.formula is not None:
-                meaning = compiled(hypothesis.formula)
-                formula = None if meaning is None else self.frame.indexed(meaning)
-                if formula is None:
-                    self.compiled = None
-                    break
-            bounds = tuple(
-                (self.frame.position[symbol], kind == "positive")
-                for symbol, kind in hypothesis.bounds
-            )
-            self.compiled.append((bounds, formula))
+        self.compiled = self.frame.hypotheses(self.hypotheses)
         if self.base_denominators or self.encoder.applications:
             self.compiled = None
         self._g = self.frame.position[G]
