@@ -61,6 +61,7 @@ from calculus.logic.exact import (
     Frame,
     Indexed,
     Point,
+    comparison_on_frame,
     compiled,
     difference_of,
     rough_at,
@@ -329,15 +330,10 @@ class _Known:
         found = self.leaves.get((op, terms))
         if found is not None:
             return found
-        symbols = self.frame.symbols
-        exact = tuple((tuple(symbols[i] for i in m), c) for m, c in terms)
         try:
-            rough = tuple((m, float(c)) for m, c in exact)
+            on_frame = comparison_on_frame(op, terms)
         except OverflowError as error:
             raise _NotPolynomial from error
-        on_frame = self.frame.indexed((op, (exact, rough)))
-        if on_frame is None:
-            raise _NotPolynomial
         if len(self.leaves) >= KEPT_ANSWERS:
             self.leaves.clear()
         self.leaves[op, terms] = on_frame

@@ -594,6 +594,15 @@ class Frame:
         return (op, left, right)
 
 
+def comparison_on_frame(
+    op: str, terms: Sequence[tuple[tuple[int, ...], Fraction | int]]
+) -> Indexed:
+    """`difference op 0` as an indexed formula (what `Frame.indexed` makes of a comparison),
+    from the difference's terms: positions on the frame, exact coefficient. OverflowError
+    when a coefficient has no float."""
+    return (op, _integral(terms), tuple((positions, float(c)) for positions, c in terms))
+
+
 def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     """The truth of an indexed formula at a float point; None where in doubt."""
     op = f[0]
@@ -625,7 +634,7 @@ def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     return left_holds == right_holds
 
 
-def _integral(terms: list[tuple[tuple[int, ...], Fraction]]) -> tuple[Any, ...]:
+def _integral(terms: Sequence[tuple[tuple[int, ...], Fraction | int]]) -> tuple[Any, ...]:
     """Terms with their coefficients scaled to integers (by a positive factor, so signs
     stay), each with the degree it lacks of the highest: at a point with values N_i / D,
     the sum of c·ΠN_i·D^(missing) has the sign of the polynomial."""
