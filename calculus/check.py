@@ -315,9 +315,10 @@ def decide_claim(
 
 
 def scenario_values(
-    costs: CostModel, scenario: n.Scenario, atoms: set[sympy.Symbol], where: n.Span
+    costs: CostModel, scenario: n.Scenario, atoms: set[sympy.Symbol], where: n.Ranges
 ) -> dict[sympy.Symbol, sympy.Expr]:
-    """Numbers for every atom in `atoms`, from the scenario or its default."""
+    """Numbers for every atom in `atoms`, from the scenario or its default (`where`: the
+    statement that asks for them)."""
     given: dict[sympy.Symbol, sympy.Expr] = {}
     for value in scenario.values:
         if isinstance(value.target, n.CostOf):
@@ -330,8 +331,8 @@ def scenario_values(
         raise InputError(
             [
                 at(
-                    costs.model.path,
-                    where,
+                    costs.model.origin(where),
+                    where.span,
                     "scenario",
                     f"scenario '{scenario.name}' gives no value to {missing[0].name}",
                     "give it a value, or add `default = 1` to the scenario",
@@ -348,7 +349,7 @@ def scenario_values(
             raise InputError(
                 [
                     at(
-                        costs.model.path,
+                        costs.model.origin(scenario),
                         scenario.span,
                         "scenario",
                         f"scenario '{scenario.name}' sets {symbol.name} = {value}, "
@@ -369,7 +370,7 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Ran
         for name in names:
             program = costs.program(name)
             atoms |= program.c.free_symbols | program.t.free_symbols
-        values = scenario_values(costs, scenario, atoms, statement.span)
+        values = scenario_values(costs, scenario, atoms, statement)
         lines: dict[str, tuple[Fraction, Fraction]] = {}
         for name in names:
             program = costs.program(name)
@@ -380,7 +381,7 @@ def compute_ranges(costs: CostModel, statement: n.Ranges, timeout: float) -> Ran
                     raise InputError(
                         [
                             at(
-                                costs.model.path,
+                                costs.model.origin(statement),
                                 statement.span,
                                 "scenario",
                                 f"in scenario '{scenario.name}', {kind}({name}) has no value "

@@ -32,6 +32,11 @@ class Division:
     source: n.Expr  # the denominator as written
     span: n.Span  # of the whole division `x / y` (or power `x ^ -k`)
     guards: tuple[LogicFormula, ...]
+    path: str  # the file it is written in
+
+    @property
+    def place(self) -> str:
+        return f"{self.path}:{self.span.line}:{self.span.column}"
 
     def obligation(self) -> LogicFormula:
         """guards -> denominator != 0."""
@@ -55,11 +60,12 @@ def program_divisions(costs: CostModel, programs: list[str]) -> list[Division]:
 def _walk(costs: CostModel, formula: n.Formula | None, programs: list[str]) -> list[Division]:
     found: list[Division] = []
     seen_programs: set[tuple[str, str]] = set()
+    model = costs.model
 
-    def expression(node: n.Expr, guards: tuple[LogicFormula, ...]) -> None:
+    def expression(node: n.Expr, guards: tuple[LogicFormula, ...], path: str) -> None:
         if isinstance(node, n.Arithmetic):
-            expression(node.left, guards)
-            expression(node.right, guards)
+            expression(node.left, guards, path)
+            expression(node.right, guards, path)
             denominator: n.Expr | None = None
             if node.op == "/":
                 denominator = node.right
@@ -70,11 +76,11 @@ def _walk(costs: CostModel, formula: n.Formula | None, programs: list[str]) -> l
             if denominator is not None:
                 value = costs.expr(denominator)
                 if not (value.is_number and value != 0):
-                    found.append(Division(value, denominator, node.span, guards))
+                    found.append(Division(value, denominator, node.span, guards, path))
         elif isinstance(node, n.Negate):
-            expression(node.operand, guards)
+            expression(node.operand, guards, path)
         elif isinstance(node, n.GApply):
-            expression(node.argument, guards)
+            expression(node.argument, guards, path)
         elif isinstance(node, n.CostOf):
             if not node.term.args and node.term.head.text in costs.model.programs:
                 program_cost(node.term.head.text, node.kind, guards)
@@ -88,42 +94,38 @@ def _walk(costs: CostModel, formula: n.Formula | None, programs: list[str]) -> l
         program = costs.model.programs[name]
         written = program.c_formula if kind == "c" else program.t_formula
         if written is not None:
-            expression(written, guards)
+            expression(written, guards, model.origin(program))
         elif program.extends is not None:
             program_cost(program.extends.text, kind, guards)
         seen_programs.discard(key)
 
-    def walk(node: n.Formula, guards: tuple[LogicFormula, ...]) -> None:
+    def walk(node: n.Formula, guards: tuple[LogicFormula, ...], path: str) -> None:
         if isinstance(node, n.Compare):
-            expression(node.left, guards)
-            expression(node.right, guards)
+            expression(node.left, guards, path)
+            expression(node.right, guards, path)
         elif isinstance(node, n.Beats):
             kinds = ("c",) if node.on == "c" else ("t",) if node.on == "t" else ("c", "t")
             for kind in kinds:
                 program_cost(node.winner.text, kind, guards)
                 program_cost(node.loser.text, kind, guards)
         elif isinstance(node, n.Not):
-            walk(node.operand, guards)
+            walk(node.operand, guards, path)
         else:
-            walk(node.left, guards)
+            walk(node.left, guards, path)
             left = costs.formula(node.left)
             if node.op in ("and", "->"):
-                walk(node.right, (*guards, left))
+                walk(node.right, (*guards, left), path)
             elif node.op == "or":
-                walk(node.right, (*guards, Negation(left)))
+                walk(node.right, (*guards, Negation(left)), path)
             else:
-                walk(node.right, guards)
+                walk(node.right, guards, path)
 
     if formula is not None:
-        walk(formula, ())
+        walk(formula, (), model.origin(formula))
     for name in programs:
         program_cost(name, "c", ())
         program_cost(name, "t", ())
     return found
-
-
-def position(path: str, span: n.Span) -> str:
-    return f"{path}:{span.line}:{span.column}"
 
 
 def check_divisions(
@@ -141,7 +143,7 @@ def check_divisions(
     if nowhere is not None:
         return nowhere
     for division in _walk(costs, formula, programs or []):
-        where = position(costs.model.path, division.span)
+        where = division.place
         written = format_expr(division.source)
         hint = f"assume {written} != 0 (or guard the division with `{written} != 0 -> ...`)"
         if division.denominator == 0:
@@ -183,7 +185,7 @@ def _assumption_dividing_by_zero(costs: CostModel) -> Verdict | None:
     for assumption in costs.model.assumptions:
         for division in _walk(costs, assumption.node.formula, []):
             if division.denominator == 0:
-                where = position(costs.model.path, division.span)
+                where = division.place
                 written = format_expr(division.source)
                 return Verdict(
                     "unknown",

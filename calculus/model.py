@@ -53,13 +53,35 @@ class Model:
     objections: tuple[n.Objection, ...] = ()
     source: n.SourceFile | None = field(default=None, repr=False, compare=False)
 
-    def origin(self, statement: n.Statement) -> str:
-        """The file a statement was written in (imported statements keep their own)."""
-        if self.source is not None:
-            for index, candidate in enumerate(self.source.statements):
-                if candidate is statement:
-                    return self.source.origin(index)
-        return self.path
+    def origin(self, node: object) -> str:
+        """The file a statement was written in (imported statements keep their own); `node`
+        is a statement, or the formula of a claim or assumption, or a program's `c` or `t`
+        formula, and stands for the statement holding it."""
+        if self.source is None:
+            return self.path
+        return _origins(self.source).get(id(node), self.path)
+
+
+_ORIGINS: dict[int, tuple[n.SourceFile, dict[int, str]]] = {}
+
+
+def _origins(source: n.SourceFile) -> dict[int, str]:
+    """Each statement of `source`, and the formulas it holds, by identity: its file. (The
+    source is kept with the map, so an identity in it stays its object's.)"""
+    found = _ORIGINS.get(id(source))
+    if found is None or found[0] is not source:
+        files: dict[int, str] = {}
+        for index, statement in enumerate(source.statements):
+            origin = source.origin(index)
+            files[id(statement)] = origin
+            for part in ("formula", "c_formula", "t_formula"):
+                held = getattr(statement, part, None)
+                if held is not None:
+                    files.setdefault(id(held), origin)
+        if len(_ORIGINS) >= 8:
+            _ORIGINS.clear()
+        found = _ORIGINS[id(source)] = (source, files)
+    return found[1]
 
 
 def _expr_nodes(node: object) -> Iterator[object]:

@@ -4,6 +4,7 @@ points, its witness, divisions inside program formulas, ranges and scenarios."""
 from __future__ import annotations
 
 from fractions import Fraction
+from pathlib import Path
 
 from calculus.check import check_source
 
@@ -131,3 +132,49 @@ def test_an_assumption_dividing_by_zero_holds_nowhere_and_proves_nothing() -> No
     # A division by a non-constant in an assumption still only restricts where it holds.
     fine = "primitive a, b\nassume h: c(a) / (c(a) - c(b)) > 1\nclaim k: c(a) > c(b)\n"
     assert _claim(fine).status == "proved"  # type: ignore[attr-defined]
+
+
+# ---- imported statements: a place is in the file the division is written in ---------------
+
+
+def test_a_division_in_an_imported_claim_or_program_is_placed_in_its_own_file(
+    tmp_path: Path,
+) -> None:
+    from calculus.check import check_file
+
+    base = tmp_path / "base.cost"
+    base.write_text(
+        "primitive a, b\nprimitive n (nonneg)\n"
+        "program P { c = c(a) / c(n); t = t(a) }\nprogram Q { stores b; runs b }\n"
+        "claim z1: c(a) / (c(b) - 3) > 0\n"
+    )
+    main = tmp_path / "main.cost"
+    main.write_text('import "base.cost"\n\nclaim k: P beats Q on c\n')
+    result = check_file(main)
+    assert not result.diagnostics, result.diagnostics
+    reasons = {c.name: c.verdict.reason or "" for c in result.claims}
+    # `c(a) / (c(b) - 3)` is at base.cost 5:11; P's formula `c(a) / c(n)` at base.cost 3:17.
+    assert f"possible division by zero at {base}:5:11" in reasons["z1"]
+    assert f"possible division by zero at {base}:3:17" in reasons["k"]
+    assert str(main) not in reasons["z1"] + reasons["k"]
+
+
+def test_a_scenario_error_is_placed_in_the_file_of_the_statement_at_fault(
+    tmp_path: Path,
+) -> None:
+    from calculus.check import check_file
+
+    base = tmp_path / "base.cost"
+    base.write_text(
+        "primitive a, b\nprogram P { stores a; runs a }\nprogram Q { stores b; runs b }\n"
+        "scenario zero { c(a) = 0; default = 1 }\nscenario part { c(a) = 1 }\n"
+    )
+    main = tmp_path / "main.cost"
+    main.write_text('import "base.cost"\nranges P, Q in zero\n')
+    (diagnostic,) = check_file(main).diagnostics
+    # The scenario sets an atom to 0: the scenario (base.cost, line 4) is at fault.
+    assert (diagnostic.path, diagnostic.line, diagnostic.code) == (str(base), 4, "scenario")
+    main.write_text('import "base.cost"\n\nranges P, Q in part\n')
+    (diagnostic,) = check_file(main).diagnostics
+    # The scenario leaves atoms without a value: the `ranges` that needs them (main.cost 3).
+    assert (diagnostic.path, diagnostic.line, diagnostic.code) == (str(main), 3, "scenario")

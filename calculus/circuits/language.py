@@ -175,7 +175,11 @@ def build_task(declared: n.Task, path: str, params: dict[str, int] | None = None
 
 def build_task_set(model: Model, name: str) -> TaskSet:
     declared = model.task_sets[name]
-    tasks = [build_task(model.tasks[member.text], model.path) for member, _ in declared.members]
+    path = model.origin(declared)
+    tasks = [
+        build_task(model.tasks[member.text], model.origin(model.tasks[member.text]))
+        for member, _ in declared.members
+    ]
     weights = None
     if any(weight is not None for _, weight in declared.members):
         weights = [Fraction(1) if w is None else _number(w) for _, w in declared.members]
@@ -184,7 +188,7 @@ def build_task_set(model: Model, name: str) -> TaskSet:
                 raise InputError(
                     [
                         at(
-                            model.path,
+                            path,
                             member.span,
                             "task",
                             f"task '{member}' has weight {weight}; weights must be > 0",
@@ -198,7 +202,7 @@ def build_task_set(model: Model, name: str) -> TaskSet:
         raise InputError(
             [
                 at(
-                    model.path,
+                    path,
                     second.span,
                     "task",
                     str(error),
@@ -208,7 +212,7 @@ def build_task_set(model: Model, name: str) -> TaskSet:
             ]
         ) from None
     except SpecificationError as error:
-        raise InputError([at(model.path, declared.span, "task", str(error))]) from None
+        raise InputError([at(path, declared.span, "task", str(error))]) from None
 
 
 def build_predicate(model: Model, reduction: n.Reduction, bad: str) -> Predicate:

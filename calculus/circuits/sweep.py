@@ -110,7 +110,7 @@ def members(model: Model, family: n.Family) -> list[Task]:
         raise InputError(
             [
                 at(
-                    model.path,
+                    model.origin(family),
                     family.span,
                     "sweep",
                     f"family '{family.name}' has {count} members, more than {MAX_MEMBERS}",
@@ -124,7 +124,7 @@ def members(model: Model, family: n.Family) -> list[Task]:
         declared = dataclasses.replace(
             family.task, name=n.Name(f"{family.name}({label})", family.name.span)
         )
-        found.append(build_task(declared, model.path, values))
+        found.append(build_task(declared, model.origin(family), values))
     return found
 
 
