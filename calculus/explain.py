@@ -30,6 +30,7 @@ admissible assignment (no `for some`, no `eventually`): see `explainable`.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Hashable, Iterator, Sequence
 from dataclasses import replace
 from fractions import Fraction
@@ -548,17 +549,158 @@ class _Or(tuple):  # type: ignore[type-arg]
 Bool = bool | Atomic | _And | _Or
 
 
-def _literal(op: str, poly: sympy.Expr, signs: dict[sympy.Expr, int]) -> Bool:
+# ---- exact polynomials in the atoms ----------------------------------------------------------
+
+Monomial = tuple[sympy.Symbol, ...]
+_NAME = operator.attrgetter("name")
+
+
+class _Poly:
+    """A polynomial in the atoms with rational coefficients, exact: monomial (its symbols
+    sorted by name, as `exact.difference_of` gives them) -> coefficient, zeros dropped.
+    Slopes, offsets and values at roots are worked out in these; a polynomial becomes a
+    sympy expression (`_Poly.expr`) only as the side of a comparison, once per polynomial."""
+
+    __slots__ = ("terms", "_hash")
+
+    def __init__(self, terms: dict[Monomial, Fraction | int]) -> None:
+        self.terms = terms
+        self._hash: int | None = None
+
+    def __hash__(self) -> int:
+        if self._hash is None:
+            self._hash = hash(frozenset(self.terms.items()))
+        return self._hash
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Poly) and self.terms == other.terms
+
+    def __neg__(self) -> _Poly:
+        return _Poly({m: -c for m, c in self.terms.items()})
+
+    def __add__(self, other: _Poly) -> _Poly:
+        total = dict(self.terms)
+        for monomial, coefficient in other.terms.items():
+            value = total.get(monomial, 0) + coefficient
+            if value:
+                total[monomial] = value
+            else:
+                total.pop(monomial, None)
+        return _Poly(total)
+
+    def __sub__(self, other: _Poly) -> _Poly:
+        return self + -other
+
+    def __mul__(self, other: _Poly) -> _Poly:
+        total: dict[Monomial, Fraction | int] = {}
+        for m1, c1 in self.terms.items():
+            for m2, c2 in other.terms.items():
+                monomial = tuple(sorted(m1 + m2, key=_NAME)) if m1 and m2 else m1 or m2
+                value = total.get(monomial, 0) + c1 * c2
+                if value:
+                    total[monomial] = value
+                else:
+                    total.pop(monomial, None)
+        return _Poly(total)
+
+    @property
+    def is_number(self) -> bool:
+        return not self.terms or (len(self.terms) == 1 and () in self.terms)
+
+    def sign(self) -> int:
+        """The sign of a constant polynomial."""
+        value = self.terms.get((), 0)
+        return (value > 0) - (value < 0)
+
+    def expr(self) -> sympy.Expr:
+        """The polynomial as sympy writes it expanded (the same expression `sympy.expand`
+        gives of any expression equal to it)."""
+        found = _EXPRESSIONS.get(self)
+        if found is None:
+            found = sympy.Add(
+                *(
+                    sympy.Mul(sympy.Rational(c.numerator, c.denominator), *m)
+                    for m, c in self.terms.items()
+                )
+            )
+            if len(_EXPRESSIONS) >= KEPT_ANSWERS:
+                _EXPRESSIONS.clear()
+            _EXPRESSIONS[self] = found
+        return found
+
+
+_EXPRESSIONS: dict[_Poly, sympy.Expr] = {}
+
+
+def _constant(value: int) -> _Poly:
+    return _Poly({(): value} if value else {})
+
+
+def _leading_negative(poly: _Poly) -> bool:
+    """Whether the first of sympy's `as_ordered_terms` of a non-constant polynomial has a
+    negative coefficient. sympy orders the terms by their exponents over the generators
+    sorted by name, lexicographically, largest first; except that a positive number and one
+    negative multiple of a power of one symbol (`3 - 2*x`) keep the number first."""
+    terms = poly.terms
+    constant = terms.get(())
+    if len(terms) == 2 and constant is not None and constant > 0:
+        ((monomial, coefficient),) = [(m, c) for m, c in terms.items() if m]
+        if coefficient < 0 and len(set(monomial)) == 1:
+            return False
+    symbols = {s for m in terms for s in m}
+    names = sorted(s.name for s in symbols)
+    if len(set(names)) != len(symbols) or any(type(s) is not sympy.Symbol for s in symbols):
+        # Ordered as sympy orders other generators (not met among the atoms).
+        leading = poly.expr().as_ordered_terms()[0].as_coeff_Mul()[0]
+        return bool(leading.is_Rational and leading < 0)
+    index = {name: i for i, name in enumerate(names)}
+
+    def exponents(monomial: Monomial) -> list[int]:
+        vector = [0] * len(names)
+        for s in monomial:
+            vector[index[s.name]] += 1
+        return vector
+
+    return terms[max(terms, key=exponents)] < 0
+
+
+# Each polynomial met by `_literal`: its sign when it is a number, else whether its leading
+# coefficient is negative (claims of one file share their programs' costs, so the same slopes
+# and offsets come back claim after claim).
+_ORIENTED: dict[_Poly, tuple[int | None, bool]] = {}
+
+
+def _oriented(poly: _Poly) -> tuple[int | None, bool]:
+    found = _ORIENTED.get(poly)
+    if found is None:
+        found = (poly.sign(), False) if poly.is_number else (None, _leading_negative(poly))
+        if len(_ORIENTED) >= KEPT_ANSWERS:
+            _ORIENTED.clear()
+        _ORIENTED[poly] = found
+    return found
+
+
+# The conditions are worked out in `_Poly`s when every comparison of the claim is a
+# polynomial, else in sympy expressions (expanded); the code below takes either.
+Value = Any
+
+
+def _literal(op: str, poly: Value, signs: dict[Value, int]) -> Bool:
     """`poly op 0`, folded to a constant when the sign of poly is known; otherwise in a
     canonical form (leading coefficient positive) so equal conditions compare equal."""
-    poly, sign, negative = _canonical(poly)
+    if isinstance(poly, _Poly):
+        sign, negative = _oriented(poly)
+        expanded: Value = poly
+    else:
+        expanded, sign, negative = _canonical(poly)
     if sign is not None:
         return _TRUTH[op](sign)
-    if poly in signs:
-        return _TRUTH[op](signs[poly])
+    if expanded in signs:
+        return _TRUTH[op](signs[expanded])
     if negative:
-        poly, op = -poly, _FLIPPED[op]
-    return Atomic(op, poly, sympy.Integer(0))
+        expanded, op = -expanded, _FLIPPED[op]
+    side = expanded.expr() if isinstance(expanded, _Poly) else expanded
+    return Atomic(op, side, sympy.Integer(0))
 
 
 # Polynomials met by `_literal`: expanded, with their sign when they are numbers and whether
@@ -693,33 +835,72 @@ def _disjunction(parts: Sequence[LogicFormula]) -> LogicFormula | None:
 
 
 def _affine(a: Atomic) -> tuple[sympy.Expr, sympy.Expr] | None:
-    """(slope, offset) with lhs − rhs = slope·g + offset, or None when not affine in g."""
-    polynomial = difference_of(a)
-    if polynomial is not None:
-        # The sides' difference as a polynomial already: g's coefficient and the rest, as
-        # sympy builds them (the same expressions expanding lhs − rhs gives).
-        slope_terms: list[sympy.Expr] = []
-        offset_terms: list[sympy.Expr] = []
-        for monomial, coefficient in polynomial[0]:
-            degree = monomial.count(G)
-            if degree > 1:
-                return None
-            term = sympy.Mul(
-                sympy.Rational(coefficient.numerator, coefficient.denominator),
-                *(s for s in monomial if s != G),
-            )
-            (slope_terms if degree else offset_terms).append(term)
-        return sympy.Add(*slope_terms), sympy.Add(*offset_terms)
+    """(slope, offset) with lhs − rhs = slope·g + offset, both expanded, or None when not
+    affine in g (sympy expressions: a side that is not a polynomial)."""
     difference = sympy.expand(a.lhs - a.rhs)
     slope, offset = difference.coeff(G, 1), difference.coeff(G, 0)
     if G in slope.free_symbols or G in offset.free_symbols:
         return None
     if sympy.expand(slope * G + offset - difference) != 0:
         return None
-    return slope, offset
+    return sympy.expand(slope), sympy.expand(offset)
 
 
-def _epsilon(op: str, value: sympy.Expr, slope: sympy.Expr, signs: dict[sympy.Expr, int]) -> Bool:
+def _affine_polynomials(leaves: Sequence[Atomic]) -> dict[int, tuple[Value, Value]] | None:
+    """Each comparison's (slope, offset) by its identity, as `_Poly`s when every one is a
+    polynomial, else as sympy expressions; None when one is not affine in g."""
+    affine: dict[int, tuple[Value, Value]] = {}
+    differences = [difference_of(leaf) for leaf in leaves]
+    if any(d is None for d in differences):
+        for leaf in leaves:
+            found = _affine(leaf)
+            if found is None:
+                return None
+            affine[id(leaf)] = found
+        return affine
+    for leaf, difference in zip(leaves, differences, strict=True):
+        assert difference is not None
+        slope: dict[Monomial, Fraction | int] = {}
+        offset: dict[Monomial, Fraction | int] = {}
+        for monomial, coefficient in difference[0]:
+            degree = monomial.count(G)
+            if degree > 1:
+                return None
+            value = _small(coefficient)
+            if degree:
+                slope[tuple(s for s in monomial if s != G)] = value
+            else:
+                offset[monomial] = value
+        affine[id(leaf)] = (_Poly(slope), _Poly(offset))
+    return affine
+
+
+def _is_number(value: Value) -> bool:
+    return bool(value.is_number)
+
+
+def _sign_of(value: Value) -> int:
+    """The sign of a number."""
+    return value.sign() if isinstance(value, _Poly) else int(sympy.sign(value))
+
+
+def _negative_of(value: Value) -> Value:
+    return -value if isinstance(value, _Poly) else sympy.expand(-value)
+
+
+def _expanded(value: Value) -> Value:
+    return value if isinstance(value, _Poly) else sympy.expand(value)
+
+
+def _number_like(value: Value, number: int) -> Value:
+    return _constant(number) if isinstance(value, _Poly) else sympy.Integer(number)
+
+
+def _side(value: Value) -> sympy.Expr:
+    return value.expr() if isinstance(value, _Poly) else value
+
+
+def _epsilon(op: str, value: Value, slope: Value, signs: dict[Value, int]) -> Bool:
     """`slope·g + offset op 0` just right of a point where it has the sign of `value`."""
     tie = _literal("=", value, signs)
     if op in ("<", "<=", ">", ">="):
@@ -733,43 +914,36 @@ def _every_g(formula: LogicFormula, prover: _Prover) -> list[Bool] | None:
     """Conditions on the atoms whose conjunction holds exactly when the formula holds for
     every g > 0 (None when a comparison is not affine in g)."""
     leaves = atomics(formula)
-    affine: dict[int, tuple[sympy.Expr, sympy.Expr]] = {}
-    for leaf in leaves:
-        found = _affine(leaf)
-        if found is None:
-            return None
-        affine[id(leaf)] = found
+    affine = _affine_polynomials(leaves)
+    if affine is None:
+        return None
     zero = sympy.Integer(0)
     if len(leaves) == 1:
         (leaf,) = leaves
         slope, offset = affine[id(leaf)]
         return [_single(leaf.op, slope, offset)]
     # The sign of each slope, where the assumptions fix it.
-    signs: dict[sympy.Expr, int] = {}
+    signs: dict[Value, int] = {}
     for slope, _ in affine.values():
-        slope = sympy.expand(slope)
-        if slope.is_number or slope in signs:
+        if _is_number(slope) or slope in signs:
             continue
         for sign, op in ((1, ">"), (-1, "<"), (0, "=")):
-            if prover.proved(Atomic(op, slope, zero)):
-                signs[slope], signs[sympy.expand(-slope)] = sign, -sign
+            if prover.proved(Atomic(op, _side(slope), zero)):
+                signs[slope], signs[_negative_of(slope)] = sign, -sign
                 break
-
-    def slope_of(a: Atomic) -> sympy.Expr:
-        return sympy.expand(affine[id(a)][0])
 
     clauses: list[Bool] = []
     # Just right of g = 0: the sign of the offset, ties broken by the slope's.
     clauses.append(
-        _substituted(formula, lambda a: _epsilon(a.op, affine[id(a)][1], slope_of(a), signs))
+        _substituted(formula, lambda a: _epsilon(a.op, affine[id(a)][1], affine[id(a)][0], signs))
     )
     for root in leaves:
-        slope_r, offset_r = slope_of(root), sympy.expand(affine[id(root)][1])
-        known = signs.get(slope_r) if not slope_r.is_number else int(sympy.sign(slope_r))
+        slope_r, offset_r = affine[id(root)]
+        known = signs.get(slope_r) if not _is_number(slope_r) else _sign_of(slope_r)
         if known == 0:
             continue
         # At g = -b_r/a_r, a_i·g + b_i has the sign of m·(b_i·a_r − a_i·b_r), m = sign(a_r).
-        multiplier = slope_r if known is None else sympy.Integer(known)
+        multiplier = slope_r if known is None else _number_like(slope_r, known)
         guard = _and(
             _literal("!=", slope_r, signs) if known is None else True,
             _literal(">", -offset_r * multiplier, signs),
@@ -782,35 +956,41 @@ def _every_g(formula: LogicFormula, prover: _Prover) -> list[Bool] | None:
 
 def _at_root(
     formula: LogicFormula,
-    affine: dict[int, tuple[sympy.Expr, sympy.Expr]],
-    signs: dict[sympy.Expr, int],
-    slope_r: sympy.Expr,
-    offset_r: sympy.Expr,
-    multiplier: sympy.Expr,
+    affine: dict[int, tuple[Value, Value]],
+    signs: dict[Value, int],
+    slope_r: Value,
+    offset_r: Value,
+    multiplier: Value,
 ) -> tuple[Bool, Bool]:
     """The formula at the root g = -offset_r/slope_r, and just right of it."""
+    values: dict[int, Value] = {}
 
-    def value(a: Atomic) -> sympy.Expr:
-        slope_i, offset_i = affine[id(a)]
-        return sympy.expand((offset_i * slope_r - slope_i * offset_r) * multiplier)
+    def value(a: Atomic) -> Value:
+        found = values.get(id(a))
+        if found is None:
+            slope_i, offset_i = affine[id(a)]
+            found = values[id(a)] = _expanded(
+                (offset_i * slope_r - slope_i * offset_r) * multiplier
+            )
+        return found
 
     def at(a: Atomic) -> Bool:
         return _literal(a.op, value(a), signs)
 
     def right_of(a: Atomic) -> Bool:
-        return _epsilon(a.op, value(a), sympy.expand(affine[id(a)][0]), signs)
+        return _epsilon(a.op, value(a), affine[id(a)][0], signs)
 
     return _substituted(formula, at), _substituted(formula, right_of)
 
 
-def _single(op: str, slope: sympy.Expr, offset: sympy.Expr) -> Bool:
+def _single(op: str, slope: Value, offset: Value) -> Bool:
     """slope·g + offset op 0 for every g > 0."""
-    none: dict[sympy.Expr, int] = {}
+    none: dict[Value, int] = {}
 
-    def at(o: str, e: sympy.Expr) -> Bool:
+    def at(o: str, e: Value) -> Bool:
         return _literal(o, e, none)
 
-    if slope == 0:
+    if (not slope.terms) if isinstance(slope, _Poly) else slope == 0:
         return at(op, offset)
     if op in ("<", ">"):
         weak = "<=" if op == "<" else ">="
