@@ -522,16 +522,15 @@ class Pipeline:
         with Decider() as decider:
             results = [self.decide_claim(views, c.node, c.name, decider) for c in model.claims]
         origins = _statement_origins(model)
+        # Refuted claims of the linear family are explained (DESIGN §9.4), also when it is
+        # one of several families in play.
+        linear = next((i for i, view in enumerate(views) if view.family == "linear"), None)
         claims = []
         for claim, result in zip(model.claims, results, strict=True):
-            if (
-                self.explain
-                and result.kind == "claim"
-                and result.verdict.status == "refuted"
-                and len(views) == 1
-                and views[0].family == "linear"
-            ):
-                result = _explained(views[0], claim.node, result, self.timeout)
+            if self.explain and linear is not None and result.kind == "claim":
+                verdict = result.by_family[linear][1] if result.by_family else result.verdict
+                if verdict.status == "refuted":
+                    result = _explained(views[linear], claim.node, result, verdict, self.timeout)
             origin = origins.get(id(claim.node), model.path)
             if origin != model.path:
                 result = replace(result, origin=origin)
@@ -774,9 +773,10 @@ def check_sweep_statement(model: Model, statement: n.Sweep, timeout: float) -> S
 
 
 def _explained(
-    costs: CostModel, claim: n.Claim, result: ClaimResult, timeout: float
+    costs: CostModel, claim: n.Claim, result: ClaimResult, verdict: Verdict, timeout: float
 ) -> ClaimResult:
-    """A refuted claim with the condition under which it holds and its repairs."""
+    """A refuted claim with the condition under which it holds and its repairs (`costs`:
+    the linear family's, `verdict`: the claim's there)."""
     from calculus.explain import holds_when, repairs
     from calculus.limits import TimeLimitExceeded, memory_limit, time_limit
 
@@ -784,7 +784,7 @@ def _explained(
         with time_limit(CLAIM_TIME_FACTOR * timeout + 1), memory_limit():
             # The counterexample is a point where the hypotheses hold: candidates false
             # there are passed over without a solver.
-            point = result.verdict.assignment
+            point = verdict.assignment
             condition = holds_when(costs, claim, timeout, hypotheses(costs), point)
             fixes = repairs(
                 costs, claim, lambda c: claim_problem(costs, c, timeout), claim_statement, point

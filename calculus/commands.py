@@ -399,8 +399,9 @@ class Commands:
             return [found]
         return [Output("show", tuple(self._why_lines(result)), result)]
 
-    def _explanation(self, result: ClaimResult) -> list[str]:
-        """When a refuted claim of the model would hold, and its repairs (DESIGN §9.4)."""
+    def _explanation(self, result: ClaimResult, costs: CostModel, verdict: Verdict) -> list[str]:
+        """When a refuted claim of the model would hold, and its repairs (DESIGN §9.4):
+        `costs` is the linear family's view, `verdict` the claim's there."""
         from calculus.check import claim_problem, claim_statement, hypotheses
         from calculus.explain import condition_text, holds_when, repairs
 
@@ -409,13 +410,14 @@ class Commands:
             return []
         try:
             condition = result.holds_when or holds_when(
-                self.costs, node, self.timeout, hypotheses(self.costs)
+                costs, node, self.timeout, hypotheses(costs), verdict.assignment
             )
             fixes = result.repairs or repairs(
-                self.costs,
+                costs,
                 node,
-                lambda c: claim_problem(self.costs, c, self.timeout),
+                lambda c: claim_problem(costs, c, self.timeout),
                 claim_statement,
+                verdict.assignment,
             )
         except (ValueError, TypeError, ZeroDivisionError, LookupError):
             return []
@@ -433,13 +435,17 @@ class Commands:
                 lines.append(f"  under {family}: {each.status}")
                 lines += ["  " + line for line in self._verdict_lines(each)]
                 lines += [f"    note: {note}" for note in each.notes]
+                if family == "linear" and each.status == "refuted" and self._state is not None:
+                    # Refuted claims of the linear family are explained (DESIGN §9.4).
+                    view = next(v for v in self._state.views if v.family == "linear")
+                    lines += ["  " + line for line in self._explanation(result, view, each)]
             return lines
         lines.append(
             f"  {verdict.status}" + ("" if result.passed else f" (so this {result.kind} fails)")
         )
         lines += self._verdict_lines(verdict)
         if verdict.status == "refuted":
-            lines += self._explanation(result)
+            lines += self._explanation(result, self.costs, verdict)
         if result.difference is not None:
             lines.append(f"  right side − left side = {result.difference}")
             value = _evaluate_at(result.difference, verdict.counterexample)

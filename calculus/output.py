@@ -94,7 +94,10 @@ def claim_json(claim: ClaimResult) -> dict[str, Any]:
         }
     if claim.quote is not None:
         data["quote"] = claim.quote
-    if claim.verdict.status == "refuted" and claim.kind == "claim":
+    if claim.kind == "claim" and (
+        claim.verdict.status == "refuted"
+        or any(family == "linear" and v.status == "refuted" for family, v in claim.by_family)
+    ):
         data["holds_when"] = claim.holds_when
         data["repairs"] = list(claim.repairs)
     if claim.origin is not None:
@@ -329,11 +332,13 @@ def claim_lines(claim: ClaimResult) -> list[str]:
 def explanation_lines(claim: ClaimResult) -> list[str]:
     """For a refuted claim: when it would hold, and the proved statements one edit away."""
     lines = []
+    # Under an exchange list, they are the linear family's.
+    family = "linear: " if claim.by_family else ""
     if claim.holds_when is not None:
         from calculus.explain import condition_text
 
-        lines.append(f"    holds when: {condition_text(claim.holds_when)}")
-    lines.extend(f"    repair: {repair}" for repair in claim.repairs)
+        lines.append(f"    {family}holds when: {condition_text(claim.holds_when)}")
+    lines.extend(f"    {family}repair: {repair}" for repair in claim.repairs)
     return lines
 
 
