@@ -665,6 +665,38 @@ class Point:
         except OverflowError:
             self.rough = None
 
+    def changed(self, changes: Sequence[tuple[int, Fraction]]) -> Point:
+        """This point with the value at each position of `changes` replaced: the same
+        point `Point` makes of the new values, but over this one's denominator when it is a
+        multiple of each new value's (signs at a point do not depend on which common
+        denominator its numerators are over), without converting the other values again."""
+        denominator = self.denominator
+        rough = self.rough
+        if rough is None:
+            return self._remade(changes)
+        point = Point.__new__(Point)
+        values = point.values = self.values.copy()
+        numerators = point.numerators = self.numerators.copy()
+        floats = point.rough = rough.copy()
+        point.denominator = denominator
+        for position, value in changes:
+            p, q = value.as_integer_ratio()
+            if denominator % q:
+                return self._remade(changes)
+            values[position] = value
+            numerators[position] = p * (denominator // q)
+            try:
+                floats[position] = p / q
+            except OverflowError:
+                return self._remade(changes)
+        return point
+
+    def _remade(self, changes: Sequence[tuple[int, Fraction]]) -> Point:
+        values = self.values.copy()
+        for position, value in changes:
+            values[position] = value
+        return Point(values)
+
 
 def truth_at(f: Indexed, point: Point, rough: bool = True) -> bool:
     """The exact truth of an indexed formula at `point`; with `rough`, a comparison whose

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
 from fractions import Fraction
+from typing import Any
 
 import sympy
 import z3
@@ -41,6 +42,7 @@ from calculus.logic.exact import (
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
+    FrameEncoder,
     Pinner,
     Unsupported,
     assert_formula,
@@ -179,12 +181,16 @@ class LinearSolver:
             self.solver.add(
                 z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context))
             )
+        self._indicators = list(self.indicators.values())
+        # Each indicator's name, by its term's id (a core's members are these very terms).
+        self._names = {indicator.get_id(): name for name, indicator in self.indicators.items()}
         self.base_denominators = list(self.encoder.denominators)
         self.base_variables = dict(self.encoder.variables)
         self.pinner = Pinner(self.solver, list(self.base_variables.values()))
         # The base variables at fixed positions: points are lists in this order.
         self.frame = Frame(list(self.base_variables))
         self._base_terms = list(self.base_variables.values())
+        self.frame_encoder = FrameEncoder(context, self._base_terms)
         # Exact points, each giving every base variable a value (with the same in floats),
         # at which every hypothesis was re-checked to hold (most recently useful first).
         self.points: list[Point] = []
@@ -280,10 +286,12 @@ class LinearSolver:
             self.solver.push()
             if problem.for_some_g:
                 negated = negation(eliminate_exists_g(problem.claim, self.encoder))
+            elif indexed is not None:
+                negated = negation(self.frame_encoder.formula(indexed))
             else:
                 negated = negation(self.encoder.formula(problem.claim))
             assert_formula(self.solver, negated)
-            outcome = check(self.solver, list(self.indicators.values()))
+            outcome = check(self.solver, self._indicators)
             if outcome.sat:
                 self._remember(self.solver.model())
             if outcome.sat or outcome.unsat:
@@ -346,23 +354,22 @@ class LinearSolver:
         scopes = self.solver.num_scopes()
         try:
             self.solver.push()
+            # The problem evaluated exactly, where it is polynomial and has no division: a
+            # known point where the hypotheses hold and the claim fails shows it refuted
+            # without a check, and counterexamples are pinned mostly by evaluation. Such a
+            # claim is over the frame's variables alone, and encoded from its compiled form.
+            claim = None
+            if self.compiled is not None and not problem.for_some_g:
+                claim = self.meaning(problem.claim)[1]
             if problem.for_some_g:
                 negated = negation(eliminate_exists_g(problem.claim, self.encoder))
+            elif claim is not None:
+                negated = negation(self.frame_encoder.formula(claim))
             else:
                 negated = negation(self.encoder.formula(problem.claim))
             assert_formula(self.solver, negated)
-            # The problem evaluated exactly, where it is polynomial and has no division: a
-            # known point where the hypotheses hold and the claim fails shows it refuted
-            # without a check, and counterexamples are pinned mostly by evaluation.
-            claim = None
-            if (
-                self.compiled is not None
-                and not problem.for_some_g
-                and not self.encoder.denominators
-                and not self.encoder.applications
-                and len(self.encoder.variables) == len(self.base_variables)
-            ):
-                claim = self.meaning(problem.claim)[1]
+            if self.encoder.applications:
+                claim = None
             if canonical and claim is not None and self.points:
                 known = self._known_failure(claim)
                 if known is not None:
@@ -375,8 +382,8 @@ class LinearSolver:
             outcome = check(self.solver, indicators)
             if outcome.unsat:
                 core = minimal_core(self.solver, indicators, self.solver.unsat_core())
-                names = {str(indicator): name for name, indicator in self.indicators.items()}
-                return Verdict("proved", uses=tuple(names[str(c)] for c in core))
+                names = self._names
+                return Verdict("proved", uses=tuple(names[c.get_id()] for c in core))
             if not outcome.sat:
                 return Verdict("unknown", reason=outcome.reason)
             # Prefer a counterexample at which every division is defined (easier to re-check).
@@ -416,13 +423,29 @@ class LinearSolver:
             where = [self.frame.position[s] for s in order]
             size = len(where)
 
+            # The values last asked about and their point: the next question usually
+            # differs from it in one or two values, and its point is made from this one.
+            last: list[Any] = [None, None]
+
             def holds(values: Sequence[Fraction | None]) -> bool:
-                exact: list[Fraction] = [Fraction(0)] * size
-                for position, value in zip(where, values, strict=True):
-                    if value is None:
-                        return False
-                    exact[position] = value
-                point = Point(exact)
+                previous, known = last
+                if known is None:
+                    exact: list[Fraction] = [Fraction(0)] * size
+                    for position, value in zip(where, values, strict=True):
+                        if value is None:
+                            return False
+                        exact[position] = value
+                    point = Point(exact)
+                else:
+                    changes = []
+                    for k in range(size):
+                        value = values[k]
+                        if value is not previous[k]:
+                            if value is None:
+                                return False
+                            changes.append((where[k], value))
+                    point = known.changed(changes) if changes else known
+                last[0], last[1] = list(values), point
                 # Both exact and without side effects: the claim, quicker, first.
                 return not truth_at(on_frame, point) and self.admissible_at(point)
 

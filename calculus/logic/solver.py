@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import sympy
 import z3
@@ -214,6 +214,66 @@ class Encoder:
         ]
 
 
+class FrameEncoder:
+    """Formulas compiled on a frame (`exact.Frame.indexed`: each comparison's difference as
+    integer terms over the frame's positions, a positive multiple of lhs − rhs) as z3 terms
+    over the frame's variables: `difference op 0`, the same comparison as `lhs op rhs`.
+    Quicker than encoding the sympy formula again, and each difference is made once."""
+
+    def __init__(self, context: z3.Context, variables: Sequence[z3.ArithRef]) -> None:
+        self.context = context
+        self.variables = list(variables)
+        self.zero = real(0, context)
+        self.numerals: dict[int, z3.ArithRef] = {}
+        # Each difference made, by the identity of its terms (kept alive with it).
+        self.differences: dict[int, tuple[Any, z3.ArithRef]] = {}
+
+    def formula(self, f: Any) -> z3.BoolRef:
+        """The z3 term of an indexed formula (comparisons are made afresh each time: z3
+        checks slower while Boolean terms from popped scopes are kept alive)."""
+        op = f[0]
+        if op in _MAKE_COMPARISON or op == "!=":
+            return _real_compare(op, self.difference(f[1]), self.zero, self.context)
+        if op == "not":
+            return negation(self.formula(f[1]))
+        return _bool_junction(op, self.formula(f[1]), self.formula(f[2]), self.context)
+
+    def difference(self, terms: Any) -> z3.ArithRef:
+        found = self.differences.get(id(terms))
+        if found is None or found[0] is not terms:
+            parts: list[z3.ArithRef] = []
+            for positions, integer, _ in terms:
+                factors = [self.variables[i] for i in positions]
+                if integer != 1 or not factors:
+                    factors.insert(0, self.numeral(integer))
+                if len(factors) == 1:
+                    parts.append(factors[0])
+                else:
+                    made = z3.Z3_mk_mul(self.context.ref(), len(factors), _asts(factors))
+                    parts.append(z3.ArithRef(made, self.context))
+            if not parts:
+                term = self.zero
+            elif len(parts) == 1:
+                term = parts[0]
+            else:
+                term = _real_sum(parts, self.context)
+            if len(self.differences) >= KEPT_DIFFERENCES:
+                self.differences.clear()
+            found = (terms, term)
+            self.differences[id(terms)] = found
+        return found[1]
+
+    def numeral(self, value: int) -> z3.ArithRef:
+        made = self.numerals.get(value)
+        if made is None:
+            made = self.numerals[value] = real(value, self.context)
+        return made
+
+
+# Differences a `FrameEncoder` keeps.
+KEPT_DIFFERENCES = 20_000
+
+
 def _asts(terms: Sequence[z3.ExprRef]) -> ctypes.Array[z3.Ast]:
     return (z3.Ast * len(terms))(*(t.as_ast() for t in terms))
 
@@ -259,6 +319,11 @@ def _bool_junction(op: str, left: z3.BoolRef, right: z3.BoolRef, context: z3.Con
     else:
         made = z3.Z3_mk_eq(reference, left.as_ast(), right.as_ast())
     return z3.BoolRef(made, context)
+
+
+def _bool_or(terms: Sequence[z3.BoolRef], context: z3.Context) -> z3.BoolRef:
+    """`z3.Or(terms)` of Boolean terms."""
+    return z3.BoolRef(z3.Z3_mk_or(context.ref(), len(terms), _asts(terms)), context)
 
 
 def negation(f: z3.BoolRef) -> z3.BoolRef:
@@ -738,12 +803,15 @@ class Pinner:
         key = (variable.get_id(), start, stop)
         choice = self.choices.get(key)
         if choice is None:
-            choice = z3.Or([variable == n for n in self.numerals[start:stop]])
+            options = [
+                _real_compare("=", variable, n, self.context) for n in self.numerals[start:stop]
+            ]
+            choice = options[0] if len(options) == 1 else _bool_or(options, self.context)
             self.choices[key] = choice
         solver = self.solver
         solver.push()
         try:
-            solver.add(choice)
+            assert_formula(solver, choice)
             if check_sat(solver, assumptions) != z3.sat:
                 return False
             self._found = self._point(solver.model(), self._variables)

@@ -1,0 +1,153 @@
+"""The linear solver's quick paths against its plain ones, on generated claims.
+
+Where a claim compiles onto the solver's frame (`exact.Frame.indexed`), the solver encodes it
+from that form (`solver.FrameEncoder`), answers from known points, and pins counterexamples
+mostly by exact evaluation (incremental `exact.Point`s). With `meaning` giving no frame form
+none of that happens: the claim is encoded from sympy, every question goes to z3, and values
+are pinned from z3's answers alone. Both must give the same verdicts, to the last value.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction
+
+import pytest
+import sympy
+import z3
+
+from calculus.check import hypotheses, load_model
+from calculus.costs import Atomic, G, derive_costs
+from calculus.logic import Decider, Problem
+from calculus.logic.exact import Frame, Point, compiled, truth_at
+from calculus.logic.linear import LinearSolver
+from calculus.logic.solver import Encoder, FrameEncoder
+from tests.essay_model import ESSAY_PROGRAMS
+
+ATOMS = {
+    "c": ["get_base_obj", "simplest_obj", "combine", "mesaoptimize", "is_deployed_in_world"],
+    "t": ["get_proxy_for_base_obj", "combine", "mesaoptimize_outer_world_env"],
+}
+PROGRAMS = ["Hfh", "Hsd", "Hfd"]
+
+
+def _claims(count: int, seed: int) -> list[str]:
+    """Distinct linear claims over the essay's programs: comparisons, implications, scores
+    (products with g), conjunctions and negations; about half of them true."""
+    rng = random.Random(seed)
+    found: dict[str, None] = {}
+    while len(found) < count:
+        a, b = rng.sample(PROGRAMS, 2)
+        k = rng.randint(0, 60)
+        on = rng.choice("ct")
+        atom = f"{on}({rng.choice(ATOMS[on])})"
+        kind = rng.randrange(6)
+        if kind == 0:
+            formula = f"{on}({a}) + {k} {rng.choice(['<', '<=', '>', '>='])} {on}({b}) + {k + 1}"
+        elif kind == 1:
+            formula = f"{atom} > {k} -> {rng.randint(1, 3)} * {on}({a}) > {on}({b})"
+        elif kind == 2:
+            formula = f"g * c({a}) + t({a}) < g * c({b}) + t({b}) + {k}"
+        elif kind == 3:
+            formula = f"{a} beats {b}{rng.choice(['', ' on c', ' on t'])} or c({a}) > {k} * c({b})"
+        elif kind == 4:
+            formula = f"{atom} < {k} and not ({on}({a}) = {on}({b}))"
+        else:
+            formula = f"2 * {atom} + {on}({a}) != {k} * {on}({b})"
+        found.setdefault(formula, None)
+    return list(found)
+
+
+def _problems(count: int, seed: int) -> list[Problem]:
+    lines = [ESSAY_PROGRAMS, "exchange linear"]
+    lines.append("assume base_is_complex: c(get_base_obj) > c(simplest_obj) + c(combine)")
+    lines += [f"claim k{i}: {formula}" for i, formula in enumerate(_claims(count, seed))]
+    model = load_model("\n".join(lines) + "\n", "generated.cost")
+    costs = derive_costs(model)
+    for assumption in model.assumptions:
+        costs.formula(assumption.node.formula)
+    found = hypotheses(costs)
+    return [
+        Problem(costs.formula(c.node.formula), found, False, "linear", 10.0) for c in model.claims
+    ]
+
+
+def _plain(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No frame form for any claim: the solver's plain paths only."""
+    monkeypatch.setattr(LinearSolver, "meaning", lambda self, claim: (compiled(claim), None))
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_quick_paths_give_the_plain_verdicts(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    problems = _problems(60, seed)
+    with Decider() as decider:
+        quick = [decider.decide(problem) for problem in problems]
+        answers = [decider.proves(problem) for problem in reversed(problems)][::-1]
+    statuses = {verdict.status for verdict in quick}
+    assert statuses == {"proved", "refuted"}
+    assert answers == [verdict.status == "proved" for verdict in quick]
+    with monkeypatch.context() as patched:
+        _plain(patched)
+        with Decider() as decider:
+            plain = [decider.decide(problem) for problem in problems]
+    assert quick == plain
+
+
+def test_frame_encoding_is_the_sympy_encoding() -> None:
+    # Each claim's z3 term from its frame form is equivalent to the one from sympy, under no
+    # hypothesis at all (the frame form scales each difference by a positive number only).
+    problems = _problems(40, 3)
+    symbols = sorted(
+        {s for p in problems for h in p.hypotheses for s, _ in h.bounds}, key=lambda s: s.name
+    )
+    context = z3.Context()
+    encoder = Encoder(context)
+    for symbol in [G, *symbols]:
+        encoder.var(symbol)
+    frame = Frame(list(encoder.variables))
+    quick = FrameEncoder(context, list(encoder.variables.values()))
+    solver = z3.Solver(ctx=context)
+    checked = 0
+    for problem in problems:
+        meaning = compiled(problem.claim)
+        on_frame = None if meaning is None else frame.indexed(meaning)
+        if on_frame is None:
+            continue
+        solver.push()
+        solver.add(quick.formula(on_frame) != encoder.formula(problem.claim))
+        assert solver.check() == z3.unsat, problem.claim
+        solver.pop()
+        checked += 1
+    assert checked == len(problems)
+
+
+def test_changed_points_are_the_points_of_their_values() -> None:
+    # `Point.changed` keeps the old denominator where it can: the values, floats and every
+    # sign at the point are those of the point made afresh from the new values.
+    a, b, c = (sympy.Symbol(s) for s in ("a", "b", "c"))
+    frame = Frame([a, b, c])
+    formulas = [
+        frame.indexed(compiled(Atomic(op, left, right)))  # type: ignore[arg-type]
+        for op in ("<", "<=", "=", "!=")
+        for left, right in [
+            (a * b - 3 * c, sympy.Rational(1, 7) * a**2),
+            (a + b + c, sympy.Integer(1)),
+            (sympy.Rational(2, 3) * a * b * c, b - sympy.Rational(5, 11)),
+        ]
+    ]
+    choices = [Fraction(0), Fraction(1), Fraction(-2, 3), Fraction(5, 2), Fraction(1, 10**30)]
+    choices += [Fraction(10**400), Fraction(7, 6), Fraction(-1, 1000)]
+    rng = random.Random(11)
+    for _ in range(300):
+        start = [rng.choice(choices) for _ in range(3)]
+        changes = [(rng.randrange(3), rng.choice(choices)) for _ in range(rng.randint(1, 2))]
+        values = list(start)
+        for position, value in changes:
+            values[position] = value
+        changed, fresh = Point(start).changed(changes), Point(values)
+        assert changed.values == fresh.values
+        assert changed.rough == fresh.rough
+        for formula in formulas:
+            expected = truth_at(formula, fresh, rough=False)  # type: ignore[arg-type]
+            assert truth_at(formula, changed) == expected  # type: ignore[arg-type]
+            assert truth_at(formula, changed, rough=False) == expected  # type: ignore[arg-type]
