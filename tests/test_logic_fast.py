@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 from fractions import Fraction
+from typing import Any
 
 import pytest
 import sympy
@@ -19,7 +20,7 @@ import z3
 from calculus.check import hypotheses, load_model
 from calculus.costs import Atomic, G, derive_costs
 from calculus.logic import Decider, Problem
-from calculus.logic.exact import Frame, Point, compiled, truth_at
+from calculus.logic.exact import Frame, Point, compiled, rough_at, truth_at
 from calculus.logic.linear import LinearSolver
 from calculus.logic.solver import Encoder, FrameEncoder
 from tests.essay_model import ESSAY_PROGRAMS
@@ -151,3 +152,53 @@ def test_changed_points_are_the_points_of_their_values() -> None:
             expected = truth_at(formula, fresh, rough=False)  # type: ignore[arg-type]
             assert truth_at(formula, changed) == expected  # type: ignore[arg-type]
             assert truth_at(formula, changed, rough=False) == expected  # type: ignore[arg-type]
+
+
+def _both_sides(f: Any, rough: list[float]) -> bool | None:
+    """`rough_at` as it was, evaluating both sides of every connective."""
+    op = f[0]
+    if op not in ("not", "and", "or", "->", "<->"):
+        return rough_at(f, rough)
+    if op == "not":
+        operand = _both_sides(f[1], rough)
+        return None if operand is None else not operand
+    left, right = _both_sides(f[1], rough), _both_sides(f[2], rough)
+    if op == "->":
+        left = None if left is None else not left
+    if op in ("or", "->"):
+        if left or right:
+            return True
+        return None if left is None or right is None else False
+    if left is None or right is None:
+        return None
+    return (left and right) if op == "and" else left == right
+
+
+def test_rough_truth_stops_only_where_the_left_side_settles_it() -> None:
+    # Random formulas of comparisons, some in doubt at the point (a difference of exactly 0),
+    # under every connective: the same three-valued truth as evaluating both sides.
+    a, b = sympy.Symbol("a"), sympy.Symbol("b")
+    frame = Frame([a, b])
+    leaves = [
+        frame.indexed(compiled(Atomic(op, left, right)))  # type: ignore[arg-type]
+        for op in ("<", ">=", "=", "!=")
+        for left, right in [(a, b), (a + b, sympy.Integer(3)), (2 * a, b + 1)]
+    ]
+    rng = random.Random(5)
+
+    def formula(depth: int) -> Any:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(leaves)
+        op = rng.choice(["not", "and", "or", "->", "<->"])
+        if op == "not":
+            return ("not", formula(depth - 1))
+        return (op, formula(depth - 1), formula(depth - 1))
+
+    points = [[1.0, 1.0], [1.0, 2.0], [2.0, 1.0], [0.5, 2.0], [3.0, 0.0], [1.5, 1.5]]
+    seen = set()
+    for _ in range(2000):
+        f, point = formula(4), rng.choice(points)
+        expected = _both_sides(f, point)
+        assert rough_at(f, point) == expected, (f, point)
+        seen.add(expected)
+    assert seen == {True, False, None}

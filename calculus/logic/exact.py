@@ -567,14 +567,18 @@ class Frame:
             found = self._leaves.get(id(difference))
             if found is None or found[0] is not difference:
                 leaf: Indexed | None
+                position = self.position
                 try:
-                    leaf = (
-                        op,
-                        _integral(
-                            [(tuple(self.position[s] for s in m), c) for m, c in difference[0]]
-                        ),
-                        tuple((tuple(self.position[s] for s in m), c) for m, c in difference[1]),
-                    )
+                    at = [tuple([position[s] for s in m]) for m, _ in difference[0]]
+                    exact = _integral(list(zip(at, [c for _, c in difference[0]], strict=True)))
+                    if len(difference[1]) == len(at):
+                        # The same monomials in the same order (floats of the same terms).
+                        rough = tuple(zip(at, [c for _, c in difference[1]], strict=True))
+                    else:
+                        rough = tuple(
+                            (tuple([position[s] for s in m]), c) for m, c in difference[1]
+                        )
+                    leaf = (op, exact, rough)
                 except KeyError:
                     leaf = None
                 if len(self._leaves) >= _POLYNOMIALS_KEPT:
@@ -620,7 +624,10 @@ def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     if op == "not":
         operand = rough_at(f[1], rough)
         return None if operand is None else not operand
-    left_holds, right_holds = rough_at(f[1], rough), rough_at(f[2], rough)
+    left_holds = rough_at(f[1], rough)
+    if left_holds is (op == "or") and op in ("or", "->"):
+        return True  # whatever the right side is, in doubt or not
+    right_holds = rough_at(f[2], rough)
     if op == "->":
         left_holds = None if left_holds is None else not left_holds
     if op in ("or", "->"):
@@ -638,9 +645,13 @@ def _integral(terms: Sequence[tuple[tuple[int, ...], Fraction | int]]) -> tuple[
     """Terms with their coefficients scaled to integers (by a positive factor, so signs
     stay), each with the degree it lacks of the highest: at a point with values N_i / D,
     the sum of c·ΠN_i·D^(missing) has the sign of the polynomial."""
-    scale = math.lcm(*(c.denominator for _, c in terms)) if terms else 1
-    top = max((len(p) for p, _ in terms), default=0)
-    return tuple((p, c.numerator * (scale // c.denominator), top - len(p)) for p, c in terms)
+    ratios = [c.as_integer_ratio() for _, c in terms]
+    scale = math.lcm(*[q for _, q in ratios]) if terms else 1
+    top = max([len(p) for p, _ in terms], default=0)
+    return tuple(
+        (p, numerator * (scale // q), top - len(p))
+        for (p, _), (numerator, q) in zip(terms, ratios, strict=True)
+    )
 
 
 class Point:

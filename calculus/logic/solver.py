@@ -225,6 +225,8 @@ class FrameEncoder:
         self.variables = list(variables)
         self.zero = real(0, context)
         self.numerals: dict[int, z3.ArithRef] = {}
+        # Each term c·x·y made, by its positions and coefficient.
+        self.monomials: dict[tuple[tuple[int, ...], int], z3.ArithRef] = {}
         # Each difference made, by the identity of its terms (kept alive with it).
         self.differences: dict[int, tuple[Any, z3.ArithRef]] = {}
 
@@ -241,16 +243,23 @@ class FrameEncoder:
     def difference(self, terms: Any) -> z3.ArithRef:
         found = self.differences.get(id(terms))
         if found is None or found[0] is not terms:
+            monomials = self.monomials
             parts: list[z3.ArithRef] = []
             for positions, integer, _ in terms:
-                factors = [self.variables[i] for i in positions]
-                if integer != 1 or not factors:
-                    factors.insert(0, self.numeral(integer))
-                if len(factors) == 1:
-                    parts.append(factors[0])
-                else:
-                    made = z3.Z3_mk_mul(self.context.ref(), len(factors), _asts(factors))
-                    parts.append(z3.ArithRef(made, self.context))
+                monomial = monomials.get((positions, integer))
+                if monomial is None:
+                    factors = [self.variables[i] for i in positions]
+                    if integer != 1 or not factors:
+                        factors.insert(0, self.numeral(integer))
+                    if len(factors) == 1:
+                        monomial = factors[0]
+                    else:
+                        made = z3.Z3_mk_mul(self.context.ref(), len(factors), _asts(factors))
+                        monomial = z3.ArithRef(made, self.context)
+                    if len(monomials) >= KEPT_DIFFERENCES:
+                        monomials.clear()
+                    monomials[positions, integer] = monomial
+                parts.append(monomial)
             if not parts:
                 term = self.zero
             elif len(parts) == 1:
