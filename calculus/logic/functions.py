@@ -6,7 +6,10 @@ Every application `b^e` becomes a real v with these facts, each a theorem about 
 * v > 0, and v = b^k exactly when e is the integer constant k (rational bounds otherwise);
 * strict monotonicity between every two applications of one base: e₁ < e₂ ↔ v₁ < v₂,
   e₁ = e₂ → v₁ = v₂; and against the integers k of a window: e < k ↔ v < b^k, e = k ↔ v = b^k;
-* the functional equation where two exponents differ by a constant d: v₁ = b^d·v₂;
+* the functional equation where two exponents differ by a constant d: v₁ = b^d·v₂; and
+  where one exponent is the sum of two others, v₁ = v₂·v₃, or one value the product of two
+  others, e₁ = e₂ + e₃ (so 2^(x+y) = 2^x·2^y, log2(x·y) = log2(x) + log2(y) and
+  log2(2^x·y) = x + log2(y) wherever the logarithms are defined);
 * convexity: every chord lies above the function on its interval and below it outside
   (k ≤ e ≤ k+1 → v ≤ chord, else v ≥ chord, for the integers k of the window); every
   tangent lies below it: v ≥ b^a·(1 + L·(e − a)) with L a rational lower bound of ln b
@@ -37,6 +40,7 @@ class Application:
     exponent: sympy.Expr
     exponent_term: z3.ArithRef
     value: z3.ArithRef
+    power: sympy.Expr | None = None  # the value as sympy: `b^e`, or the argument of log2
 
 
 def real(value: Fraction | int, context: z3.Context) -> z3.ArithRef:
@@ -149,6 +153,33 @@ def exact_facts(applications: list[Application], context: z3.Context) -> list[z3
                 if bounds is not None:
                     facts.append(v >= real(bounds[0], context) * v2)
                     facts.append(v <= real(bounds[1], context) * v2)
+        facts.extend(_sums_and_products(group))
+    return facts
+
+
+MAX_EQUATION_APPLICATIONS = 24  # beyond this many of one base, no sums and products are sought
+
+
+def _sums_and_products(group: list[Application]) -> list[z3.BoolRef]:
+    """b^(x+y) = b^x·b^y for three applications of one base whose exponents (after
+    expansion) are x, y and x + y; and, the same read through the values, the exponent of
+    x·y is the sum of those of x and y. Only triples present in the problem are stated."""
+    if len(group) > MAX_EQUATION_APPLICATIONS:
+        return []
+    exponents = {sympy.expand(app.exponent): app for app in group}
+    powers = {sympy.expand(app.power): app for app in group if app.power is not None}
+    facts: list[z3.BoolRef] = []
+    for index, first in enumerate(group):
+        for second in group[index:]:
+            total = exponents.get(sympy.expand(first.exponent + second.exponent))
+            if total is not None:
+                facts.append(total.value == first.value * second.value)
+            if first.power is not None and second.power is not None:
+                product = powers.get(sympy.expand(first.power * second.power))
+                if product is not None:
+                    facts.append(
+                        product.exponent_term == first.exponent_term + second.exponent_term
+                    )
     return facts
 
 

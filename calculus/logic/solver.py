@@ -172,13 +172,15 @@ class Encoder:
             key = sympy.Pow(sympy.Rational(base.numerator, base.denominator), exponent)
             if key not in self.applications:
                 term = z3.Real(f"{key}", self.context)
-                self.applications[key] = Application(base, exponent, self.expr(exponent), term)
+                self.applications[key] = Application(
+                    base, exponent, self.expr(exponent), term, power=key
+                )
             return self.applications[key].value
         assert value is not None
         key = log2(value)
         if key not in self.applications:
             term = z3.Real(f"{key}", self.context)
-            self.applications[key] = Application(base, key, term, self.expr(value))
+            self.applications[key] = Application(base, key, term, self.expr(value), power=value)
         return self.applications[key].exponent_term
 
     def facts(self) -> list[z3.BoolRef]:
