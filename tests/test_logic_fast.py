@@ -1,10 +1,9 @@
 """The linear solver's quick paths against its plain ones, on generated claims.
 
-Where a claim compiles onto the solver's frame (`exact.Frame.indexed`), the solver encodes it
-from that form (`solver.FrameEncoder`), answers from known points, and pins counterexamples
-mostly by exact evaluation (incremental `exact.Point`s). With `meaning` giving no frame form
-none of that happens: the claim is encoded from sympy, every question goes to z3, and values
-are pinned from z3's answers alone. Both must give the same verdicts, to the last value.
+Where a claim compiles onto the solver's frame (`exact.Frame.indexed`), the solver answers
+from known points and pins counterexamples mostly by exact evaluation (incremental
+`exact.Point`s). With `meaning` giving no frame form none of that happens: every question
+goes to z3, and values are pinned from z3's answers alone. Both must give the same verdicts, to the last value.
 """
 
 from __future__ import annotations
@@ -15,14 +14,12 @@ from typing import Any
 
 import pytest
 import sympy
-import z3
 
 from calculus.check import hypotheses, load_model
-from calculus.costs import Atomic, G, derive_costs
+from calculus.costs import Atomic, derive_costs
 from calculus.logic import Decider, Problem
 from calculus.logic.exact import Frame, Point, compiled, rough_at, truth_at
 from calculus.logic.linear import LinearSolver
-from calculus.logic.solver import Encoder, FrameEncoder
 from tests.essay_model import ESSAY_PROGRAMS
 
 ATOMS = {
@@ -92,34 +89,6 @@ def test_quick_paths_give_the_plain_verdicts(seed: int, monkeypatch: pytest.Monk
         with Decider() as decider:
             plain = [decider.decide(problem) for problem in problems]
     assert quick == plain
-
-
-def test_frame_encoding_is_the_sympy_encoding() -> None:
-    # Each claim's z3 term from its frame form is equivalent to the one from sympy, under no
-    # hypothesis at all (the frame form scales each difference by a positive number only).
-    problems = _problems(40, 3)
-    symbols = sorted(
-        {s for p in problems for h in p.hypotheses for s, _ in h.bounds}, key=lambda s: s.name
-    )
-    context = z3.Context()
-    encoder = Encoder(context)
-    for symbol in [G, *symbols]:
-        encoder.var(symbol)
-    frame = Frame(list(encoder.variables))
-    quick = FrameEncoder(context, list(encoder.variables.values()))
-    solver = z3.Solver(ctx=context)
-    checked = 0
-    for problem in problems:
-        meaning = compiled(problem.claim)
-        on_frame = None if meaning is None else frame.indexed(meaning)
-        if on_frame is None:
-            continue
-        solver.push()
-        solver.add(quick.formula(on_frame) != encoder.formula(problem.claim))
-        assert solver.check() == z3.unsat, problem.claim
-        solver.pop()
-        checked += 1
-    assert checked == len(problems)
 
 
 def test_changed_points_are_the_points_of_their_values() -> None:

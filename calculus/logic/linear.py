@@ -42,7 +42,6 @@ from calculus.logic.exact import (
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
-    FrameEncoder,
     Pinner,
     Unsupported,
     assert_formula,
@@ -190,7 +189,6 @@ class LinearSolver:
         # The base variables at fixed positions: points are lists in this order.
         self.frame = Frame(list(self.base_variables))
         self._base_terms = list(self.base_variables.values())
-        self.frame_encoder = FrameEncoder(context, self._base_terms)
         # Exact points, each giving every base variable a value (with the same in floats),
         # at which every hypothesis was re-checked to hold (most recently useful first).
         self.points: list[Point] = []
@@ -286,8 +284,6 @@ class LinearSolver:
             self.solver.push()
             if problem.for_some_g:
                 negated = negation(eliminate_exists_g(problem.claim, self.encoder))
-            elif indexed is not None:
-                negated = negation(self.frame_encoder.formula(indexed))
             else:
                 negated = negation(self.encoder.formula(problem.claim))
             assert_formula(self.solver, negated)
@@ -354,22 +350,23 @@ class LinearSolver:
         scopes = self.solver.num_scopes()
         try:
             self.solver.push()
-            # The problem evaluated exactly, where it is polynomial and has no division: a
-            # known point where the hypotheses hold and the claim fails shows it refuted
-            # without a check, and counterexamples are pinned mostly by evaluation. Such a
-            # claim is over the frame's variables alone, and encoded from its compiled form.
-            claim = None
-            if self.compiled is not None and not problem.for_some_g:
-                claim = self.meaning(problem.claim)[1]
             if problem.for_some_g:
                 negated = negation(eliminate_exists_g(problem.claim, self.encoder))
-            elif claim is not None:
-                negated = negation(self.frame_encoder.formula(claim))
             else:
                 negated = negation(self.encoder.formula(problem.claim))
             assert_formula(self.solver, negated)
-            if self.encoder.applications:
-                claim = None
+            # The problem evaluated exactly, where it is polynomial and has no division: a
+            # known point where the hypotheses hold and the claim fails shows it refuted
+            # without a check, and counterexamples are pinned mostly by evaluation.
+            claim = None
+            if (
+                self.compiled is not None
+                and not problem.for_some_g
+                and not self.encoder.denominators
+                and not self.encoder.applications
+                and len(self.encoder.variables) == len(self.base_variables)
+            ):
+                claim = self.meaning(problem.claim)[1]
             if canonical and claim is not None and self.points:
                 known = self._known_failure(claim)
                 if known is not None:

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 import sympy
 import z3
@@ -214,75 +214,6 @@ class Encoder:
         return [self.expr(d) != 0 for d in self.denominators] + [
             self.expr(x) > 0 for x in self.positive
         ]
-
-
-class FrameEncoder:
-    """Formulas compiled on a frame (`exact.Frame.indexed`: each comparison's difference as
-    integer terms over the frame's positions, a positive multiple of lhs − rhs) as z3 terms
-    over the frame's variables: `difference op 0`, the same comparison as `lhs op rhs`.
-    Quicker than encoding the sympy formula again, and each difference is made once."""
-
-    def __init__(self, context: z3.Context, variables: Sequence[z3.ArithRef]) -> None:
-        self.context = context
-        self.variables = list(variables)
-        self.zero = real(0, context)
-        self.numerals: dict[int, z3.ArithRef] = {}
-        # Each term c·x·y made, by its positions and coefficient.
-        self.monomials: dict[tuple[tuple[int, ...], int], z3.ArithRef] = {}
-        # Each difference made, by the identity of its terms (kept alive with it).
-        self.differences: dict[int, tuple[Any, z3.ArithRef]] = {}
-
-    def formula(self, f: Any) -> z3.BoolRef:
-        """The z3 term of an indexed formula (comparisons are made afresh each time: z3
-        checks slower while Boolean terms from popped scopes are kept alive)."""
-        op = f[0]
-        if op in _MAKE_COMPARISON or op == "!=":
-            return _real_compare(op, self.difference(f[1]), self.zero, self.context)
-        if op == "not":
-            return negation(self.formula(f[1]))
-        return _bool_junction(op, self.formula(f[1]), self.formula(f[2]), self.context)
-
-    def difference(self, terms: Any) -> z3.ArithRef:
-        found = self.differences.get(id(terms))
-        if found is None or found[0] is not terms:
-            monomials = self.monomials
-            parts: list[z3.ArithRef] = []
-            for positions, integer, _ in terms:
-                monomial = monomials.get((positions, integer))
-                if monomial is None:
-                    factors = [self.variables[i] for i in positions]
-                    if integer != 1 or not factors:
-                        factors.insert(0, self.numeral(integer))
-                    if len(factors) == 1:
-                        monomial = factors[0]
-                    else:
-                        made = z3.Z3_mk_mul(self.context.ref(), len(factors), _asts(factors))
-                        monomial = z3.ArithRef(made, self.context)
-                    if len(monomials) >= KEPT_DIFFERENCES:
-                        monomials.clear()
-                    monomials[positions, integer] = monomial
-                parts.append(monomial)
-            if not parts:
-                term = self.zero
-            elif len(parts) == 1:
-                term = parts[0]
-            else:
-                term = _real_sum(parts, self.context)
-            if len(self.differences) >= KEPT_DIFFERENCES:
-                self.differences.clear()
-            found = (terms, term)
-            self.differences[id(terms)] = found
-        return found[1]
-
-    def numeral(self, value: int) -> z3.ArithRef:
-        made = self.numerals.get(value)
-        if made is None:
-            made = self.numerals[value] = real(value, self.context)
-        return made
-
-
-# Differences a `FrameEncoder` keeps.
-KEPT_DIFFERENCES = 20_000
 
 
 def _asts(terms: Sequence[z3.ExprRef]) -> ctypes.Array[z3.Ast]:
