@@ -1179,10 +1179,44 @@ def _holds_when(
             return None, False
         if not prover.confirmed(Junction("->", exact, condition)):
             return None, False
+    if all(difference_of(leaf) is not None for leaf in atomics(formula)):
+        # Worked out in `_Poly`s: every comparison is `p op 0`, p a polynomial as sympy
+        # expands it.
+        return _condition_text(disjuncts), True
     try:
         return formula_text(condition), True
     except ValueError:
         return None, True
+
+
+_SIDE_TEXTS: dict[sympy.Expr, tuple[str, str]] = {}
+
+
+def _comparison_text(a: Atomic) -> str:
+    """`formula_text` of a comparison `p op 0` whose p is a polynomial as sympy expands it
+    (expanding it again, as `comparison_text` does, changes nothing); its two sides are
+    written once per polynomial."""
+    sides = _SIDE_TEXTS.get(a.lhs)
+    if sides is None:
+        left: list[sympy.Expr] = []
+        right: list[sympy.Expr] = []
+        for term in sympy.Add.make_args(a.lhs):
+            coefficient, _ = term.as_coeff_Mul()
+            (right if coefficient.is_Rational and coefficient < 0 else left).append(term)
+        sides = (expression_text(sympy.Add(*left)), expression_text(-sympy.Add(*right)))
+        if len(_SIDE_TEXTS) >= KEPT_ANSWERS:
+            _SIDE_TEXTS.clear()
+        _SIDE_TEXTS[a.lhs] = sides
+    return f"{sides[0]} {a.op} {sides[1]}"
+
+
+def _condition_text(disjuncts: Sequence[tuple[Atomic, ...]]) -> str:
+    """`formula_text` of the disjunction of the disjuncts (each a conjunction)."""
+    parts = []
+    for conjuncts in disjuncts:
+        text = " and ".join(_comparison_text(a) for a in conjuncts)
+        parts.append(f"({text})" if len(conjuncts) > 1 else text)
+    return " or ".join(parts)
 
 
 NEVER_TEXT = "never under the assumptions (no admissible costs make it hold for every g > 0)"
