@@ -521,7 +521,6 @@ class Pipeline:
         list (`views`, from `derive_views`)."""
         with Decider() as decider:
             results = [self.decide_claim(views, c.node, c.name, decider) for c in model.claims]
-        origins = _statement_origins(model)
         # Refuted claims of the linear family are explained (DESIGN §9.4), also when it is
         # one of several families in play.
         linear = next((i for i, view in enumerate(views) if view.family == "linear"), None)
@@ -531,7 +530,7 @@ class Pipeline:
                 verdict = result.by_family[linear][1] if result.by_family else result.verdict
                 if verdict.status == "refuted":
                     result = _explained(views[linear], claim.node, result, verdict, self.timeout)
-            origin = origins.get(id(claim.node), model.path)
+            origin = model.origin(claim.node)
             if origin != model.path:
                 result = replace(result, origin=origin)
             claims.append(result)
@@ -672,14 +671,6 @@ def _verdict_key(views: tuple[CostModel, ...], claim: n.Claim, timeout: float) -
         guarded = tuple((d.obligation(), d.span) for d in divisions(costs, claim.formula))
         problems.append((fields, guarded))
     return (claim.formula, claim_statement(claim), tuple(problems))
-
-
-def _statement_origins(model: Model) -> dict[int, str]:
-    """The file each statement of the model was written in, by the statement's identity."""
-    source = model.source
-    if source is None:
-        return {}
-    return {id(statement): source.origin(i) for i, statement in enumerate(source.statements)}
 
 
 def _guarded_claim(

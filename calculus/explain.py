@@ -418,7 +418,12 @@ def _small(value: Fraction) -> Fraction | int:
     return value.numerator if value.denominator == 1 else value
 
 
-def _sum(left: Poly, right: Poly, sign: int) -> Poly:
+# Polynomials as dicts, monomial (a sorted tuple of positions, or of symbols sorted by
+# name) -> coefficient, zeros dropped: the frame's (`Poly`) and `_Poly`'s terms.
+Terms = dict[Any, Fraction | int]
+
+
+def _sum(left: Terms, right: Terms, sign: int) -> Terms:
     total = dict(left)
     for monomial, coefficient in right.items():
         value = total.get(monomial, 0) + sign * coefficient
@@ -429,11 +434,12 @@ def _sum(left: Poly, right: Poly, sign: int) -> Poly:
     return total
 
 
-def _product(left: Poly, right: Poly) -> Poly:
-    total: Poly = {}
+def _product(left: Terms, right: Terms, key: Callable[[Any], Any] | None = None) -> Terms:
+    """The product; `key` sorts a monomial's factors (their own order by default)."""
+    total: Terms = {}
     for m1, c1 in left.items():
         for m2, c2 in right.items():
-            monomial = tuple(sorted(m1 + m2))
+            monomial = tuple(sorted(m1 + m2, key=key)) if m1 and m2 else m1 or m2
             value = total.get(monomial, 0) + c1 * c2
             if value:
                 total[monomial] = value
@@ -579,29 +585,13 @@ class _Poly:
         return _Poly({m: -c for m, c in self.terms.items()})
 
     def __add__(self, other: _Poly) -> _Poly:
-        total = dict(self.terms)
-        for monomial, coefficient in other.terms.items():
-            value = total.get(monomial, 0) + coefficient
-            if value:
-                total[monomial] = value
-            else:
-                total.pop(monomial, None)
-        return _Poly(total)
+        return _Poly(_sum(self.terms, other.terms, 1))
 
     def __sub__(self, other: _Poly) -> _Poly:
         return self + -other
 
     def __mul__(self, other: _Poly) -> _Poly:
-        total: dict[Monomial, Fraction | int] = {}
-        for m1, c1 in self.terms.items():
-            for m2, c2 in other.terms.items():
-                monomial = tuple(sorted(m1 + m2, key=_NAME)) if m1 and m2 else m1 or m2
-                value = total.get(monomial, 0) + c1 * c2
-                if value:
-                    total[monomial] = value
-                else:
-                    total.pop(monomial, None)
-        return _Poly(total)
+        return _Poly(_product(self.terms, other.terms, _NAME))
 
     @property
     def is_number(self) -> bool:
