@@ -525,7 +525,7 @@ def fails_at_compiled(
 # thousands of points keeps its symbols at fixed positions (a `Frame`) and its formulas
 # compiled against them, so a point is a list and a monomial a tuple of positions.
 
-_COMPARISONS = frozenset({"<", "<=", ">", ">=", "=", "!="})
+COMPARISONS = frozenset({"<", "<=", ">", ">=", "=", "!="})
 # (op, exact terms, float terms) for a comparison, ("not", operand), (connective, left, right);
 # a term is (positions, coefficient).
 Indexed = tuple[Any, ...]
@@ -562,7 +562,7 @@ class Frame:
     def indexed(self, f: Compiled) -> Indexed | None:
         """`f` against this frame; None when it mentions a symbol outside it."""
         op = f[0]
-        if op in _COMPARISONS:
+        if op in COMPARISONS:
             difference = f[1]
             found = self._leaves.get(id(difference))
             if found is None or found[0] is not difference:
@@ -610,7 +610,7 @@ def comparison_on_frame(
 def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     """The truth of an indexed formula at a float point; None where in doubt."""
     op = f[0]
-    if op in _COMPARISONS:
+    if op in COMPARISONS:
         total = size = 0.0
         for positions, coefficient in f[2]:
             term = coefficient
@@ -713,7 +713,7 @@ def truth_at(f: Indexed, point: Point, rough: bool = True) -> bool:
     """The exact truth of an indexed formula at `point`; with `rough`, a comparison whose
     sign is clear in floating point is settled there, the others in integer arithmetic."""
     op = f[0]
-    if op in _COMPARISONS:
+    if op in COMPARISONS:
         floats = point.rough if rough else None
         if floats is not None:
             total = size = 0.0

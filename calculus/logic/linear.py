@@ -28,6 +28,7 @@ import z3
 
 from calculus.costs import Atomic, G, LogicFormula, Negation, atomics
 from calculus.logic.exact import (
+    COMPARISONS,
     Compiled,
     Frame,
     Indexed,
@@ -42,11 +43,13 @@ from calculus.logic.exact import (
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
+    Outcome,
     Pinner,
     Unsupported,
     assert_formula,
     check,
     compare,
+    fresh_check,
     junction,
     minimal_core,
     negation,
@@ -55,6 +58,10 @@ from calculus.logic.solver import (
     rational_values,
     real,
 )
+
+# How long a non-linear question may take in a file's shared solver before it is asked in a
+# solver of its own (see `LinearSolver._nonlinear_check`).
+SHARED_NONLINEAR_SECONDS = 0.05
 
 # Points known to satisfy a solver's hypotheses, kept to answer `proves` without z3.
 KEPT_POINTS = 16
@@ -169,7 +176,11 @@ class LinearSolver:
         self.encoder = Encoder(context)
         self.solver = new_solver(context, 10.0)
         self._milliseconds = 10_000
-        self.solver.add(self.encoder.var(G) > 0)
+        positive_g = self.encoder.var(G) > 0
+        self.solver.add(positive_g)
+        # What the solver is given with every indicator assumed, for questions asked in a
+        # solver of their own (`_nonlinear_check`).
+        self._held = [positive_g]
         self.indicators: dict[str, z3.BoolRef] = {}
         for hypothesis in hypotheses:
             indicator = z3.Bool(f"⟨{hypothesis.name}⟩", context)
@@ -177,9 +188,9 @@ class LinearSolver:
             parts = [self.encoder.bound(symbol, kind) for symbol, kind in hypothesis.bounds]
             if hypothesis.formula is not None:
                 parts.append(self.encoder.formula(hypothesis.formula))
-            self.solver.add(
-                z3.Implies(indicator, z3.And(parts) if parts else z3.BoolVal(True, context))
-            )
+            body = z3.And(parts) if parts else z3.BoolVal(True, context)
+            self.solver.add(z3.Implies(indicator, body))
+            self._held.append(body)
         self._indicators = list(self.indicators.values())
         # Each indicator's name, by its term's id (a core's members are these very terms).
         self._names = {indicator.get_id(): name for name, indicator in self.indicators.items()}
@@ -214,6 +225,7 @@ class LinearSolver:
                 (self._positive if strict else self._nonnegative).append(position)
             if formula is not None:
                 self._formulas.append(formula)
+        self._nonlinear_hypotheses = any(_nonlinear(f) for f in self._formulas)
         # Each claim formula met, by identity (kept alive with it, so the identity stays its
         # own): its meaning compiled and on the frame. Formulas are immutable, and claims
         # translated from one node are one object, met again by `proves` many times.
@@ -287,14 +299,42 @@ class LinearSolver:
             else:
                 negated = negation(self.encoder.formula(problem.claim))
             assert_formula(self.solver, negated)
-            outcome = check(self.solver, self._indicators)
-            if outcome.sat:
-                self._remember(self.solver.model())
+            if indexed is not None and (self._nonlinear_hypotheses or _nonlinear(indexed)):
+                outcome, model = self._nonlinear_check(negated, problem.timeout)
+            else:
+                outcome = check(self.solver, self._indicators)
+                model = self.solver.model() if outcome.sat else None
+            if model is not None:
+                self._remember(model)
             if outcome.sat or outcome.unsat:
                 self._answer(key, outcome.unsat)
             return outcome.unsat
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
+
+    def _nonlinear_check(
+        self, negated: z3.BoolRef, timeout: float
+    ) -> tuple[Outcome, z3.ModelRef | None]:
+        """The check of a non-linear question (`negated` asserted in the current scope).
+
+        Whether the shared solver settles such a question in time depends on what it was
+        asked before: one it gives up on after seconds may be answered in milliseconds by a
+        solver asked nothing else. So it gets SHARED_NONLINEAR_SECONDS here; `sat` or
+        `unsat` then is the answer (either is a fact about the question), and a question
+        not settled is asked in a solver of its own (`fresh_check`), with a budget of
+        z3's resource units, not of time. The answer so depends on the question alone,
+        whatever the file's other claims, except where the solver of its own does not
+        settle it either."""
+        self._timeout(SHARED_NONLINEAR_SECONDS)
+        try:
+            outcome = check(self.solver, self._indicators)
+        finally:
+            self._timeout(timeout)
+        if outcome.sat:
+            return outcome, self.solver.model()
+        if outcome.unsat:
+            return outcome, None
+        return fresh_check(self.context, [*self._held, negated], timeout)
 
     def _timeout(self, seconds: float) -> None:
         """Every check of the solver stops after `seconds` (set only when it changes)."""
@@ -477,6 +517,16 @@ class LinearSolver:
             for symbol, value in sorted(exact.items(), key=lambda item: _text(item[0]))
         )
         return Verdict("refuted", counterexample=counterexample, assignment=assignment)
+
+
+def _nonlinear(f: Indexed) -> bool:
+    """Whether a formula on the frame has a product of variables (g·c(x) among them)."""
+    op = f[0]
+    if op == "not":
+        return _nonlinear(f[1])
+    if op in COMPARISONS:
+        return any(len(term[0]) > 1 for term in f[1])
+    return _nonlinear(f[1]) or _nonlinear(f[2])
 
 
 def decide_linear(problem: Problem, context: z3.Context) -> Verdict:

@@ -348,6 +348,33 @@ def check(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> Outcome:
     return Outcome("unknown", f"the solver gave up ({reason})")
 
 
+# z3's resource units (`rlimit`) per second of a time-out, for a question asked in a solver of
+# its own: a count of z3's steps, the same on every run, where time depends on the machine's
+# load. Units do not track time closely (on non-linear questions here, 10^6 units took 0.2 s
+# to 0.6 s, 3·10^6 up to 10 s), so the wall-clock time-out stays as a bound too.
+STEPS_PER_SECOND = 1_000_000
+
+
+def fresh_check(
+    context: z3.Context,
+    assertions: Sequence[z3.BoolRef],
+    timeout: float,
+    steps: int | None = None,
+) -> tuple[Outcome, z3.ModelRef | None]:
+    """`assertions` checked in a solver of their own, asked nothing before and used
+    without scopes or assumptions: z3 then decides non-linear real arithmetic by its
+    complete procedure (nlsat), which the incremental solver does not use. The answer
+    depends only on the assertions, within `steps` resource units (by default
+    `STEPS_PER_SECOND × timeout`; the wall-clock `timeout`, which only a heavily loaded
+    machine reaches first, stays as well). With the model when satisfiable."""
+    solver = new_solver(context, timeout)
+    solver.set("rlimit", max(1, int(STEPS_PER_SECOND * timeout) if steps is None else steps))
+    for assertion in assertions:
+        assert_formula(solver, assertion)
+    outcome = check(solver)
+    return outcome, (solver.model() if outcome.sat else None)
+
+
 def shrink_core(
     solver: z3.Solver,
     core: Sequence[z3.BoolRef],
