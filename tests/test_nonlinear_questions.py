@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from typing import Any
 
 import pytest
+import sympy
 import z3
 from test_explain_conditions import _claims_text
 
 from calculus import explain
-from calculus.check import check_source
-from calculus.costs import LogicFormula
-from calculus.logic import Decider
+from calculus.check import check_source, load_model
+from calculus.costs import LogicFormula, Negation, derive_costs
+from calculus.logic import Decider, evaluate, exists_g
 from calculus.logic.records import Problem
 from calculus.logic.solver import STEPS_PER_SECOND, fresh_check, new_context
 
@@ -112,3 +113,37 @@ def test_a_question_past_its_budget_is_unknown_not_answered() -> None:
     assert outcome.result == "unknown"
     outcome, _ = fresh_check(context, facts, 60, steps=STEPS_PER_SECOND * 60)
     assert outcome.result != "unknown"
+
+
+def test_conditions_of_non_linear_questions_agree_with_exact_evaluation() -> None:
+    """Each condition of the file above, pasted back as an assumption, is true at a random
+    rational point exactly when the claim holds there for every g > 0 (decided by
+    enumerating the roots of its comparisons in g, exact arithmetic, no solver). Most of
+    them are polynomials of degree 3, answered by the solvers of their own."""
+    text = _without_assumptions(24)
+    explain._KNOWN.clear()
+    explain._CONDITIONS.clear()
+    result = check_source(text, timeout=10)
+    rng = random.Random(8)
+    checked = 0
+    seen = {True: 0, False: 0}
+    for claim in result.claims:
+        if claim.holds_when is None or claim.holds_when == explain.NEVER:
+            continue
+        statement = text.split(f"claim {claim.name}: ", 1)[1].split("\n", 1)[0]
+        model = load_model(
+            text.split("claim k0", 1)[0]
+            + f"claim it: {statement}\nassume shown: {claim.holds_when}\n"
+        )
+        costs = derive_costs(model)
+        formula = costs.formula(model.claims[0].node.formula)
+        shown = costs.formula(model.assumptions[0].node.formula)
+        symbols = sorted(costs.bounds, key=str)
+        for _ in range(150):
+            point = {s: sympy.Rational(rng.randint(1, 12), rng.randint(1, 4)) for s in symbols}
+            every_g = not exists_g(Negation(formula), point)
+            assert evaluate(shown, point) == every_g, (claim.name, point)
+            seen[every_g] += 1
+        checked += 1
+    assert checked >= 15
+    assert min(seen.values()) > 300, seen
