@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -88,15 +89,41 @@ def test_conditions_of_non_linear_questions_do_not_depend_on_the_order() -> None
 
 def test_a_question_of_its_own_is_decided_by_the_complete_procedure() -> None:
     """x·y > 1 and x < 1 imply y > 1 for positive x, y: unsat negated, proved in a solver of
-    its own; with the point x = 1/2, y = 3 its negation's model is exact."""
+    its own; with x = 1/2 and y >= 3 satisfiable, and the model's values exact."""
     context = new_context()
     x, y = z3.Reals("x y", ctx=context)
     facts = [x > 0, y > 0, x * y > 1, x < 1]
-    outcome, model = fresh_check(context, [*facts, y <= 1], 10)
-    assert outcome.unsat and model is None
-    outcome, model = fresh_check(context, [*facts, y >= 3, x == z3.RealVal("1/2", context)], 10)
-    assert outcome.sat and model is not None
-    assert model.eval(x * y > 1, model_completion=True)
+    outcome, values = fresh_check([*facts, y <= 1], 10, variables=[x, y])
+    assert outcome.unsat and values is None
+    half = z3.RealVal("1/2", context)
+    outcome, values = fresh_check([*facts, y >= 3, x == half], 10, variables=[x, y])
+    assert outcome.sat and values is not None
+    assert values[0] == Fraction(1, 2) and values[1] is not None and values[1] >= 3
+
+
+def test_the_units_a_question_takes_do_not_depend_on_the_context_it_came_from() -> None:
+    """The same question, made in a context that has seen other terms or none: the same
+    resource units to its answer (it is asked in a context of its own)."""
+
+    def units(junk: int) -> int:
+        context = new_context()
+        made = [
+            z3.Real(f"junk{i}", context) * z3.Real(f"other{i}", context) > i for i in range(junk)
+        ]
+        assert len(made) == junk
+        x, y, z = z3.Reals("x y z", ctx=context)
+        facts = [x > 0, y > 0, z > 0, x * y * z > 2, x * x + y * y + z * z < 5, x * y < z]
+        # The budget at which it is first answered, by bisection over a range.
+        low, high = 1, 2_000_000
+        while low < high:
+            middle = (low + high) // 2
+            if fresh_check(facts, 60, steps=middle)[0].result == "unknown":
+                low = middle + 1
+            else:
+                high = middle
+        return low
+
+    assert units(0) == units(37) == units(500)
 
 
 def test_a_question_past_its_budget_is_unknown_not_answered() -> None:
@@ -109,9 +136,9 @@ def test_a_question_past_its_budget_is_unknown_not_answered() -> None:
     for v in xs[1:]:
         product = product * v
     facts += [product > 7, sum(v * v for v in xs) < 9, xs[0] * xs[1] - xs[2] * xs[3] > 1]
-    outcome, _ = fresh_check(context, facts, 60, steps=1000)
+    outcome, _ = fresh_check(facts, 60, steps=1000)
     assert outcome.result == "unknown"
-    outcome, _ = fresh_check(context, facts, 60, steps=STEPS_PER_SECOND * 60)
+    outcome, _ = fresh_check(facts, 60, steps=STEPS_PER_SECOND * 60)
     assert outcome.result != "unknown"
 
 

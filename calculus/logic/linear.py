@@ -301,12 +301,14 @@ class LinearSolver:
             assert_formula(self.solver, negated)
             degree = 0 if indexed is None else max(self._degree, _degree(indexed))
             if degree > 1:
-                outcome, model = self._nonlinear_check(negated, degree, problem.timeout)
+                outcome, values = self._nonlinear_check(negated, degree, problem.timeout)
             else:
                 outcome = check(self.solver, self._indicators)
-                model = self.solver.model() if outcome.sat else None
-            if model is not None:
-                self._remember(model)
+                values = None
+                if outcome.sat:
+                    values = rational_values(self.solver.model(), self._base_terms)
+            if values is not None and all(value is not None for value in values):
+                self._keep(values)  # type: ignore[arg-type]
             if outcome.sat or outcome.unsat:
                 self._answer(key, outcome.unsat)
             return outcome.unsat
@@ -315,9 +317,9 @@ class LinearSolver:
 
     def _nonlinear_check(
         self, negated: z3.BoolRef, degree: int, timeout: float
-    ) -> tuple[Outcome, z3.ModelRef | None]:
+    ) -> tuple[Outcome, list[Fraction | None] | None]:
         """The check of a non-linear question of `degree` (`negated` asserted in the
-        current scope).
+        current scope), with the values of the base variables where it is satisfiable.
 
         Whether the shared solver settles such a question in time depends on what it was
         asked before: one it gives up on after seconds may be answered in milliseconds by a
@@ -326,21 +328,21 @@ class LinearSolver:
         `sat` or `unsat` then is the answer (either is a fact about the question). One not
         settled, and every one of a higher degree (the shared solver took 0.2 s on
         average over those of a generated file, often past its time-out), is asked in a
-        solver of its own (`fresh_check`), with a budget of z3's resource units, not of
-        time. The answer so depends on the question alone, whatever the file's other
+        context and solver of its own (`fresh_check`), with a budget of z3's resource
+        units, not of time. The answer so depends on the question alone, whatever the file's other
         claims, except where the solver of its own does not settle it either."""
         if degree > 2:
-            return fresh_check(self.context, [*self._held, negated], timeout)
+            return fresh_check([*self._held, negated], timeout, variables=self._base_terms)
         self._timeout(SHARED_NONLINEAR_SECONDS)
         try:
             outcome = check(self.solver, self._indicators)
         finally:
             self._timeout(timeout)
         if outcome.sat:
-            return outcome, self.solver.model()
+            return outcome, rational_values(self.solver.model(), self._base_terms)
         if outcome.unsat:
             return outcome, None
-        return fresh_check(self.context, [*self._held, negated], timeout)
+        return fresh_check([*self._held, negated], timeout, variables=self._base_terms)
 
     def _timeout(self, seconds: float) -> None:
         """Every check of the solver stops after `seconds` (set only when it changes)."""
@@ -354,12 +356,6 @@ class LinearSolver:
             if len(self.answers) >= KEPT_ANSWERS:
                 self.answers.clear()
             self.answers[key] = proved
-
-    def _remember(self, model: z3.ModelRef) -> None:
-        """Keep the model's point when it is rational and the hypotheses hold there exactly."""
-        values = rational_values(model, self._base_terms)
-        if all(value is not None for value in values):
-            self._keep(values)  # type: ignore[arg-type]
 
     def _keep(self, values: list[Fraction]) -> None:
         """Keep a point of the frame when the hypotheses hold there exactly."""
