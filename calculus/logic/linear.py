@@ -329,8 +329,10 @@ class LinearSolver:
         settled, and every one of a higher degree (the shared solver took 0.2 s on
         average over those of a generated file, often past its time-out), is asked in a
         context and solver of its own (`fresh_check`), with a budget of z3's resource
-        units, not of time. The answer so depends on the question alone, whatever the file's other
-        claims, except where the solver of its own does not settle it either."""
+        units, not of time. The answer so depends on the question alone, whatever the
+        file's other claims, except where the solver of its own does not settle it either.
+        It is given the shared solver's hypotheses (every indicator assumed) and the
+        question, nothing more, so what it proves the shared solver would prove."""
         if degree > 2:
             return fresh_check([*self._held, negated], timeout, variables=self._base_terms)
         self._timeout(SHARED_NONLINEAR_SECONDS)
