@@ -21,9 +21,9 @@ from test_explain_conditions import _claims_text
 from calculus import explain
 from calculus.check import check_source, load_model
 from calculus.costs import LogicFormula, Negation, derive_costs
-from calculus.logic import Decider, evaluate, exists_g
+from calculus.logic import Decider, evaluate, exists_g, linear
 from calculus.logic.records import Problem
-from calculus.logic.solver import STEPS_PER_SECOND, fresh_check, new_context
+from calculus.logic.solver import STEPS_PER_SECOND, Outcome, fresh_check, new_context
 
 
 def _without_assumptions(claims: int) -> str:
@@ -174,3 +174,64 @@ def test_conditions_of_non_linear_questions_agree_with_exact_evaluation() -> Non
         checked += 1
     assert checked >= 15
     assert min(seen.values()) > 300, seen
+
+
+VERDICTS = """primitive a, b, d
+program P {
+  c = 2 * c(a) + c(b)
+  t = t(a) + 3 * t(d)
+}
+program Q {
+  c = c(a) + c(d)
+  t = 2 * t(b) + t(a)
+}
+exchange linear
+assume big: c(a) > 2
+assume small: t(b) < 1
+claim k11: g * t(Q) + t(a) * c(d) * t(Q) + t(a) * t(d) * t(Q) + t(b) * t(d) > 9 or 8 + t(d) + c(a) >= t(d) + c(d) * c(b) * t(Q) + c(P) * c(b)
+claim k14: g * t(b) * t(Q) * t(a) + t(Q) * c(a) + c(a) * c(d) + t(a) * t(Q) * t(b) + t(b) * t(d) * c(b) > t(a) * c(d) * t(b) + c(P) or 1 < t(b) * t(d) * c(P) + t(d) * t(b) * c(d) + t(d) * c(P)
+claim k32: g * c(d) * t(b) * t(d) + t(d) * c(P) * t(Q) + t(a) * t(Q) * t(d) > c(b) * t(Q) or t(d) >= c(a) * t(b) + t(d) * c(d) + t(a) * t(d)
+claim square: c(a) * c(a) * c(b) > 4 * c(b)
+claim am_gm: (c(a) + t(b)) * (c(a) + t(b)) * c(d) >= 4 * c(a) * t(b) * c(d)
+claim shrinks: g * t(b) * t(b) * c(d) < g * c(d)
+"""
+
+
+def _verdicts() -> dict[str, tuple[str, Any, Any]]:
+    explain._KNOWN.clear()
+    explain._CONDITIONS.clear()
+    result = check_source(VERDICTS, timeout=10)
+    assert not result.diagnostics, result.diagnostics
+    return {
+        c.name: (c.verdict.status, c.verdict.counterexample, c.verdict.uses) for c in result.claims
+    }
+
+
+def test_verdicts_the_shared_solver_gives_up_on_are_the_same_decided_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Non-linear claims whose check the file's solver gives up on (as it did, depending on
+    the claims before, on these three refuted ones) get the verdict, counterexample and
+    hypotheses used they get when it answers: decided by questions asked alone."""
+    answered = _verdicts()
+    assert {name: v[0] for name, v in answered.items()} == {
+        "k11": "refuted",
+        "k14": "refuted",
+        "k32": "refuted",
+        "square": "proved",
+        "am_gm": "proved",
+        "shrinks": "proved",
+    }
+    assert set(answered["square"][2]) == {"big", "positivity"}
+    assert set(answered["shrinks"][2]) == {"small", "positivity"}
+    checks = linear.check
+
+    def gives_up(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> Outcome:
+        # The file's solver, asked about a claim (in a scope, under the hypotheses'
+        # indicators); questions asked alone have neither.
+        if solver.num_scopes() > 0 and assumptions:
+            return Outcome("unknown", "the solver timed out")
+        return checks(solver, assumptions)
+
+    monkeypatch.setattr(linear, "check", gives_up)
+    assert _verdicts() == answered

@@ -346,6 +346,43 @@ class LinearSolver:
             return outcome, None
         return fresh_check([*self._held, negated], timeout, variables=self._base_terms)
 
+    def _decided_alone(
+        self, problem: Problem, negated: z3.BoolRef, claim: Indexed
+    ) -> Verdict | None:
+        """The verdict of a non-linear claim the shared solver gave up on, from questions
+        asked alone (`fresh_check`, as in `_nonlinear_check`): what the shared solver
+        settles depends on what it was asked before, and a claim refuted or proved in one
+        order of a file's claims came back unknown in another. None when these do not
+        settle it either (or the point found is not rational): `Decider` then decides the
+        claim in a context of its own, which depends on it alone.
+
+        Refuted: a point of the solver of its own where the hypotheses hold exactly and the
+        claim is false exactly, pinned as a known point is (`_counterexample`). Proved: the
+        hypotheses used are found by plain deletion, last first, as `minimal_core` does,
+        each trial a question alone, so a hypothesis stays unless the rest is shown to
+        prove the claim without it."""
+        timeout = problem.timeout
+        outcome, values = fresh_check([*self._held, negated], timeout, variables=self._base_terms)
+        if outcome.sat:
+            if values is None or any(value is None for value in values):
+                return None
+            exact: list[Fraction] = values  # type: ignore[assignment]
+            point = Point(exact)
+            if not self.admissible_at(point) or truth_at(claim, point, rough=False):
+                return None
+            return self._counterexample(problem, True, claim, exact)
+        if not outcome.unsat:
+            return None
+        positive_g, *bodies = self._held
+        names = list(self.indicators)
+        kept = list(range(len(names)))
+        for candidate in reversed(range(len(names))):
+            trial = [i for i in kept if i != candidate]
+            question = [positive_g, *(bodies[i] for i in trial), negated]
+            if fresh_check(question, timeout)[0].unsat:
+                kept = trial
+        return Verdict("proved", uses=tuple(names[i] for i in kept))
+
     def _timeout(self, seconds: float) -> None:
         """Every check of the solver stops after `seconds` (set only when it changes)."""
         milliseconds = max(1, int(seconds * 1000))
@@ -426,6 +463,9 @@ class LinearSolver:
                 names = self._names
                 return Verdict("proved", uses=tuple(names[c.get_id()] for c in core))
             if not outcome.sat:
+                if canonical and claim is not None and max(self._degree, _degree(claim)) > 1:
+                    # Settled alone, or else decided in a context of its own (None).
+                    return self._decided_alone(problem, negated, claim)
                 return Verdict("unknown", reason=outcome.reason)
             # Prefer a counterexample at which every division is defined (easier to re-check).
             if self.encoder.denominators:
