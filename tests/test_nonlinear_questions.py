@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import sympy
 import z3
-from test_explain_conditions import _claims_text
+from test_explain_conditions import FILE, _claims_text
 
 from calculus import explain
 from calculus.check import check_source, load_model
@@ -176,25 +176,17 @@ def test_conditions_of_non_linear_questions_agree_with_exact_evaluation() -> Non
     assert min(seen.values()) > 300, seen
 
 
-VERDICTS = """primitive a, b, d
-program P {
-  c = 2 * c(a) + c(b)
-  t = t(a) + 3 * t(d)
-}
-program Q {
-  c = c(a) + c(d)
-  t = 2 * t(b) + t(a)
-}
-exchange linear
-assume big: c(a) > 2
-assume small: t(b) < 1
-claim k11: g * t(Q) + t(a) * c(d) * t(Q) + t(a) * t(d) * t(Q) + t(b) * t(d) > 9 or 8 + t(d) + c(a) >= t(d) + c(d) * c(b) * t(Q) + c(P) * c(b)
+# The model of `test_explain_conditions.FILE`, with other assumptions.
+VERDICTS = (
+    FILE.replace("assume cheap: c(d) < c(b)\n", "assume big: c(a) > 2\nassume small: t(b) < 1\n")
+    + """claim k11: g * t(Q) + t(a) * c(d) * t(Q) + t(a) * t(d) * t(Q) + t(b) * t(d) > 9 or 8 + t(d) + c(a) >= t(d) + c(d) * c(b) * t(Q) + c(P) * c(b)
 claim k14: g * t(b) * t(Q) * t(a) + t(Q) * c(a) + c(a) * c(d) + t(a) * t(Q) * t(b) + t(b) * t(d) * c(b) > t(a) * c(d) * t(b) + c(P) or 1 < t(b) * t(d) * c(P) + t(d) * t(b) * c(d) + t(d) * c(P)
 claim k32: g * c(d) * t(b) * t(d) + t(d) * c(P) * t(Q) + t(a) * t(Q) * t(d) > c(b) * t(Q) or t(d) >= c(a) * t(b) + t(d) * c(d) + t(a) * t(d)
 claim square: c(a) * c(a) * c(b) > 4 * c(b)
 claim am_gm: (c(a) + t(b)) * (c(a) + t(b)) * c(d) >= 4 * c(a) * t(b) * c(d)
 claim shrinks: g * t(b) * t(b) * c(d) < g * c(d)
 """
+)
 
 
 def _verdicts() -> dict[str, tuple[str, Any, Any]]:

@@ -334,7 +334,7 @@ class LinearSolver:
         It is given the shared solver's hypotheses (every indicator assumed) and the
         question, nothing more, so what it proves the shared solver would prove."""
         if degree > 2:
-            return fresh_check([*self._held, negated], timeout, variables=self._base_terms)
+            return self._alone(negated, timeout)
         self._timeout(SHARED_NONLINEAR_SECONDS)
         try:
             outcome = check(self.solver, self._indicators)
@@ -344,6 +344,13 @@ class LinearSolver:
             return outcome, rational_values(self.solver.model(), self._base_terms)
         if outcome.unsat:
             return outcome, None
+        return self._alone(negated, timeout)
+
+    def _alone(
+        self, negated: z3.BoolRef, timeout: float
+    ) -> tuple[Outcome, list[Fraction | None] | None]:
+        """`negated` with every hypothesis, asked alone (`fresh_check`): the outcome, and
+        the base variables' values where it is satisfiable."""
         return fresh_check([*self._held, negated], timeout, variables=self._base_terms)
 
     def _decided_alone(
@@ -362,7 +369,7 @@ class LinearSolver:
         each trial a question alone, so a hypothesis stays unless the rest is shown to
         prove the claim without it."""
         timeout = problem.timeout
-        outcome, values = fresh_check([*self._held, negated], timeout, variables=self._base_terms)
+        outcome, values = self._alone(negated, timeout)
         if outcome.sat:
             if values is None or any(value is None for value in values):
                 return None
