@@ -73,12 +73,20 @@ def time_limit(seconds: float) -> Iterator[None]:
             signal.setitimer(signal.ITIMER_REAL, max(remaining - seconds, 0.001))
 
 
+# The open /proc/self/statm, as [process id, descriptor]: reopened in a forked child. Read
+# again at offset 0 for each obligation; opening it each time cost 10-70 µs, a read 1 µs.
+_STATM: list[int] = []
+
+
 def _address_space() -> int:
     """The process's current address space (virtual size) in bytes; 0 where unknown."""
     try:
-        with open("/proc/self/statm", encoding="ascii") as handle:
-            return int(handle.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
+        pid = os.getpid()
+        if not _STATM or _STATM[0] != pid:
+            descriptor = os.open(f"/proc/{pid}/statm", os.O_RDONLY | os.O_CLOEXEC)
+            _STATM[:] = [pid, descriptor]
+        return int(os.pread(_STATM[1], 256, 0).split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
         return 0
 
 

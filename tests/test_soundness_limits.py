@@ -4,6 +4,7 @@ B subprocess (its failure to allocate becomes a QEPCAD error, which the ranges r
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -35,6 +36,19 @@ def test_nested_memory_limits_keep_the_tighter() -> None:
         with limits.memory_limit(4096):
             assert resource.getrlimit(resource.RLIMIT_AS)[0] == inner_cap
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+def test_address_space_is_read_again_each_time() -> None:
+    """The cap is set from the address space when an obligation starts: the reading (from a
+    descriptor kept open) is the kernel's current one, not a value remembered."""
+    if not os.path.exists("/proc/self/statm"):
+        pytest.skip("no /proc/self/statm: memory is not limited on this system")
+    page = os.sysconf("SC_PAGE_SIZE")
+    before = limits._address_space()
+    with open("/proc/self/statm", encoding="ascii") as handle:
+        assert abs(before - int(handle.read().split()[0]) * page) < 2**20
+    block = bytearray(64 * 2**20)
+    assert limits._address_space() >= before + len(block) - 2**20
 
 
 def test_a_claim_that_runs_out_of_memory_is_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
