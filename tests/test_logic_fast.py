@@ -171,3 +171,131 @@ def test_rough_truth_stops_only_where_the_left_side_settles_it() -> None:
         assert rough_at(f, point) == expected, (f, point)
         seen.add(expected)
     assert seen == {True, False, None}
+
+
+def _random_leaves(frame: Frame, rng: random.Random, count: int) -> list[Any]:
+    """Comparisons of small polynomials (degree up to 2) over the frame's symbols."""
+    symbols = frame.symbols
+    leaves = []
+    for _ in range(count):
+        terms = [sympy.Integer(rng.randint(-4, 4))]
+        for _ in range(rng.randint(1, 3)):
+            monomial = sympy.Integer(rng.choice([-3, -2, -1, 1, 2, 3]))
+            for _ in range(rng.randint(1, 2)):
+                monomial *= rng.choice(symbols)
+            terms.append(monomial)
+        op = rng.choice(["<", "<=", ">", ">=", "=", "!="])
+        leaves.append(frame.indexed(compiled(Atomic(op, sympy.Add(*terms), sympy.Integer(0)))))
+    return leaves
+
+
+def test_pins_ruled_out_by_signs_are_unsat() -> None:
+    # `ruled_out` shows that no point with some positions pinned satisfies a conjunction
+    # of comparisons, from the signs of their terms alone. Whatever it rules out, z3 (asked
+    # the same, with the positions' bounds) finds unsatisfiable; it must also rule out a
+    # fair share, or the pinner would gain nothing from it.
+    import z3
+
+    from calculus.logic.exact import conjuncts, ruled_out
+
+    names = ["p", "q", "n", "u"]  # p, q > 0; n >= 0; u unbounded
+    frame = Frame([sympy.Symbol(s) for s in names])
+    positive, nonnegative = frozenset({0, 1}), frozenset({2})
+    rng = random.Random(17)
+    shown = 0
+    for _ in range(400):
+        leaves = _random_leaves(frame, rng, rng.randint(1, 3))
+        formula = leaves[0]
+        for leaf in leaves[1:]:
+            formula = ("and", formula, leaf)
+        pins = {
+            position: rng.choice([Fraction(0), Fraction(1), Fraction(2), Fraction(-1, 2)])
+            for position in rng.sample(range(4), rng.randint(0, 4))
+        }
+        pins = {p: v for p, v in pins.items() if p not in positive or v > 0}
+        pins = {p: v for p, v in pins.items() if p not in nonnegative or v >= 0}
+        if not ruled_out(conjuncts(formula), pins, positive, nonnegative):
+            continue
+        shown += 1
+        solver = z3.Solver()
+        x = [z3.Real(name) for name in names]
+        solver.add(x[0] > 0, x[1] > 0, x[2] >= 0)
+        solver.add(*[x[p] == z3.RealVal(f"{v.numerator}/{v.denominator}") for p, v in pins.items()])
+        for op, terms in conjuncts(formula):
+            total = z3.Sum(
+                [
+                    coefficient * z3.Product([x[i] for i in at] or [z3.RealVal(1)])
+                    for at, coefficient, _ in terms
+                ]
+                or [z3.RealVal(0)]
+            )
+            solver.add(
+                {
+                    "<": total < 0,
+                    "<=": total <= 0,
+                    ">": total > 0,
+                    ">=": total >= 0,
+                    "=": total == 0,
+                    "!=": total != 0,
+                }[op]
+            )
+        assert solver.check() == z3.unsat, (formula, pins)
+    assert shown >= 60
+
+
+def test_conjuncts_hold_wherever_the_formula_does() -> None:
+    # `conjuncts(f)` are true at every point where f is, `conjuncts(f, negated=True)` at
+    # every point where f is false: checked exactly at random rational points.
+    from calculus.logic.exact import conjuncts
+
+    frame = Frame([sympy.Symbol(s) for s in ("a", "b", "c")])
+    rng = random.Random(23)
+    leaves = _random_leaves(frame, rng, 12)
+
+    def formula(depth: int) -> Any:
+        if depth == 0 or rng.random() < 0.3:
+            return rng.choice(leaves)
+        op = rng.choice(["not", "and", "or", "->", "<->"])
+        if op == "not":
+            return ("not", formula(depth - 1))
+        return (op, formula(depth - 1), formula(depth - 1))
+
+    values = [Fraction(v) for v in (-2, -1, 0, 1, 2, 3)] + [Fraction(1, 2), Fraction(-3, 2)]
+    found = 0
+    for _ in range(600):
+        f = formula(3)
+        point = Point([rng.choice(values) for _ in range(3)])
+        truth = truth_at(f, point, rough=False)
+        parts = conjuncts(f, negated=not truth)
+        found += len(parts)
+        for op, terms in parts:
+            assert truth_at((op, terms, ()), point, rough=False), (f, op, terms)
+    assert found >= 300
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_pinning_with_pins_ruled_out_by_signs_gives_the_same_counterexamples(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The pinner skips the solver where `ruled_out` shows a pin unsat; the counterexamples
+    # must be those it pins asking the solver every time, and the shortcut must be taken.
+    import calculus.logic.linear as linear
+
+    problems = _problems(60, seed)
+    calls = {"shown": 0}
+    original = linear.ruled_out
+
+    def counted(*arguments: Any) -> bool:
+        shown = original(*arguments)
+        calls["shown"] += shown
+        return shown
+
+    monkeypatch.setattr(linear, "ruled_out", counted)
+    with Decider() as decider:
+        quick = [decider.decide(problem) for problem in problems]
+    assert calls["shown"] >= 10
+    assert sum(verdict.status == "refuted" for verdict in quick) >= 15
+    monkeypatch.setattr(linear, "ruled_out", lambda *arguments: False)
+    with Decider() as decider:
+        asked = [decider.decide(problem) for problem in problems]
+    assert quick == asked

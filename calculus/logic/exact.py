@@ -641,6 +641,83 @@ def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     return left_holds == right_holds
 
 
+_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
+
+Terms = tuple[tuple[tuple[int, ...], int, int], ...]
+
+
+def conjuncts(f: Indexed, negated: bool = False) -> list[tuple[str, Terms]]:
+    """Comparisons on the frame (operator, exact terms, as in `Indexed`) each true wherever
+    `f` is true (with `negated`, wherever it is false): the conjuncts it is made of."""
+    op = f[0]
+    if op in COMPARISONS:
+        return [(_OPPOSITE[op] if negated else op, f[1])]
+    if op == "not":
+        return conjuncts(f[1], not negated)
+    if op == "and" and not negated:
+        return conjuncts(f[1]) + conjuncts(f[2])
+    if op == "or" and negated:
+        return conjuncts(f[1], True) + conjuncts(f[2], True)
+    if op == "->" and negated:
+        return conjuncts(f[1]) + conjuncts(f[2], True)
+    return []
+
+
+def ruled_out(
+    comparisons: Sequence[tuple[str, Terms]],
+    values: dict[int, Fraction],
+    positive: frozenset[int],
+    nonnegative: frozenset[int],
+) -> bool:
+    """Whether no point satisfies every one of `comparisons` while giving the positions of
+    `values` those values, and any other position of `positive` a value > 0, of
+    `nonnegative` one >= 0: shown when one comparison fails whatever the other positions
+    are, by the signs of its terms. With the values put in, a comparison reads K + S op 0,
+    K the terms of known value and S the others; each term of S has a sign fixed by its
+    coefficient when each of its free positions is bounded below by 0, so S is either
+    >= 0, <= 0, or of either sign (then nothing is shown). False says nothing."""
+    for op, terms in comparisons:
+        known = Fraction(0)
+        up = down = False  # some free term can be positive / negative
+        for positions, integer, _ in terms:
+            coefficient: Fraction | int = integer
+            free = False
+            for position in positions:
+                value = values.get(position)
+                if value is None:
+                    if position not in positive and position not in nonnegative:
+                        break
+                    free = True
+                else:
+                    coefficient *= value
+            else:
+                if not free:
+                    known += coefficient
+                elif coefficient > 0:
+                    up = True
+                elif coefficient < 0:
+                    down = True
+                continue
+            up = down = True  # a free position of either sign
+            break
+        # K + S with S <= 0 when nothing is `up` (K + S <= K), S >= 0 when nothing is `down`.
+        if op == ">":
+            failed = not up and known <= 0
+        elif op == ">=":
+            failed = not up and known < 0
+        elif op == "<":
+            failed = not down and known >= 0
+        elif op == "<=":
+            failed = not down and known > 0
+        elif op == "=":
+            failed = (not up and known < 0) or (not down and known > 0)
+        else:
+            failed = not up and not down and known == 0
+        if failed:
+            return True
+    return False
+
+
 def _integral(terms: Sequence[tuple[tuple[int, ...], Fraction | int]]) -> tuple[Any, ...]:
     """Terms with their coefficients scaled to integers (by a positive factor, so signs
     stay), each with the degree it lacks of the highest: at a point with values N_i / D,

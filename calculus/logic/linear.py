@@ -35,14 +35,17 @@ from calculus.logic.exact import (
     Point,
     compiled,
     confirm_fractions,
+    conjuncts,
     holds_at,
     relevant_atoms,
     rough_at,
+    ruled_out,
     truth_at,
 )
 from calculus.logic.records import Hypothesis, Problem, Verdict
 from calculus.logic.solver import (
     Encoder,
+    Infeasible,
     Outcome,
     Pinner,
     Unsupported,
@@ -226,6 +229,10 @@ class LinearSolver:
             if formula is not None:
                 self._formulas.append(formula)
         self._degree = max([_degree(f) for f in self._formulas], default=1)
+        # What every point where the hypotheses hold satisfies, for `ruled_out`: their
+        # conjuncts, and the positions bounded below by 0.
+        self._conjuncts = [c for f in self._formulas for c in conjuncts(f)]
+        self._signed = (frozenset(self._positive), frozenset(self._nonnegative))
         # Each claim formula met, by identity (kept alive with it, so the identity stays its
         # own): its meaning compiled and on the frame. Formulas are immutable, and claims
         # translated from one node are one object, met again by `proves` many times.
@@ -505,6 +512,7 @@ class LinearSolver:
         indicators = list(self.indicators.values())
         holds = None
         start = None
+        infeasible: Infeasible | None = None
         if claim is not None:
             on_frame = claim
             # The frame's position of each variable, in `order`.
@@ -539,12 +547,25 @@ class LinearSolver:
 
             if known is not None:
                 start = [known[p] for p in where]
+            # A point where the hypotheses hold and the claim fails satisfies each of these.
+            necessary = self._conjuncts + conjuncts(on_frame, negated=True)
+            positive, nonnegative = self._signed
+
+            def infeasible_at(pins: dict[int, Fraction]) -> bool:
+                values = {where[k]: value for k, value in pins.items()}
+                return ruled_out(necessary, values, positive, nonnegative)
+
+            infeasible = infeasible_at
         if start is not None:
             model = None
-            numbers = self.pinner.pin(variables, indicators, holds=holds, start=start)
+            numbers = self.pinner.pin(
+                variables, indicators, holds=holds, start=start, infeasible=infeasible
+            )
         else:
             model = self.solver.model()
-            numbers = self.pinner.pin(variables, indicators, model, holds=holds)
+            numbers = self.pinner.pin(
+                variables, indicators, model, holds=holds, infeasible=infeasible
+            )
         if numbers is None:
             if canonical:
                 return None

@@ -10,6 +10,7 @@ in it, so one decision's context goes when the decision returns.
 from __future__ import annotations
 
 import ctypes
+import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -544,6 +545,11 @@ CANDIDATES: tuple[Fraction, ...] = tuple(
 CANDIDATE_INDEX: dict[Fraction, int] = {c: i for i, c in enumerate(CANDIDATES)}
 
 
+# Whether no point giving variables (by index) the values passed satisfies a problem: True
+# only when shown (see `Pinner.pin`).
+Infeasible = Callable[[dict[int, Fraction]], bool]
+
+
 class Pinner:
     """Chooses the values of a satisfiable problem's variables by the problem's meaning
     alone (`pin`), for one solver; it keeps the numerals and the pin literals it makes.
@@ -586,6 +592,7 @@ class Pinner:
         model: z3.ModelRef | None = None,
         holds: Callable[[Sequence[Fraction | None]], bool] | None = None,
         start: Sequence[Fraction | None] | None = None,
+        infeasible: Infeasible | None = None,
     ) -> list[Fraction] | None:
         """Values for `variables` satisfying the problem (its last check, under
         `assumptions`, was sat, and `model` is the solver's model then): each in
@@ -597,8 +604,10 @@ class Pinner:
         `variables` a value (every variable the problem has): a point where it holds shows
         a set of pins satisfiable without asking the solver, and once every other variable
         is pinned a candidate's fit is decided by it alone. `start` (values of `variables`
-        at a point where the problem holds) then stands in for `model`. The answers are
-        the same either way; only the number of solver checks differs."""
+        at a point where the problem holds) then stands in for `model`. `infeasible`, when
+        given, is True only when no point giving variables the values it is passed (by
+        index) satisfies the problem: a set of pins it rules out is unsat without a check.
+        The answers are the same either way; only the number of solver checks differs."""
         solver = self.solver
         self._variables = variables
         if start is not None:
@@ -645,6 +654,8 @@ class Pinner:
                     if shown is not None:
                         point = shown
                         result = z3.sat
+                    elif infeasible is not None and infeasible({**pins, i: one}):
+                        result = z3.unsat
                     else:
                         result = check_sat(solver, [*assumptions, *accepted, literals[i]])
                         if result == z3.sat:
@@ -711,8 +722,11 @@ class Pinner:
                         if shown is not None:
                             point, high = shown, index
                             break
+                fits = self._fits
+                if infeasible is not None:
+                    fits = functools.partial(self._fits, ruled_out=(infeasible, pins))
                 if high is None:
-                    if not self._fits(variable, i, 0, len(CANDIDATES), assumptions, point):
+                    if not fits(variable, i, 0, len(CANDIDATES), assumptions, point):
                         return None
                     point = self._found
                     high = self._candidate(point[i])
@@ -721,7 +735,7 @@ class Pinner:
                 if holds is not None and 0 < high:
                     # The candidate found by evaluation is usually the first that fits: one
                     # check of all those before it shows that (or finds an earlier one).
-                    if self._fits(variable, i, 0, high, assumptions, point):
+                    if fits(variable, i, 0, high, assumptions, point):
                         point = self._found
                         high = self._candidate(point[i])
                         assert high is not None
@@ -729,14 +743,14 @@ class Pinner:
                         low = high
                 while low < high:
                     middle = (low + high) // 2
-                    if self._fits(variable, i, low, middle + 1, assumptions, point):
+                    if fits(variable, i, low, middle + 1, assumptions, point):
                         point = self._found
                         high = self._candidate(point[i])
                         assert high is not None
                     else:
                         low = middle + 1
                 if self._candidate(point[i]) != high:
-                    if not self._fits(variable, i, high, high + 1, assumptions, point, holds):
+                    if not fits(variable, i, high, high + 1, assumptions, point, holds):
                         return None
                     point = self._found
                 pins[i] = CANDIDATES[high]
@@ -765,10 +779,12 @@ class Pinner:
         assumptions: Sequence[z3.BoolRef],
         point: Sequence[Fraction | None],
         holds: Callable[[Sequence[Fraction | None]], bool] | None = None,
+        ruled_out: tuple[Infeasible, dict[int, Fraction]] | None = None,
     ) -> bool:
         """Whether the problem has a point with `variable` (at `position`) at one of
         CANDIDATES[start:stop]; that point is left in `self._found`. `holds` (see `pin`)
-        tries the current `point` with each candidate first."""
+        tries the current `point` with each candidate first; `ruled_out`, `pin`'s
+        `infeasible` and the pins so far, shows there is none when it rules out each."""
         if holds is not None:
             for candidate in CANDIDATES[start:stop]:
                 trial = list(point)
@@ -776,6 +792,10 @@ class Pinner:
                 if holds(trial):
                     self._found = trial
                     return True
+        if ruled_out is not None:
+            infeasible, pins = ruled_out
+            if all(infeasible({**pins, position: c}) for c in CANDIDATES[start:stop]):
+                return False
         # Terms outlive push/pop (only assertions are scoped), so they are made once.
         key = (variable.get_id(), start, stop)
         choice = self.choices.get(key)
