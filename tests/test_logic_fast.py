@@ -299,3 +299,40 @@ def test_pinning_with_pins_ruled_out_by_signs_gives_the_same_counterexamples(
     with Decider() as decider:
         asked = [decider.decide(problem) for problem in problems]
     assert quick == asked
+
+
+def test_a_shared_solver_whose_check_did_not_finish_is_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A check stopped by its time-out leaves z3's arithmetic where it stopped (after some,
+    # one non-linear check once ran for minutes). The solver is then replaced by a new one
+    # with the same hypotheses, and the claims after get the verdicts, counterexamples and
+    # hypotheses used that a decider asked nothing before gives them.
+    import calculus.logic.linear as linear
+    from calculus.logic.solver import Outcome
+
+    problems = _problems(40, 6)
+    with Decider() as decider:
+        expected = [decider.decide(problem) for problem in problems]
+    original_check = linear.check
+    checks = {"count": 0}
+
+    def stopped_once(solver: Any, assumptions: Any = ()) -> Outcome:
+        checks["count"] += 1
+        if checks["count"] == 5:
+            return Outcome("unknown", "the solver timed out")
+        return original_check(solver, assumptions)
+
+    monkeypatch.setattr(linear, "check", stopped_once)
+    with Decider() as decider:
+        verdicts = []
+        for problem in problems:
+            before = checks["count"]
+            verdicts.append(decider.decide(problem))
+            if before < 5 <= checks["count"]:
+                stopped = len(verdicts) - 1
+                shared = decider._linear_solver(problem)
+                assert shared.renewals == 1
+    assert shared.renewals == 1
+    assert sum(v.status == "refuted" for v in expected[stopped + 1 :]) >= 10
+    assert verdicts[stopped + 1 :] == expected[stopped + 1 :]

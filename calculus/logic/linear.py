@@ -200,6 +200,11 @@ class LinearSolver:
         self.base_denominators = list(self.encoder.denominators)
         self.base_variables = dict(self.encoder.variables)
         self.pinner = Pinner(self.solver, list(self.base_variables.values()))
+        # Set when a check of the shared solver did not finish: it is then replaced, once
+        # out of the claim's scope, by a new one with the same hypotheses; and how many
+        # times that happened (`_renew_if_stale`).
+        self._stale = False
+        self.renewals = 0
         # The base variables at fixed positions: points are lists in this order.
         self.frame = Frame(list(self.base_variables))
         self._base_terms = list(self.base_variables.values())
@@ -314,6 +319,8 @@ class LinearSolver:
                 values = None
                 if outcome.sat:
                     values = rational_values(self.solver.model(), self._base_terms)
+                elif not outcome.unsat:
+                    self._stale = True
             if values is not None and all(value is not None for value in values):
                 self._keep(values)  # type: ignore[arg-type]
             if outcome.sat or outcome.unsat:
@@ -321,6 +328,7 @@ class LinearSolver:
             return outcome.unsat
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
+            self._renew_if_stale()
 
     def _nonlinear_check(
         self, negated: z3.BoolRef, degree: int, timeout: float
@@ -351,6 +359,7 @@ class LinearSolver:
             return outcome, rational_values(self.solver.model(), self._base_terms)
         if outcome.unsat:
             return outcome, None
+        self._stale = True
         return self._alone(negated, timeout)
 
     def _alone(
@@ -396,6 +405,30 @@ class LinearSolver:
             if fresh_check(question, timeout)[0].unsat:
                 kept = trial
         return Verdict("proved", uses=tuple(names[i] for i in kept))
+
+    def _renew_if_stale(self) -> None:
+        """Replace the shared solver by a new one with the same hypotheses (and a new
+        pinner for it) when one of its checks did not finish, once no scope is open.
+
+        A check z3 stops at its time-out leaves the solver's arithmetic in whatever state
+        it reached, and later checks start from it. Seen on a generated file: after a few
+        non-linear questions ran out of their 50 ms, a later one of them spent minutes
+        squaring rationals of ever more digits (in z3's non-linear extension), where the
+        time-out is not looked at; asked of a new solver, the same question took 4 ms.
+        What the solver answers does not depend on it being new: answers are facts about
+        the question, and counterexamples and hypotheses used are chosen by meaning
+        (`Pinner`, `minimal_core`)."""
+        if not self._stale or self.solver.num_scopes():
+            return
+        solver = new_solver(self.context, self._milliseconds / 1000)
+        positive_g, *bodies = self._held
+        solver.add(positive_g)
+        for indicator, body in zip(self._indicators, bodies, strict=True):
+            solver.add(z3.Implies(indicator, body))
+        self.solver = solver
+        self.pinner = Pinner(solver, self._base_terms)
+        self._stale = False
+        self.renewals += 1
 
     def _timeout(self, seconds: float) -> None:
         """Every check of the solver stops after `seconds` (set only when it changes)."""
@@ -477,6 +510,7 @@ class LinearSolver:
                 names = self._names
                 return Verdict("proved", uses=tuple(names[c.get_id()] for c in core))
             if not outcome.sat:
+                self._stale = True
                 if canonical and claim is not None and max(self._degree, _degree(claim)) > 1:
                     # Settled alone, or else decided in a context of its own (None).
                     return self._decided_alone(problem, negated, claim)
@@ -492,6 +526,7 @@ class LinearSolver:
             return self._counterexample(problem, canonical, claim)
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
+            self._renew_if_stale()
 
     def _counterexample(
         self,
