@@ -214,6 +214,18 @@ def test_pins_ruled_out_by_signs_are_unsat() -> None:
         }
         pins = {p: v for p, v in pins.items() if p not in positive or v > 0}
         pins = {p: v for p, v in pins.items() if p not in nonnegative or v >= 0}
+        # The same with one more position given each of some candidates in turn: ruled
+        # out together exactly when each is ruled out on its own.
+        free = [p for p in range(4) if p not in pins]
+        if free:
+            at = rng.choice(free)
+            candidates = rng.sample([Fraction(1, 2), Fraction(1), Fraction(2), Fraction(7)], 2)
+            each = [
+                ruled_out(conjuncts(formula), {**pins, at: c}, positive, nonnegative)
+                for c in candidates
+            ]
+            together = ruled_out(conjuncts(formula), pins, positive, nonnegative, at, candidates)
+            assert together == all(each), (formula, pins, at, candidates)
         if not ruled_out(conjuncts(formula), pins, positive, nonnegative):
             continue
         shown += 1

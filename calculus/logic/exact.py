@@ -668,21 +668,32 @@ def ruled_out(
     values: dict[int, Fraction],
     positive: frozenset[int],
     nonnegative: frozenset[int],
+    at: int | None = None,
+    candidates: Sequence[Fraction] = (),
 ) -> bool:
     """Whether no point satisfies every one of `comparisons` while giving the positions of
     `values` those values, and any other position of `positive` a value > 0, of
     `nonnegative` one >= 0: shown when one comparison fails whatever the other positions
-    are, by the signs of its terms. With the values put in, a comparison reads K + S op 0,
-    K the terms of known value and S the others; each term of S has a sign fixed by its
-    coefficient when each of its free positions is bounded below by 0, so S is either
-    >= 0, <= 0, or of either sign (then nothing is shown). False says nothing."""
+    are, by the signs of its terms. With `at`, the position `at` is given each of
+    `candidates` (all > 0) in turn, and every one must be ruled out. False says nothing.
+
+    With the values put in, a comparison reads K + S op 0, K the terms of known value and
+    S the others; each term of S has a sign fixed by its coefficient when each of its free
+    positions is bounded below by 0, so S is either >= 0, <= 0, or of either sign (then
+    nothing is shown). A candidate c > 0 at `at` leaves those signs as they are, and makes
+    K a polynomial in c, worked out once for all the candidates."""
+    remaining: Sequence[Fraction | None] = candidates if at is not None else (None,)
     for op, terms in comparisons:
-        known = Fraction(0)
+        powers: dict[int, Fraction | int] = {}  # K, by the power of the candidate
         up = down = False  # some free term can be positive / negative
         for positions, integer, _ in terms:
             coefficient: Fraction | int = integer
             free = False
+            power = 0
             for position in positions:
+                if position == at:
+                    power += 1
+                    continue
                 value = values.get(position)
                 if value is None:
                     if position not in positive and position not in nonnegative:
@@ -692,7 +703,7 @@ def ruled_out(
                     coefficient *= value
             else:
                 if not free:
-                    known += coefficient
+                    powers[power] = powers.get(power, 0) + coefficient
                 elif coefficient > 0:
                     up = True
                 elif coefficient < 0:
@@ -700,22 +711,36 @@ def ruled_out(
                 continue
             up = down = True  # a free position of either sign
             break
-        # K + S with S <= 0 when nothing is `up` (K + S <= K), S >= 0 when nothing is `down`.
-        if op == ">":
-            failed = not up and known <= 0
-        elif op == ">=":
-            failed = not up and known < 0
-        elif op == "<":
-            failed = not down and known >= 0
-        elif op == "<=":
-            failed = not down and known > 0
-        elif op == "=":
-            failed = (not up and known < 0) or (not down and known > 0)
-        else:
-            failed = not up and not down and known == 0
-        if failed:
+        if up and down:
+            continue
+        remaining = [c for c in remaining if not _fails(op, _known(powers, c), up, down)]
+        if not remaining:
             return True
     return False
+
+
+def _known(powers: dict[int, Fraction | int], c: Fraction | None) -> Fraction | int:
+    """K at the candidate c, from its coefficients by power of c (only power 0 without)."""
+    total: Fraction | int = 0
+    for power, coefficient in powers.items():
+        total += coefficient if power == 0 or c is None else coefficient * c**power
+    return total
+
+
+def _fails(op: str, known: Fraction | int, up: bool, down: bool) -> bool:
+    """Whether K + S op 0 is false whatever S, a sum that can be positive only if `up` and
+    negative only if `down` (K + S <= K when nothing is `up`, >= K when nothing is `down`)."""
+    if op == ">":
+        return not up and known <= 0
+    if op == ">=":
+        return not up and known < 0
+    if op == "<":
+        return not down and known >= 0
+    if op == "<=":
+        return not down and known > 0
+    if op == "=":
+        return (not up and known < 0) or (not down and known > 0)
+    return not up and not down and known == 0
 
 
 def _integral(terms: Sequence[tuple[tuple[int, ...], Fraction | int]]) -> tuple[Any, ...]:

@@ -586,9 +586,12 @@ class LinearSolver:
             necessary = self._conjuncts + conjuncts(on_frame, negated=True)
             positive, nonnegative = self._signed
 
-            def infeasible_at(pins: dict[int, Fraction]) -> bool:
+            def infeasible_at(
+                pins: dict[int, Fraction], index: int, candidates: Sequence[Fraction]
+            ) -> bool:
                 values = {where[k]: value for k, value in pins.items()}
-                return ruled_out(necessary, values, positive, nonnegative)
+                at = where[index]
+                return ruled_out(necessary, values, positive, nonnegative, at, candidates)
 
             infeasible = infeasible_at
         if start is not None:

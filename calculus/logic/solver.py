@@ -545,9 +545,10 @@ CANDIDATES: tuple[Fraction, ...] = tuple(
 CANDIDATE_INDEX: dict[Fraction, int] = {c: i for i, c in enumerate(CANDIDATES)}
 
 
-# Whether no point giving variables (by index) the values passed satisfies a problem: True
-# only when shown (see `Pinner.pin`).
-Infeasible = Callable[[dict[int, Fraction]], bool]
+# Whether no point giving variables (by index) the values of `pins`, and the variable at
+# `index` any one of `candidates` (each > 0), satisfies a problem: True only when shown
+# (see `Pinner.pin`). Called as infeasible(pins, index, candidates).
+Infeasible = Callable[[dict[int, Fraction], int, Sequence[Fraction]], bool]
 
 
 class Pinner:
@@ -606,7 +607,8 @@ class Pinner:
         is pinned a candidate's fit is decided by it alone. `start` (values of `variables`
         at a point where the problem holds) then stands in for `model`. `infeasible`, when
         given, is True only when no point giving variables the values it is passed (by
-        index) satisfies the problem: a set of pins it rules out is unsat without a check.
+        index; see `Infeasible`) satisfies the problem: pins it rules out are unsat without
+        a check.
         The answers are the same either way; only the number of solver checks differs."""
         solver = self.solver
         self._variables = variables
@@ -654,7 +656,7 @@ class Pinner:
                     if shown is not None:
                         point = shown
                         result = z3.sat
-                    elif infeasible is not None and infeasible({**pins, i: one}):
+                    elif infeasible is not None and infeasible(pins, i, (one,)):
                         result = z3.unsat
                     else:
                         result = check_sat(solver, [*assumptions, *accepted, literals[i]])
@@ -794,7 +796,7 @@ class Pinner:
                     return True
         if ruled_out is not None:
             infeasible, pins = ruled_out
-            if all(infeasible({**pins, position: c}) for c in CANDIDATES[start:stop]):
+            if infeasible(pins, position, CANDIDATES[start:stop]):
                 return False
         # Terms outlive push/pop (only assertions are scoped), so they are made once.
         key = (variable.get_id(), start, stop)
