@@ -143,6 +143,16 @@ def _both_sides(f: Any, rough: list[float]) -> bool | None:
     return (left and right) if op == "and" else left == right
 
 
+def _random_formula(rng: random.Random, leaves: list[Any], depth: int) -> Any:
+    """A formula on a frame of `leaves` under random connectives, up to `depth` deep."""
+    if depth == 0 or rng.random() < 0.3:
+        return rng.choice(leaves)
+    op = rng.choice(["not", "and", "or", "->", "<->"])
+    if op == "not":
+        return ("not", _random_formula(rng, leaves, depth - 1))
+    return (op, _random_formula(rng, leaves, depth - 1), _random_formula(rng, leaves, depth - 1))
+
+
 def test_rough_truth_stops_only_where_the_left_side_settles_it() -> None:
     # Random formulas of comparisons, some in doubt at the point (a difference of exactly 0),
     # under every connective: the same three-valued truth as evaluating both sides.
@@ -155,18 +165,10 @@ def test_rough_truth_stops_only_where_the_left_side_settles_it() -> None:
     ]
     rng = random.Random(5)
 
-    def formula(depth: int) -> Any:
-        if depth == 0 or rng.random() < 0.3:
-            return rng.choice(leaves)
-        op = rng.choice(["not", "and", "or", "->", "<->"])
-        if op == "not":
-            return ("not", formula(depth - 1))
-        return (op, formula(depth - 1), formula(depth - 1))
-
     points = [[1.0, 1.0], [1.0, 2.0], [2.0, 1.0], [0.5, 2.0], [3.0, 0.0], [1.5, 1.5]]
     seen = set()
     for _ in range(2000):
-        f, point = formula(4), rng.choice(points)
+        f, point = _random_formula(rng, leaves, 4), rng.choice(points)
         expected = _both_sides(f, point)
         assert rough_at(f, point) == expected, (f, point)
         seen.add(expected)
@@ -264,18 +266,10 @@ def test_conjuncts_hold_wherever_the_formula_does() -> None:
     rng = random.Random(23)
     leaves = _random_leaves(frame, rng, 12)
 
-    def formula(depth: int) -> Any:
-        if depth == 0 or rng.random() < 0.3:
-            return rng.choice(leaves)
-        op = rng.choice(["not", "and", "or", "->", "<->"])
-        if op == "not":
-            return ("not", formula(depth - 1))
-        return (op, formula(depth - 1), formula(depth - 1))
-
     values = [Fraction(v) for v in (-2, -1, 0, 1, 2, 3)] + [Fraction(1, 2), Fraction(-3, 2)]
     found = 0
     for _ in range(600):
-        f = formula(3)
+        f = _random_formula(rng, leaves, 3)
         point = Point([rng.choice(values) for _ in range(3)])
         truth = truth_at(f, point, rough=False)
         parts = conjuncts(f, negated=not truth)
