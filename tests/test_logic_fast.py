@@ -313,23 +313,30 @@ def test_a_shared_solver_whose_check_did_not_finish_is_replaced(
     # A check stopped by its time-out leaves z3's arithmetic where it stopped (after some,
     # one non-linear check once ran for minutes). The solver is then replaced by a new one
     # with the same hypotheses, and the claims after get the verdicts, counterexamples and
-    # hypotheses used that a decider asked nothing before gives them.
-    import calculus.logic.linear as linear
-    from calculus.logic.solver import Outcome
+    # hypotheses used that a decider asked nothing before gives them. Here one check is
+    # stopped by a budget of one resource unit.
+    import z3
+
+    import calculus.logic.solver as solver_module
 
     problems = _problems(40, 6)
     with Decider() as decider:
         expected = [decider.decide(problem) for problem in problems]
-    original_check = linear.check
-    checks = {"count": 0}
+    original = solver_module.check_sat
+    checks: dict[str, Any] = {"count": 0, "stopped": None}
 
-    def stopped_once(solver: Any, assumptions: Any = ()) -> Outcome:
+    def stopped_once(solver: Any, assumptions: Any = ()) -> Any:
         checks["count"] += 1
-        if checks["count"] == 5:
-            return Outcome("unknown", "the solver timed out")
-        return original_check(solver, assumptions)
+        if checks["count"] != 5:
+            return original(solver, assumptions)
+        solver.set("rlimit", 1)
+        try:
+            checks["stopped"] = original(solver, assumptions)
+            return checks["stopped"]
+        finally:
+            solver.set("rlimit", 0)
 
-    monkeypatch.setattr(linear, "check", stopped_once)
+    monkeypatch.setattr(solver_module, "check_sat", stopped_once)
     with Decider() as decider:
         verdicts = []
         for problem in problems:
@@ -339,6 +346,7 @@ def test_a_shared_solver_whose_check_did_not_finish_is_replaced(
                 stopped = len(verdicts) - 1
                 shared = decider._linear_solver(problem)
                 assert shared.renewals == 1
+    assert checks["stopped"] == z3.unknown
     assert shared.renewals == 1
     assert sum(v.status == "refuted" for v in expected[stopped + 1 :]) >= 10
     assert verdicts[stopped + 1 :] == expected[stopped + 1 :]

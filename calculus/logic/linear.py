@@ -60,6 +60,7 @@ from calculus.logic.solver import (
     rational_model,
     rational_values,
     real,
+    unfinished_checks,
 )
 
 # How long a non-linear question may take in a file's shared solver before it is asked in a
@@ -304,6 +305,7 @@ class LinearSolver:
         self.encoder.variables = dict(self.base_variables)
         self.encoder.denominators = list(self.base_denominators)
         scopes = self.solver.num_scopes()
+        unfinished = unfinished_checks(self.solver)
         try:
             self.solver.push()
             if problem.for_some_g:
@@ -319,8 +321,6 @@ class LinearSolver:
                 values = None
                 if outcome.sat:
                     values = rational_values(self.solver.model(), self._base_terms)
-                elif not outcome.unsat:
-                    self._stale = True
             if values is not None and all(value is not None for value in values):
                 self._keep(values)  # type: ignore[arg-type]
             if outcome.sat or outcome.unsat:
@@ -328,7 +328,7 @@ class LinearSolver:
             return outcome.unsat
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
-            self._renew_if_stale()
+            self._renew_if_stale(unfinished)
 
     def _nonlinear_check(
         self, negated: z3.BoolRef, degree: int, timeout: float
@@ -359,7 +359,6 @@ class LinearSolver:
             return outcome, rational_values(self.solver.model(), self._base_terms)
         if outcome.unsat:
             return outcome, None
-        self._stale = True
         return self._alone(negated, timeout)
 
     def _alone(
@@ -406,9 +405,11 @@ class LinearSolver:
                 kept = trial
         return Verdict("proved", uses=tuple(names[i] for i in kept))
 
-    def _renew_if_stale(self) -> None:
+    def _renew_if_stale(self, unfinished: int) -> None:
         """Replace the shared solver by a new one with the same hypotheses (and a new
-        pinner for it) when one of its checks did not finish, once no scope is open.
+        pinner for it) when one of its checks did not finish since it had `unfinished`
+        such checks (a question's, a verdict's, a pin's or a core's), once no scope is
+        open.
 
         A check z3 stops at its time-out leaves the solver's arithmetic in whatever state
         it reached, and later checks start from it. Seen on a generated file: after a few
@@ -418,6 +419,8 @@ class LinearSolver:
         What the solver answers does not depend on it being new: answers are facts about
         the question, and counterexamples and hypotheses used are chosen by meaning
         (`Pinner`, `minimal_core`)."""
+        if unfinished_checks(self.solver) != unfinished:
+            self._stale = True
         if not self._stale or self.solver.num_scopes():
             return
         solver = new_solver(self.context, self._milliseconds / 1000)
@@ -476,6 +479,7 @@ class LinearSolver:
         self.encoder.denominators = list(self.base_denominators)
         indicators = list(self.indicators.values())
         scopes = self.solver.num_scopes()
+        unfinished = unfinished_checks(self.solver)
         try:
             self.solver.push()
             if problem.for_some_g:
@@ -510,7 +514,6 @@ class LinearSolver:
                 names = self._names
                 return Verdict("proved", uses=tuple(names[c.get_id()] for c in core))
             if not outcome.sat:
-                self._stale = True
                 if canonical and claim is not None and max(self._degree, _degree(claim)) > 1:
                     # Settled alone, or else decided in a context of its own (None).
                     return self._decided_alone(problem, negated, claim)
@@ -526,7 +529,7 @@ class LinearSolver:
             return self._counterexample(problem, canonical, claim)
         finally:
             self.solver.pop(self.solver.num_scopes() - scopes)
-            self._renew_if_stale()
+            self._renew_if_stale(unfinished)
 
     def _counterexample(
         self,

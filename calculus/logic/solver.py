@@ -326,7 +326,7 @@ def check_sat(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> z3.C
     """`solver.check(*assumptions)` for Boolean `assumptions`, without z3.py re-checking
     the sort of each one (a dozen foreign calls per literal, on the hot path)."""
     array = (z3.Ast * len(assumptions))(*(a.as_ast() for a in assumptions))
-    return z3.CheckSatResult(
+    result = z3.CheckSatResult(
         z3.Z3_solver_check_assumptions(
             solver.ctx.ref(),
             solver.solver,  # type: ignore[attr-defined]
@@ -334,6 +334,16 @@ def check_sat(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> z3.C
             array,
         )
     )
+    if result.r == z3.Z3_L_UNDEF:
+        # Counted on the solver (`unfinished_checks`): z3 leaves a solver whose check it
+        # stopped in whatever state the check reached, and later checks start from it.
+        solver.unfinished = unfinished_checks(solver) + 1  # type: ignore[attr-defined]
+    return result
+
+
+def unfinished_checks(solver: z3.Solver) -> int:
+    """How many checks of `solver` (by `check_sat`) ended neither sat nor unsat."""
+    return getattr(solver, "unfinished", 0)
 
 
 def check(solver: z3.Solver, assumptions: Sequence[z3.BoolRef] = ()) -> Outcome:
