@@ -178,10 +178,8 @@ class LinearSolver:
         self.context = context
         self.hypotheses = tuple(hypotheses)
         self.encoder = Encoder(context)
-        self.solver = new_solver(context, 10.0)
         self._milliseconds = 10_000
         positive_g = self.encoder.var(G) > 0
-        self.solver.add(positive_g)
         # What the solver is given with every indicator assumed, for questions asked in a
         # solver of their own (`_nonlinear_check`).
         self._held = [positive_g]
@@ -193,14 +191,14 @@ class LinearSolver:
             if hypothesis.formula is not None:
                 parts.append(self.encoder.formula(hypothesis.formula))
             body = z3.And(parts) if parts else z3.BoolVal(True, context)
-            self.solver.add(z3.Implies(indicator, body))
             self._held.append(body)
         self._indicators = list(self.indicators.values())
         # Each indicator's name, by its term's id (a core's members are these very terms).
         self._names = {indicator.get_id(): name for name, indicator in self.indicators.items()}
         self.base_denominators = list(self.encoder.denominators)
         self.base_variables = dict(self.encoder.variables)
-        self.pinner = Pinner(self.solver, list(self.base_variables.values()))
+        self._base_terms = list(self.base_variables.values())
+        self.solver, self.pinner = self._shared_solver()
         # Set when a check of the shared solver did not finish: it is then replaced, once
         # out of the claim's scope, by a new one with the same hypotheses; and how many
         # times that happened (`_renew_if_stale`).
@@ -208,7 +206,6 @@ class LinearSolver:
         self.renewals = 0
         # The base variables at fixed positions: points are lists in this order.
         self.frame = Frame(list(self.base_variables))
-        self._base_terms = list(self.base_variables.values())
         # Exact points, each giving every base variable a value (with the same in floats),
         # at which every hypothesis was re-checked to hold (most recently useful first).
         self.points: list[Point] = []
@@ -423,15 +420,18 @@ class LinearSolver:
             self._stale = True
         if not self._stale or self.solver.num_scopes():
             return
+        self.solver, self.pinner = self._shared_solver()
+        self._stale = False
+        self.renewals += 1
+
+    def _shared_solver(self) -> tuple[z3.Solver, Pinner]:
+        """A solver given g > 0 and each hypothesis under its indicator, and its pinner."""
         solver = new_solver(self.context, self._milliseconds / 1000)
         positive_g, *bodies = self._held
         solver.add(positive_g)
         for indicator, body in zip(self._indicators, bodies, strict=True):
             solver.add(z3.Implies(indicator, body))
-        self.solver = solver
-        self.pinner = Pinner(solver, self._base_terms)
-        self._stale = False
-        self.renewals += 1
+        return solver, Pinner(solver, self._base_terms)
 
     def _timeout(self, seconds: float) -> None:
         """Every check of the solver stops after `seconds` (set only when it changes)."""

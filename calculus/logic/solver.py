@@ -10,7 +10,6 @@ in it, so one decision's context goes when the decision returns.
 from __future__ import annotations
 
 import ctypes
-import functools
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -578,8 +577,11 @@ class Pinner:
         self.index = {numeral.get_id(): i for i, numeral in enumerate(self.numerals)}
         self.literals: dict[int, z3.BoolRef] = {}
         self.choices: dict[tuple[int, int, int], z3.BoolRef] = {}
-        # The variables of the current `pin`, and the last point `_fits` found.
+        # The variables of the current `pin`, its `infeasible` and pins so far, and the last
+        # point `_fits` found.
         self._variables: Sequence[z3.ArithRef] = ()
+        self._infeasible: Infeasible | None = None
+        self._pins: dict[int, Fraction] = {}
         self._found: list[Fraction | None] = []
         for variable in variables:
             self.literal(variable)
@@ -618,10 +620,11 @@ class Pinner:
         at a point where the problem holds) then stands in for `model`. `infeasible`, when
         given, is True only when no point giving variables the values it is passed (by
         index; see `Infeasible`) satisfies the problem: pins it rules out are unsat without
-        a check.
-        The answers are the same either way; only the number of solver checks differs."""
+        a check. The answers are the same either way; only the number of solver checks
+        differs."""
         solver = self.solver
         self._variables = variables
+        self._infeasible = infeasible
         if start is not None:
             point: list[Fraction | None] = list(start)
         else:
@@ -630,6 +633,7 @@ class Pinner:
             holds = None
         scopes = solver.num_scopes()
         pins: dict[int, Fraction] = {}
+        self._pins = pins
         one = Fraction(1)
 
         def holds_with(changes: dict[int, Fraction]) -> list[Fraction | None] | None:
@@ -734,11 +738,8 @@ class Pinner:
                         if shown is not None:
                             point, high = shown, index
                             break
-                fits = self._fits
-                if infeasible is not None:
-                    fits = functools.partial(self._fits, ruled_out=(infeasible, pins))
                 if high is None:
-                    if not fits(variable, i, 0, len(CANDIDATES), assumptions, point):
+                    if not self._fits(variable, i, 0, len(CANDIDATES), assumptions, point):
                         return None
                     point = self._found
                     high = self._candidate(point[i])
@@ -747,7 +748,7 @@ class Pinner:
                 if holds is not None and 0 < high:
                     # The candidate found by evaluation is usually the first that fits: one
                     # check of all those before it shows that (or finds an earlier one).
-                    if fits(variable, i, 0, high, assumptions, point):
+                    if self._fits(variable, i, 0, high, assumptions, point):
                         point = self._found
                         high = self._candidate(point[i])
                         assert high is not None
@@ -755,14 +756,14 @@ class Pinner:
                         low = high
                 while low < high:
                     middle = (low + high) // 2
-                    if fits(variable, i, low, middle + 1, assumptions, point):
+                    if self._fits(variable, i, low, middle + 1, assumptions, point):
                         point = self._found
                         high = self._candidate(point[i])
                         assert high is not None
                     else:
                         low = middle + 1
                 if self._candidate(point[i]) != high:
-                    if not fits(variable, i, high, high + 1, assumptions, point, holds):
+                    if not self._fits(variable, i, high, high + 1, assumptions, point, holds):
                         return None
                     point = self._found
                 pins[i] = CANDIDATES[high]
@@ -791,12 +792,11 @@ class Pinner:
         assumptions: Sequence[z3.BoolRef],
         point: Sequence[Fraction | None],
         holds: Callable[[Sequence[Fraction | None]], bool] | None = None,
-        ruled_out: tuple[Infeasible, dict[int, Fraction]] | None = None,
     ) -> bool:
         """Whether the problem has a point with `variable` (at `position`) at one of
         CANDIDATES[start:stop]; that point is left in `self._found`. `holds` (see `pin`)
-        tries the current `point` with each candidate first; `ruled_out`, `pin`'s
-        `infeasible` and the pins so far, shows there is none when it rules out each."""
+        tries the current `point` with each candidate first; `pin`'s `infeasible`, with the
+        pins so far, shows there is none when it rules out each."""
         if holds is not None:
             for candidate in CANDIDATES[start:stop]:
                 trial = list(point)
@@ -804,10 +804,9 @@ class Pinner:
                 if holds(trial):
                     self._found = trial
                     return True
-        if ruled_out is not None:
-            infeasible, pins = ruled_out
-            if infeasible(pins, position, CANDIDATES[start:stop]):
-                return False
+        infeasible = self._infeasible
+        if infeasible is not None and infeasible(self._pins, position, CANDIDATES[start:stop]):
+            return False
         # Terms outlive push/pop (only assertions are scoped), so they are made once.
         key = (variable.get_id(), start, stop)
         choice = self.choices.get(key)
