@@ -59,6 +59,7 @@ from calculus.logic import (
     shared_decider,
 )
 from calculus.logic.exact import (
+    NEGATED_COMPARISON,
     Frame,
     Indexed,
     Point,
@@ -538,7 +539,6 @@ def _settle(known: _Known, key: Hashable, answer: bool) -> None:
 # ---- sign conditions: a small boolean algebra over `poly op 0` --------------------------------
 
 _FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "=": "=", "!=": "!="}
-_NEGATED = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
 _TRUTH: dict[str, Callable[[int], bool]] = {
     "<": lambda s: s < 0,
     "<=": lambda s: s <= 0,
@@ -728,7 +728,7 @@ def _not(b: Bool) -> Bool:
     if isinstance(b, bool):
         return not b
     if isinstance(b, Atomic):
-        return Atomic(_NEGATED[b.op], b.lhs, b.rhs)
+        return Atomic(NEGATED_COMPARISON[b.op], b.lhs, b.rhs)
     if isinstance(b, _And):
         return _or(*(_not(p) for p in b))
     return _and(*(_not(p) for p in b))

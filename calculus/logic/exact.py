@@ -641,7 +641,8 @@ def rough_at(f: Indexed, rough: Sequence[float]) -> bool | None:
     return left_holds == right_holds
 
 
-_OPPOSITE = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
+# Each comparison operator and the one of its negation.
+NEGATED_COMPARISON = {"<": ">=", "<=": ">", ">": "<=", ">=": "<", "=": "!=", "!=": "="}
 
 Terms = tuple[tuple[tuple[int, ...], int, int], ...]
 
@@ -651,7 +652,7 @@ def conjuncts(f: Indexed, negated: bool = False) -> list[tuple[str, Terms]]:
     `f` is true (with `negated`, wherever it is false): the conjuncts it is made of."""
     op = f[0]
     if op in COMPARISONS:
-        return [(_OPPOSITE[op] if negated else op, f[1])]
+        return [(NEGATED_COMPARISON[op] if negated else op, f[1])]
     if op == "not":
         return conjuncts(f[1], not negated)
     if op == "and" and not negated:
