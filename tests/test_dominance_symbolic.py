@@ -387,3 +387,137 @@ def test_nonlinear_without_qepcad_is_unknown(monkeypatch):
     )
     assert result.status == "unknown"
     assert "QEPCAD" in (result.reason or "")
+
+
+# ---------------------------------------------------------------------------
+# Thresholds: the signs the linear elimination settles, against z3.
+
+
+def z3_signs(expression, assumptions, bounds):
+    """The signs `expression` takes on admissible costs, each asked of z3."""
+    symbols = {s for s in expression.free_symbols | set(bounds)}
+    symbols |= {s for a in assumptions for s in a.free_symbols}
+    env = {s: z3.Real(s.name) for s in symbols}
+    admissible = [_convert(sympy.sympify(a), env) for a in assumptions]
+    admissible += [env[s] > 0 if kind == "positive" else env[s] >= 0 for s, kind in bounds.items()]
+    value = _convert(sympy.sympify(expression), env)
+    signs = set()
+    for sign, holds in ((1, value > 0), (-1, value < 0), (0, value == 0)):
+        solver = z3.Solver()
+        solver.add(*admissible, holds)
+        answer = solver.check()
+        assert answer != z3.unknown
+        if answer == z3.sat:
+            signs.add(sign)
+    return signs
+
+
+def check_thresholds_with_z3(costs, assumptions, bounds):
+    from calculus.dominance import elimination
+    from calculus.dominance.thresholds import symbolic_threshold
+
+    found = elimination.findings(costs, assumptions, bounds, timeout=60)
+    checked = 0
+    for thresholds in found.thresholds.values():
+        for threshold in thresholds:
+            c_signs = z3_signs(threshold.delta_c, assumptions, bounds)
+            t_signs = z3_signs(threshold.delta_t, assumptions, bounds)
+            expected = symbolic_threshold(
+                threshold.winner,
+                threshold.loser,
+                threshold.delta_c,
+                threshold.delta_t,
+                c_signs,
+                t_signs,
+            )
+            assert threshold.text == expected.text, (assumptions, c_signs, t_signs)
+            checked += 1
+    return checked
+
+
+def test_essay_thresholds_use_the_signs_z3_finds():
+    assert check_thresholds_with_z3(ESSAY, ESSAY_ASSUMPTIONS, ESSAY_BOUNDS) == 6
+
+
+@pytest.mark.parametrize(
+    ("assumption", "signs"),
+    [
+        ("x > 3", {1}),  # one query settles it
+        ("x >= 3", {1, 0}),
+        ("x < 3", {-1}),
+        ("x <= 10", {1, -1, 0}),  # one convex case: 0 is inferred, not asked
+        ("(x < 1) | (x > 5)", {1, -1}),  # two cases: both signs, never 0
+        ("Eq(x, 3)", {0}),
+        ("(x < 1) | Eq(x, 3)", {-1, 0}),
+        ("(x > 5) | Eq(x, 3)", {1, 0}),
+    ],
+)
+def test_every_sign_set_of_a_cost_difference(assumption, signs):
+    x, y = sympy.symbols("x y", real=True)
+    assumptions = [sympy.sympify(assumption, locals={"x": x})]
+    costs = {"A": (x, y), "B": (sympy.Integer(3), sympy.Integer(2))}  # t: 2 - y, either sign
+    bounds = {x: "positive", y: "positive"}
+    assert z3_signs(x - 3, assumptions, bounds) == signs
+    assert check_thresholds_with_z3(costs, assumptions, bounds) == 2
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_models())
+def test_thresholds_use_the_signs_z3_finds(model):
+    # One sign settled by one query, zero inferred on one convex case, the rest asked:
+    # whichever way the elimination gets a sign set, it must be the one z3 finds.
+    costs, assumptions, bounds = model
+    check_thresholds_with_z3(costs, assumptions, bounds)
+
+
+# ---------------------------------------------------------------------------
+# Threshold text: the faster printer of linear sums prints what sympy.sstr prints.
+
+
+def test_linear_sums_print_as_sympy_prints_them():
+    import random
+
+    from calculus.dominance import thresholds
+
+    rng = random.Random(7)
+    names = ["c(a)", "c(b_2)", "t(find(get(env)))", "c(B)", "x", "x1", "x10", "X", "t(a b)", "_u"]
+    coefficients = [1, -1, 2, -2, sympy.Rational(1, 2), sympy.Rational(-3, 7), 10, -100]
+    fast = 0
+    original = thresholds._linear_terms
+
+    def counted(expr):
+        nonlocal fast
+        terms = original(expr)
+        fast += terms is not None
+        return terms
+
+    thresholds._linear_terms = counted
+    try:
+        for _ in range(1500):
+            chosen = rng.sample(names, rng.randint(1, 5))
+            real = rng.random() < 0.5
+            expression = sum(
+                rng.choice(coefficients) * sympy.Symbol(name, real=real) for name in chosen
+            )
+            if rng.random() < 0.6:
+                expression += rng.choice([1, -1, 3, -5, sympy.Rational(7, 2), 0])
+            if rng.random() < 0.2:
+                expression = -expression
+            assert thresholds.sstr(expression) == sympy.sstr(expression), expression
+        # Sums outside the fast path: products, powers, functions, dummies, numbers alone.
+        x, y = sympy.symbols("x y")
+        for other in [
+            x * y + 1,
+            x**2 - x,
+            sympy.sqrt(2) * x + 1,
+            sympy.Dummy("d") + x,
+            sympy.Symbol("x", positive=True) + x,
+            2 * sympy.pi + x,
+            -(x + y) / 3,
+            sympy.Integer(5),
+            sympy.Rational(-7, 3),
+        ]:
+            assert thresholds.sstr(other) == sympy.sstr(other), other
+    finally:
+        thresholds._linear_terms = original
+    assert fast >= 1000  # the fast path was taken, not bypassed

@@ -10,6 +10,7 @@ replaces the elimination (the convex shortcut).
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from collections.abc import Iterable, Mapping
@@ -89,6 +90,17 @@ def _combine(first: _Row, k1: GPoly, second: _Row, k2: GPoly, relation: str) -> 
 
 def _integral(polys: list[GPoly]) -> list[GPoly]:
     """The polynomials times one positive rational, with coprime integer coefficients."""
+    values = [value for poly in polys for value in poly]
+    integers = [value for value in values if isinstance(value, int)]
+    if len(integers) < len(values):
+        return _integral_of_rationals(polys)
+    content = math.gcd(*integers)
+    if content <= 1:
+        return polys
+    return [tuple(value // content for value in poly) for poly in polys]
+
+
+def _integral_of_rationals(polys: list[GPoly]) -> list[GPoly]:
     denominator = 1
     for poly in polys:
         for value in poly:
@@ -107,6 +119,25 @@ def _integral(polys: list[GPoly]) -> list[GPoly]:
     return [tuple(int(value) // content for value in poly) for poly in polys]
 
 
+def _common_factor(polys: list[GPoly]) -> GPoly:
+    """A greatest common divisor of the polynomials (a constant when they share no root)."""
+    present = [p for p in polys if p]
+    if not present or any(len(p) == 1 for p in present):
+        return (1,)
+    first = present[0]
+    if len(first) == 2:
+        # Linear polynomials share a factor only when all are proportional to the first.
+        a0, a1 = first
+        if any(len(p) == 2 and a0 * p[1] != a1 * p[0] for p in present[1:]):
+            return (1,)
+    common = first
+    for p in present[1:]:
+        if len(common) <= 1:
+            break
+        common = poly_gcd(common, p)
+    return common
+
+
 def _normalize(row: _Row, cell: Cell) -> _Row | bool:
     """Drop vanishing terms, divide out a common factor of fixed sign and scale to coprime
     integers, so parallel rows look alike. True/False for a decided row without unknowns."""
@@ -114,19 +145,16 @@ def _normalize(row: _Row, cell: Cell) -> _Row | bool:
         return row
     coefficients = row.coefficients
     if cell.point:
-        coefficients = tuple((i, p) for i, p in coefficients if sign_at(p, cell.lo) != 0)
+        coefficients = tuple(
+            (i, p) for i, p in coefficients if len(p) == 1 or sign_at(p, cell.lo) != 0
+        )
     constant = row.constant
     if not coefficients and len(constant) <= 1:
         value = constant[0] if constant else 0
         return _holds(row.relation, signum(value))
     polys = [p for _, p in coefficients] + [constant]
-    if any(len(p) > 1 for p in polys):
-        common = polys[0]
-        for p in polys[1:]:
-            if len(common) <= 1:
-                break
-            if p:
-                common = poly_gcd(common, p)
+    if max(map(len, polys)) > 1:
+        common = _common_factor(polys)
         if len(common) > 1 and not roots_inside(common, cell):
             sign = sign_on(common, cell)
             if sign:
@@ -264,16 +292,26 @@ def _equality_step(rows: list[_Row], cell: Cell, eliminated: int) -> _Step | Non
 
 def _inequality_step(rows: list[_Row], cell: Cell, eliminated: int) -> _Step:
     variables: dict[int, list[tuple[_Row, GPoly]]] = {}
+    signs: dict[GPoly, int] = {}  # the coefficients' signs on the cell, where they have one
+    vanishing: set[GPoly] = set()  # coefficients with a root inside the cell
     for row in rows:
         for index, poly in row.coefficients:
             variables.setdefault(index, []).append((row, poly))
+            if poly in signs or poly in vanishing:
+                continue
+            if len(poly) == 1:
+                signs[poly] = 1 if poly[0] > 0 else -1
+            elif roots_inside(poly, cell):
+                vanishing.add(poly)
+            else:
+                signs[poly] = sign_on(poly, cell)
     best = None
     for variable, uses in variables.items():
-        ambiguous = [poly for _, poly in uses if roots_inside(poly, cell)]
+        ambiguous = [poly for _, poly in uses if poly in vanishing]
         if ambiguous:
             growth = len(uses) ** 2
         else:
-            positive = sum(1 for _, poly in uses if sign_on(poly, cell) > 0)
+            positive = sum(1 for _, poly in uses if signs[poly] > 0)
             negative = len(uses) - positive
             growth = positive * negative - positive - negative
         key = (bool(ambiguous), growth, variable)
@@ -284,8 +322,8 @@ def _inequality_step(rows: list[_Row], cell: Cell, eliminated: int) -> _Step:
     if ambiguous:
         roots = [root for poly in ambiguous for root in roots_inside(poly, cell)]
         return _Step(split(cell, roots), rows, eliminated)
-    lower = [(row, poly) for row, poly in uses if sign_on(poly, cell) > 0]
-    upper = [(row, poly) for row, poly in uses if sign_on(poly, cell) < 0]
+    lower = [(row, poly) for row, poly in uses if signs[poly] > 0]
+    upper = [(row, poly) for row, poly in uses if signs[poly] < 0]
     new_rows = [row for row in rows if not row.coefficient(variable)]
     limit = eliminated + 2
     for row_low, a in lower:
@@ -310,21 +348,21 @@ class NonLinear(Exception):
 class _Linear:
     """sum coefficients[j] * atom_j + constant, over the atoms' indices."""
 
-    coefficients: tuple[tuple[int, Fraction], ...]
-    constant: Fraction
+    coefficients: tuple[tuple[int, Fraction | int], ...]  # integers kept as int: cheaper
+    constant: Fraction | int
 
 
 def _linear(expression: sympy.Expr, index: Mapping[sympy.Symbol, int]) -> _Linear:
-    terms: dict[int, Fraction] = {}
-    constant = Fraction(0)
+    terms: dict[int, Fraction | int] = {}
+    constant: Fraction | int = 0
     for term, value in sympy.expand(expression).as_coefficients_dict().items():
         if not value.is_Rational:
             raise NonLinear(f"coefficient {value} is not rational")
-        number = Fraction(int(value.p), int(value.q))
+        number = int(value.p) if value.q == 1 else Fraction(int(value.p), int(value.q))
         if term == 1:
             constant += number
         elif term in index:
-            terms[index[term]] = terms.get(index[term], Fraction(0)) + number
+            terms[index[term]] = terms.get(index[term], 0) + number
         else:
             raise NonLinear(f"{term} is not linear in the cost atoms")
     return _Linear(tuple(sorted((i, v) for i, v in terms.items() if v)), constant)
@@ -422,13 +460,13 @@ def _rivalry_row(
     ancestor: int,
 ) -> _Row:
     """g*(c(Q)-c(P)) + t(Q)-t(P)  (relation) 0, or its negation-side when `flip`."""
-    sign = Fraction(-1 if flip else 1)
-    polys: dict[int, list[Fraction]] = {}
+    sign = -1 if flip else 1
+    polys: dict[int, list[Fraction | int]] = {}
     for degree, (mine, theirs) in enumerate(((winner[1], loser[1]), (winner[0], loser[0]))):
         for i, v in theirs.coefficients:
-            polys.setdefault(i, [Fraction(0), Fraction(0)])[degree] += v * sign
+            polys.setdefault(i, [0, 0])[degree] += v * sign
         for i, v in mine.coefficients:
-            polys.setdefault(i, [Fraction(0), Fraction(0)])[degree] -= v * sign
+            polys.setdefault(i, [0, 0])[degree] -= v * sign
     constant = poly_trim(
         [
             (loser[1].constant - winner[1].constant) * sign,
@@ -460,6 +498,11 @@ class _Elimination:
         ]
         self.deadline = deadline
         self._fixed: dict[frozenset[_Row], bool] = {}
+
+    @functools.cached_property
+    def satisfiable(self) -> bool:
+        """Whether the assumptions have a solution at some g > 0."""
+        return bool(self.where([]))
 
     def where(self, extra: list[_Row], within: list[Piece] = _EVERYWHERE) -> list[Piece]:
         """The g in `within` where some case together with `extra` has a solution."""
@@ -628,9 +671,9 @@ def _components(rows: list[_Row]) -> list[list[_Row]]:
 
 
 def _difference(first: _Linear, second: _Linear) -> _Linear:
-    terms: dict[int, Fraction] = dict(first.coefficients)
+    terms: dict[int, Fraction | int] = dict(first.coefficients)
     for i, v in second.coefficients:
-        terms[i] = terms.get(i, Fraction(0)) - v
+        terms[i] = terms.get(i, 0) - v
     coefficients = tuple(sorted((i, v) for i, v in terms.items() if v))
     return _Linear(coefficients, first.constant - second.constant)
 
@@ -638,20 +681,28 @@ def _difference(first: _Linear, second: _Linear) -> _Linear:
 def _signs(form: _Linear, elimination: _Elimination) -> set[int]:
     """The signs the linear form can take on admissible costs.
 
-    With one case the admissible costs form a convex set, on which a linear form that takes
-    both signs also takes 0 (it is continuous on a connected set): that query is skipped."""
-    negative = _Linear(tuple((i, -v) for i, v in form.coefficients), -form.constant)
+    A form that cannot be <= 0 (or >= 0) has one sign, settled by one query: the common case,
+    where an assumption orders two programs' costs. With one case the admissible costs form
+    a convex set, on which a linear form that takes values <= 0 and >= 0 also takes 0 (it is
+    continuous on a connected set): that query is skipped."""
+    if not elimination.satisfiable:
+        return set()
     if not form.coefficients:
-        sign = (form.constant > 0) - (form.constant < 0)
-        return {sign} if elimination.where([]) else set()
-    signs = set()
-    for sign, literal in ((1, (form, ">")), (-1, (negative, ">"))):
-        if elimination.where([_literal_row(literal, 3_000_000)]):
-            signs.add(sign)
-    if signs == {1, -1} and len(elimination.cases) == 1:
-        return {1, -1, 0}
-    if elimination.where([_literal_row((form, "="), 3_000_000)]):
-        signs.add(0)
+        return {(form.constant > 0) - (form.constant < 0)}
+    negative = _Linear(tuple((i, -v) for i, v in form.coefficients), -form.constant)
+
+    def possible(literal: _Literal) -> bool:
+        return bool(elimination.where([_literal_row(literal, 3_000_000)]))
+
+    if not possible((negative, ">=")):
+        return {1}
+    if not possible((form, ">=")):
+        return {-1}
+    signs = {0} if len(elimination.cases) == 1 or possible((form, "=")) else set()
+    if possible((form, ">")):
+        signs.add(1)
+    if possible((negative, ">")):
+        signs.add(-1)
     return signs
 
 
@@ -682,6 +733,11 @@ def _program_ranges(
 ) -> tuple[list[Piece], list[Piece]]:
     rivals = [other for other in names if other != name]
     mine = linear_costs[name]
+    # `name` beats each rival: its cost-at-g below theirs.
+    beating = [
+        _rivalry_row(mine, linear_costs[other], ">", False, 4_000_000 + n)
+        for n, other in enumerate(rivals)
+    ]
     losing: list[Piece] = []
     beatable: list[Piece] = _EVERYWHERE
     for n, other in enumerate(rivals):
@@ -690,17 +746,11 @@ def _program_ranges(
         losing.extend(elimination.where([_rivalry_row(mine, theirs, ">=", True, 4_000_000 + n)]))
         # Possible, one rival at a time: a necessary condition that narrows the joint search.
         if beatable:
-            beatable = elimination.where(
-                [_rivalry_row(mine, theirs, ">", False, 4_000_000 + n)], beatable
-            )
+            beatable = elimination.where([beating[n]], beatable)
     robust = complement(union(losing))
     if len(rivals) <= 1 or not beatable:
         return robust, beatable
-    joint = [
-        _rivalry_row(mine, linear_costs[other], ">", False, 4_000_000 + n)
-        for n, other in enumerate(rivals)
-    ]
-    return robust, elimination.where(joint, beatable)
+    return robust, elimination.where(beating, beatable)
 
 
 def findings(
@@ -722,7 +772,7 @@ def findings(
     index = {atom: n for n, atom in enumerate(atoms)}
     bound_rows = {
         index[atom]: _Row(
-            ((index[atom], (Fraction(1),)),),
+            ((index[atom], (1,)),),
             (),
             ">" if kind == "positive" else ">=",
             frozenset({2_000_000 + index[atom]}),
@@ -742,7 +792,7 @@ def findings(
         thresholds = {
             name: tuple(pairs[name, other] for other in names if other != name) for name in names
         }
-        satisfiable = bool(elimination.where([]))
+        satisfiable = elimination.satisfiable
         ranges = {name: _program_ranges(name, names, linear_costs, elimination) for name in names}
     except _Timeout as error:
         raise Unanswered(f"{error} (timeout {timeout:g} s)") from error

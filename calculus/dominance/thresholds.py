@@ -6,8 +6,60 @@ from collections.abc import Mapping
 from fractions import Fraction
 
 import sympy
+from sympy.printing.str import StrPrinter
 
 from calculus.dominance.records import Threshold, number_text
+
+
+class _Printer(StrPrinter):
+    """`sympy.sstr`, with the terms of a linear sum put in sympy's order without sympy's
+    general term analysis (`Expr.as_ordered_terms`), most of the time of printing one."""
+
+    def _as_ordered_terms(self, expr: sympy.Expr, order: str | None = None) -> list[sympy.Expr]:
+        if (order or self.order) is None:
+            terms = _linear_terms(expr)
+            if terms is not None:
+                return terms
+        return super()._as_ordered_terms(expr, order)
+
+
+def _linear_terms(expr: sympy.Expr) -> list[sympy.Expr] | None:
+    """The terms of a sum of rational multiples of distinct plain symbols and a rational, in
+    the order `as_ordered_terms()` gives them: a positive number before a single negative
+    multiple of a symbol; otherwise the multiples by their symbols' names (sympy's lex order
+    of monomials over generators sorted by `default_sort_key`, which orders plain symbols by
+    name), then the number. None for any other sum."""
+    number, named = None, []
+    for term in expr.args:
+        if term.is_Rational:
+            number = term
+        elif type(term) is sympy.Symbol:
+            named.append((term.name, term))
+        elif (
+            term.is_Mul
+            and len(term.args) == 2
+            and term.args[0].is_Rational
+            and type(term.args[1]) is sympy.Symbol
+        ):
+            named.append((term.args[1].name, term))
+        else:
+            return None
+    if len({name for name, _ in named}) != len(named):
+        return None
+    if number is not None and len(named) == 1 and number > 0:
+        only = named[0][1]
+        if only.is_Mul and only.args[0] < 0:
+            return [number, only]
+    ordered = [term for _, term in sorted(named, key=lambda pair: pair[0])]
+    return ordered if number is None else [*ordered, number]
+
+
+_PRINTER = _Printer()
+
+
+def sstr(expression: sympy.Basic) -> str:
+    """`sympy.sstr(expression)`, the same text, faster on linear sums."""
+    return _PRINTER.doprint(expression)
 
 
 def numeric_threshold(winner: str, loser: str, delta_c: Fraction, delta_t: Fraction) -> Threshold:
@@ -28,17 +80,17 @@ def _rational(value: Fraction) -> sympy.Expr:
 
 def ratio_text(numerator: sympy.Expr, denominator: sympy.Expr) -> str:
     if denominator.is_number or numerator == 0:
-        return sympy.sstr(sympy.expand(numerator / denominator))
+        return sstr(sympy.expand(numerator / denominator))
     top, bottom = numerator.as_coefficients_dict(), denominator.as_coefficients_dict()
     if set(top) == set(bottom) and len({top[k] / bottom[k] for k in top}) == 1:
-        return sympy.sstr(next(iter(top.values())) / next(iter(bottom[k] for k in top)))
+        return sstr(next(iter(top.values())) / next(iter(bottom[k] for k in top)))
     if not all(k == 1 or k.is_Symbol for k in list(top) + list(bottom)):
         ratio = sympy.cancel(numerator / denominator)
         if ratio.is_number:
-            return sympy.sstr(ratio)
+            return sstr(ratio)
 
     def wrapped(expression: sympy.Expr) -> str:
-        text = sympy.sstr(expression)
+        text = sstr(expression)
         return f"({text})" if isinstance(expression, sympy.Add) else text
 
     return f"{wrapped(numerator)}/{wrapped(denominator)}"
@@ -63,25 +115,25 @@ def symbolic_threshold(
         times = {int(sympy.sign(delta_t))}
     head = f"{winner} beats {loser} <=> "
     if possible and times and possible <= {-1, 0} and times == {1}:
-        why = f"always (c: {sympy.sstr(delta_c)} <= 0, t: {sympy.sstr(delta_t)} > 0)"
+        why = f"always (c: {sstr(delta_c)} <= 0, t: {sstr(delta_t)} > 0)"
         return Threshold(winner, loser, delta_c, delta_t, head + why)
     if possible and times and possible <= {0, 1} and times <= {-1, 0}:
-        why = f"never (c: {sympy.sstr(delta_c)} >= 0, t: {sympy.sstr(delta_t)} <= 0)"
+        why = f"never (c: {sstr(delta_c)} >= 0, t: {sstr(delta_t)} <= 0)"
         return Threshold(winner, loser, delta_c, delta_t, head + why)
     forced = len(possible) == 1
     cases: list[str] = []
     if 1 in possible:
-        condition = "" if forced else f" when {sympy.sstr(delta_c)} > 0"
+        condition = "" if forced else f" when {sstr(delta_c)} > 0"
         cases.append(f"g < {ratio_text(delta_t, delta_c)}{condition}")
     if -1 in possible:
-        condition = "" if forced else f" when {sympy.sstr(-delta_c)} > 0"
+        condition = "" if forced else f" when {sstr(-delta_c)} > 0"
         cases.append(f"g > {ratio_text(-delta_t, -delta_c)}{condition}")
     if 0 in possible:
-        condition = "" if forced else f" when {sympy.sstr(delta_c)} = 0"
+        condition = "" if forced else f" when {sstr(delta_c)} = 0"
         if delta_t.is_number:
             cases.append(("always" if delta_t > 0 else "never") + condition)
         else:
-            cases.append(f"{sympy.sstr(delta_t)} > 0{condition}")
+            cases.append(f"{sstr(delta_t)} > 0{condition}")
     if not cases:
         cases.append("never (the assumptions are unsatisfiable)")
     text = f"{winner} beats {loser} <=> " + "; ".join(cases)
