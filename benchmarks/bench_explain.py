@@ -31,6 +31,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import children_cpu  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_FAILED = 1  # the files have refuted claims
 
@@ -83,7 +86,7 @@ def run(path: Path, checkout: Path | None, limit: float) -> tuple[float | None, 
     if checkout is not None:
         environment["PYTHONPATH"] = str(checkout)
     command = [sys.executable, "-m", "calculus", "check", "--format", "json", str(path)]
-    before = os.times()
+    before = children_cpu()
     try:
         done = subprocess.run(
             command,
@@ -96,17 +99,14 @@ def run(path: Path, checkout: Path | None, limit: float) -> tuple[float | None, 
         )
     except subprocess.TimeoutExpired:
         return None, None
-    after = os.times()
+    after = children_cpu()
     if done.returncode != EXIT_FAILED or "Traceback" in done.stderr:
         raise SystemExit(f"benchmark aborted: {command} exited {done.returncode}\n{done.stderr}")
     claims = {
         c["name"]: (c["verdict"], c.get("holds_when"), c.get("repairs"))
         for c in json.loads(done.stdout)["claims"]
     }
-    cpu = (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
-    return cpu, claims
+    return after - before, claims
 
 
 def shown(seconds: list[float | None]) -> str:

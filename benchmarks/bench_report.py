@@ -21,6 +21,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_check import children_cpu  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ESSAY = ROOT / "proofs" / "speed_prior.cost"
 
@@ -36,11 +39,11 @@ def cpu_seconds(
     environment = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     if checkout is not None:
         environment["PYTHONPATH"] = str(checkout)
-    before = os.times()
+    before = children_cpu()
     done = subprocess.run(
         command, check=False, capture_output=True, text=True, env=environment, cwd=checkout
     )
-    after = os.times()
+    after = children_cpu()
     broken = "Traceback (most recent call last)" in done.stderr or "internal error" in done.stderr
     missing = output is not None and not (output.exists() and output.stat().st_size)
     if done.returncode != expected or broken or missing:
@@ -51,9 +54,7 @@ def cpu_seconds(
             + ":\n"
             + done.stderr[-3000:]
         )
-    return (after.children_user - before.children_user) + (
-        after.children_system - before.children_system
-    )
+    return after - before
 
 
 def load_average() -> str:
