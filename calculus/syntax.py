@@ -12,6 +12,7 @@ import gc
 import getpass
 import hashlib
 import importlib.resources
+import importlib.util
 import inspect
 import marshal
 import os
@@ -24,22 +25,19 @@ from fractions import Fraction
 from functools import cache, lru_cache, partial
 from itertools import chain
 from pathlib import Path
-from typing import Any, Literal, get_args
-
-from lark import Lark, Token, Transformer, v_args
-from lark import __version__ as lark_version
-from lark.exceptions import (
-    UnexpectedCharacters,
-    UnexpectedEOF,
-    UnexpectedInput,
-    UnexpectedToken,
-    VisitError,
-)
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from calculus import diagnostics as codes
 from calculus import nodes as n
 from calculus.diagnostics import Diagnostic, InputError, at, did_you_mean
 from calculus.numbers import constant_value, is_constant
+
+if TYPE_CHECKING:
+    from lark import Lark, Token
+    from lark.exceptions import UnexpectedInput
+
+# lark is imported where the tree path needs it: a check of well-formed text, once the direct
+# path's tables are cached, runs without it.
 
 MAX_NESTING = 100
 
@@ -163,6 +161,8 @@ class ContinuationPostLex:
 @lru_cache(maxsize=1)
 def lark_parser() -> Lark:
     """The LALR parser for the grammar (built once; cached on disk by lark)."""
+    from lark import Lark
+
     return Lark(
         grammar_text(),
         parser="lalr",
@@ -221,9 +221,10 @@ def _expect_formula(node: Any, where: str) -> n.Formula:
     return node  # type: ignore[no-any-return]
 
 
-@v_args(meta=True, inline=True)
-class _Build(Transformer[Token, Any]):
-    """lark tree -> `calculus.nodes`; method names are the grammar's rule aliases."""
+class _Build:
+    """Rules -> `calculus.nodes`; method names are the grammar's rule aliases. The direct path
+    calls the methods as it reduces each rule; `_tree_builder` makes a lark transformer of them
+    for the tree path."""
 
     def start(self, meta: Any, *statements: n.Statement) -> tuple[n.Statement, ...]:
         return statements
@@ -1153,6 +1154,8 @@ _UNICODE_OPERATORS = {
 
 
 def _syntax_error(error: UnexpectedInput, path: str, text: str) -> Diagnostic:
+    from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedToken
+
     line, column = error.line, error.column
     if isinstance(error, UnexpectedToken):
         token = error.token
@@ -1278,11 +1281,22 @@ def parse(text: str, path: str = "<input>") -> n.SourceFile:
     return n.SourceFile(tuple(statements), path, text)
 
 
+@cache
+def _tree_builder() -> Any:
+    """`_Build` as a lark transformer: its methods, called with the node's meta and children."""
+    from lark import Transformer, v_args
+
+    methods = {k: v for k, v in vars(_Build).items() if k not in ("__dict__", "__weakref__")}
+    return v_args(meta=True, inline=True)(type("_TreeBuild", (Transformer,), methods))
+
+
 def _parse_tree(text: str, path: str) -> tuple[Any, ...]:
     """The statements by lark's parse tree and `_Build`, or `InputError`."""
+    from lark.exceptions import UnexpectedInput, VisitError
+
     try:
         tree = lark_parser().parse(text)
-        return _Build().transform(tree)  # type: ignore[no-any-return]
+        return _tree_builder()().transform(tree)  # type: ignore[no-any-return]
     except UnexpectedInput as error:
         raise InputError([_syntax_error(error, path, text)]) from None
     except _TooDeep as error:
@@ -1328,6 +1342,26 @@ def _parse_tree(text: str, path: str) -> tuple[Any, ...]:
 
 class _Fallback(Exception):
     """The direct path leaves this input to lark's parser."""
+
+
+class _Token(str):
+    """A terminal as the direct path hands it to `_Build`: its text, with the type and position
+    attributes of lark's `Token` that `_Build` reads."""
+
+    __slots__ = ("type", "line", "column", "end_line", "end_column")
+    type: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+    def __new__(
+        cls, kind: str, value: str, line: int, column: int, end_line: int, end_column: int
+    ) -> _Token:
+        token = super().__new__(cls, value)
+        token.type, token.line, token.column = kind, line, column
+        token.end_line, token.end_column = end_line, end_column
+        return token
 
 
 # Deeper trees are left to `_parse_tree`, whose transformer recurses (two frames a level) and
@@ -1417,6 +1451,16 @@ def _make_tables() -> _Tables:
     )
 
 
+def _lark_release() -> str:
+    """lark's `__init__.py`, which holds its version, read without importing lark."""
+    spec = importlib.util.find_spec("lark")
+    if spec is None or spec.origin is None:  # pragma: no cover - lark is a dependency
+        from lark import __version__
+
+        return __version__
+    return Path(spec.origin).read_text("utf-8")
+
+
 def _tables_path() -> Path:
     try:
         user = getpass.getuser()
@@ -1424,7 +1468,7 @@ def _tables_path() -> Path:
         user = "user"
     # The tables depend on the grammar, on lark, and on the code that reads them out of lark.
     key = hashlib.sha256(
-        f"{lark_version} {sys.version_info[:3]}\n{grammar_text()}".encode()
+        f"{_lark_release()} {sys.version_info[:3]}\n{grammar_text()}".encode()
         + marshal.dumps(_make_tables.__code__)
     ).hexdigest()[:32]
     return Path(tempfile.gettempdir()) / f".cost_parse_{user}_{key}.marshal"
@@ -1556,7 +1600,7 @@ def _parse_direct(text: str) -> tuple[Any, ...]:
                 states.append(action)
                 if kind in kept_types:
                     _, token_line, column, end_line, end_column, _ = entry
-                    token = Token(kind, value, start, token_line, column, end_line, end_column, end)
+                    token = _Token(kind, value, token_line, column, end_line, end_column)
                     entry = (token, token_line, column, end_line, end_column, 0)
                 values.append(entry)
                 break

@@ -127,6 +127,25 @@ def test_a_failing_check_imports_nothing_heavy(tmp_path: Path) -> None:
     assert loaded(names, NEVER + NOT_WHEN_PIPED) == []
 
 
+def test_well_formed_text_is_parsed_without_lark(tmp_path: Path) -> None:
+    # The first check caches the direct path's tables (made from lark's grammar); after it,
+    # lark is loaded only for text that does not parse, whose diagnostic it writes.
+    imported_modules("check", str(ESSAY))
+    assert loaded(imported_modules("check", str(ESSAY)), ("lark",)) == []
+    broken = tmp_path / "broken.cost"
+    broken.write_text("primitive a\nclaim c: a >\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "calculus", "check", str(broken)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"},
+        cwd=ROOT,
+    )
+    assert done.returncode == 2 and "broken.cost:2:" in done.stderr, done.stderr
+    assert "lark" in listing(done.stderr)
+
+
 def test_colour_loads_rich_only_when_asked() -> None:
     # The listing is a real one: forcing colour does load rich, so its absence above means
     # something.
