@@ -286,9 +286,10 @@ RANDOM_FIVE = (
 
 
 def five_input_functions() -> list[tuple[str, int, int]]:
-    """Named functions, random ones of 5-7 gates, and 8-gate ones built from the 7-gate
-    4-input class 0116 (its XOR and its AND with x5).  The sizes in the names are the
-    minima found here; every row checks them again against ABC."""
+    """Named functions, random ones of 5-7 gates, 8-gate ones built from the 7-gate
+    4-input class 0116 (its XOR and its AND with x5), and two 9-gate symmetric functions
+    (exactly two, exactly three of five).  The sizes in the names are the minima found
+    here; every row checks them again against ABC."""
     rows = [
         ("parity5", 5, sum(1 << t for t in range(32) if bin(t).count("1") % 2)),
         ("and5", 5, threshold((1, 1, 1, 1, 1), 5)),
@@ -301,6 +302,10 @@ def five_input_functions() -> list[tuple[str, int, int]]:
         ("th31111:4", 5, threshold((3, 1, 1, 1, 1), 4)),  # = th42111:5; 8 gates
         ("0116^x5", 5, 0xFEE90116),
         ("0116&x5", 5, 0x01160000),
+    ]
+    # 9 gates: exactly two, exactly three of the five inputs (symmetric functions).
+    rows += [
+        (f"S{k}:5", 5, sum(1 << t for t in range(32) if bin(t).count("1") == k)) for k in (2, 3)
     ]
     return rows
 
@@ -351,7 +356,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--all", action="store_true", help="all 4-input classes of size >= 1")
     parser.add_argument("--five", action="store_true", help="5-input functions vs twoexact")
     parser.add_argument(
-        "--five-rows", type=int, default=None, help="only the first N 5-input rows (8-gate last)"
+        "--five-rows",
+        type=int,
+        default=None,
+        help="only the first N 5-input rows (8- and 9-gate last)",
     )
     parser.add_argument(
         "--five-skip", type=int, default=0, help="leave out the first N 5-input rows"
