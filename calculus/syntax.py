@@ -1363,6 +1363,12 @@ class _Token(str):
         token.end_line, token.end_column = end_line, end_column
         return token
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (
+            _Token,
+            (self.type, str(self), self.line, self.column, self.end_line, self.end_column),
+        )
+
 
 # Deeper trees are left to `_parse_tree`, whose transformer recurses (two frames a level) and
 # reports a tree too deep for the interpreter's stack as nested too deeply.

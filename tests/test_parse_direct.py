@@ -199,3 +199,21 @@ def test_the_cached_tables_are_lark_s(tmp_path: Path, monkeypatch: pytest.Monkey
     assert syntax._tables() == made  # a damaged cache file is made again
     assert marshal.loads(cache.read_bytes()) == made
     assert syntax._tables() == made
+
+
+def test_direct_path_tokens_copy_and_pickle_with_their_positions() -> None:
+    # The direct path's tokens stand in for lark's (which it no longer imports); like lark's,
+    # they survive pickling (a sweep's tasks travel to Dask workers) and copying.
+    import copy
+    import pickle
+
+    token = syntax._Token("NUMBER", "12", 3, 4, 3, 6)
+    for same in (pickle.loads(pickle.dumps(token)), copy.deepcopy(token), copy.copy(token)):
+        assert type(same) is syntax._Token and same == "12"
+        assert (same.type, same.line, same.column, same.end_line, same.end_column) == (
+            "NUMBER",
+            3,
+            4,
+            3,
+            6,
+        )
