@@ -42,6 +42,9 @@ import sympy
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_check import children_cpu  # noqa: E402
 
 from calculus.dominance import (  # noqa: E402
     RangesResult,
@@ -127,11 +130,6 @@ def positive_bounds(costs: Costs) -> dict[sympy.Symbol, str]:
 
 
 # ---------------------------------------------------------------------------
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def measure(run: Callable[[], RangesResult], repeat: int) -> tuple[RangesResult, float, float]:

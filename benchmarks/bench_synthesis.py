@@ -36,7 +36,6 @@ import math
 import os
 import platform
 import random
-import resource
 import statistics
 import subprocess
 import sys
@@ -48,7 +47,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from bench_check import children_cpu  # noqa: E402
 from peers import find_peer  # noqa: E402
 
 from calculus.circuits.circuit import Circuit, Gate, Output  # noqa: E402
@@ -70,11 +71,6 @@ class Row:
     @property
     def ratio(self) -> float:
         return statistics.median(self.ours) / statistics.median(self.abc)
-
-
-def children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
 
 
 def find_abc() -> tuple[str | None, str]:
